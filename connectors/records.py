@@ -1,0 +1,152 @@
+"""Normalized records: the only contract between the connectors and the rest of Delivery Pulse.
+
+Both intake paths (webhooks and the scheduled sync) turn raw payloads into these records with the
+same pure ``normalize`` functions, so a webhook and a sync that see the same thing produce equal
+records. Every datetime is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Source(StrEnum):
+    GITHUB = "github"
+    JIRA = "jira"
+
+
+class ItemKind(StrEnum):
+    ISSUE = "issue"
+    PULL_REQUEST = "pull_request"
+    JIRA_ISSUE = "jira_issue"
+
+
+class ActivityKind(StrEnum):
+    OPENED = "opened"  # the opening description of an issue or PR: a message by its author
+    COMMENT = "comment"  # issue/PR conversation comment, Jira comment
+    REVIEW = "review"  # PR review (with a body or a state)
+    REVIEW_COMMENT = "review_comment"  # PR review comment on a diff line
+    STATUS = "status"  # data: {"from", "to", "category"} (category: new | indeterminate | done)
+    LABELED = "labeled"  # data: {"label"}
+    UNLABELED = "unlabeled"  # data: {"label"}
+    ASSIGNED = "assigned"  # data: {"assignee": identity id}
+    UNASSIGNED = "unassigned"  # data: {"assignee": identity id}
+    CLOSED = "closed"  # data: {"reason": "completed" | "not_planned" | None}
+    REOPENED = "reopened"
+    MERGED = "merged"  # a PR merged; data: {"fixes": [item keys]}
+    TYPE_CHANGED = "type_changed"  # data: {"from", "to"}
+    PRIORITY_CHANGED = "priority_changed"  # data: {"from", "to"}
+    RESOLUTION = "resolution"  # data: {"from", "to"}; "to" None means the resolution was cleared
+    READY_FOR_REVIEW = "ready_for_review"
+    CONVERTED_TO_DRAFT = "converted_to_draft"
+
+
+MESSAGE_KINDS = frozenset(
+    {ActivityKind.OPENED, ActivityKind.COMMENT, ActivityKind.REVIEW, ActivityKind.REVIEW_COMMENT}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Someone who did something, as the source names them."""
+
+    source: str
+    id: str  # GitHub login, Jira accountId (Cloud) or user key/name (Data Center)
+    display_name: str | None = None
+    is_bot: bool = False
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One GitHub issue or pull request, or one Jira issue, as last seen."""
+
+    source: str
+    key: str  # "owner/repo#123" or "PROJ-45"
+    container: str  # "owner/repo" or "PROJ": what a client's contract lists
+    kind: str  # ItemKind
+    url: str | None
+    title: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    author: Actor | None = None
+    labels: tuple[str, ...] = ()
+    assignees: tuple[Actor, ...] = ()
+    status: str | None = None  # GitHub "open"/"closed"; Jira status name
+    status_category: str | None = None  # new | indeterminate | done
+    issue_type: str | None = None
+    priority: str | None = None
+    resolution: str | None = None  # Jira resolution name; GitHub state_reason
+    resolved_at: datetime | None = None
+    merged_at: datetime | None = None
+    fixes: tuple[str, ...] = ()  # for a PR: keys of the issues it closes
+    deleted: bool = False
+    partial: bool = False  # known only from a related event (e.g. a comment): fields may be missing
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """Something that happened to a work item at a time, by an actor. Natural key: (source, external_id)."""
+
+    source: str
+    external_id: str
+    item_key: str
+    kind: str  # ActivityKind
+    at: datetime
+    actor: Actor | None = None
+    body: str | None = None
+    url: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None  # last edit; an older version never overwrites a newer one
+    deleted: bool = False
+
+    @property
+    def is_message(self) -> bool:
+        return self.kind in MESSAGE_KINDS
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one payload (or one sync page) says: work items and activities to upsert."""
+
+    work_items: list[WorkItem] = field(default_factory=list)
+    activities: list[Activity] = field(default_factory=list)
+
+    def extend(self, other: Batch) -> None:
+        self.work_items.extend(other.work_items)
+        self.activities.extend(other.activities)
+
+    def __bool__(self) -> bool:
+        return bool(self.work_items or self.activities)
+
+
+class PayloadError(ValueError):
+    """A payload is malformed or lacks a required field; the message says which."""
+
+
+def parse_time(value: Any, *, field_name: str = "time") -> datetime:
+    """Parse an ISO 8601 string or epoch milliseconds into an aware UTC datetime."""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        dt = datetime.fromtimestamp(value / 1000, tz=UTC)
+    elif isinstance(value, str) and value:
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        # Jira writes offsets without a colon: 2019-02-16T03:11:18.321+0000
+        if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit() and text[-3] != ":":
+            text = text[:-2] + ":" + text[-2:]
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise PayloadError(f"{field_name} is not a valid date and time: {value!r}") from exc
+    else:
+        raise PayloadError(f"{field_name} is missing or not a date and time: {value!r}")
+    if dt.tzinfo is None:
+        raise PayloadError(f"{field_name} has no time zone: {value!r}")
+    return dt.astimezone(UTC)
