@@ -1,0 +1,169 @@
+"""Small pure readers for Jira JSON shapes shared by the webhook and REST paths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from connectors.records import Actor, PayloadError, Source, parse_time
+
+SOURCE = Source.JIRA.value
+
+# Placeholder item key for a Data Center ``comment_created`` delivery that names the issue only by its
+# numeric id (the payload has no ``issue``; the id is read from ``comment.self``). See ``issue_id_of``.
+ISSUE_ID_KEY_PREFIX = "jira-issue-id:"
+
+_REST_MARKER = "/rest/api/"
+_ISSUE_IN_URL = re.compile(r"/rest/api/[^/]+/issue/([^/?#]+)")
+_ISSUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
+
+
+def as_mapping(value: Any, what: str) -> Mapping[str, Any]:
+    """Return ``value`` if it is a JSON object, else raise a PayloadError naming ``what``."""
+    if not isinstance(value, Mapping):
+        raise PayloadError(f"The Jira payload has no {what} object.")
+    return value
+
+
+def required_str(obj: Mapping[str, Any], name: str, where: str) -> str:
+    """Return a non-empty string field (numbers are accepted and converted), else raise PayloadError."""
+    value = obj.get(name)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"The Jira payload has no {where}.{name} field.")
+    return value.strip()
+
+
+def optional_time(value: Any, field_name: str) -> datetime | None:
+    """Parse a Jira time if present; None when the field is empty."""
+    if value is None or value == "":
+        return None
+    return parse_time(value, field_name=field_name)
+
+
+def name_of(value: Any) -> str | None:
+    """Return the ``name`` of a Jira named object (status, priority, issuetype, resolution)."""
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        return name if isinstance(name, str) and name else None
+    return None
+
+
+def actor_from(user: Any) -> Actor | None:
+    """Return the Actor for a Jira user object, keyed on accountId (Cloud) or key/name (Data Center)."""
+    if not isinstance(user, Mapping):
+        return None
+    # Pre-2019 Cloud captures carry name/key next to accountId; accountId is the stable one.
+    for field in ("accountId", "key", "name"):
+        ident = user.get(field)
+        if isinstance(ident, str) and ident:
+            break
+    else:
+        return None
+    email = user.get("emailAddress")
+    # Cloud hides e-mails behind privacy settings and sometimes sends placeholders such as '"?"'.
+    if not isinstance(email, str) or "@" not in email:
+        email = None
+    display = user.get("displayName")
+    return Actor(
+        source=SOURCE,
+        id=ident,
+        display_name=display if isinstance(display, str) and display else None,
+        is_bot=user.get("accountType") == "app",
+        email=email,
+    )
+
+
+def user_ids(user: Any) -> set[str]:
+    """Return every identifier a user object carries (accountId, key, name)."""
+    if not isinstance(user, Mapping):
+        return set()
+    return {v for f in ("accountId", "key", "name") if isinstance(v := user.get(f), str) and v}
+
+
+def base_url_from_self(self_url: Any) -> str | None:
+    """Return the site's base URL from a REST ``self`` link (everything before ``/rest/api/``)."""
+    if not isinstance(self_url, str):
+        return None
+    head, sep, _ = self_url.partition(_REST_MARKER)
+    return head.rstrip("/") if sep and head else None
+
+
+def issue_ref_from_self(self_url: Any) -> str | None:
+    """Return the issue key or numeric id a comment's ``self`` URL names."""
+    if not isinstance(self_url, str):
+        return None
+    match = _ISSUE_IN_URL.search(self_url)
+    return match.group(1) if match else None
+
+
+def item_key_for_ref(ref: str) -> str:
+    """Return the item key for an issue reference: the key itself, or the documented id placeholder."""
+    if _ISSUE_KEY.match(ref):
+        return ref
+    return ISSUE_ID_KEY_PREFIX + ref
+
+
+def issue_id_of(item_key: str) -> str | None:
+    """Return the numeric Jira issue id of a placeholder item key, or None for a real key.
+
+    The app resolves the placeholder through the ``issue_id`` every OPENED activity carries in ``data``;
+    the same comment also arrives under its real key (Data Center's twin ``jira:issue_updated``
+    delivery, and every sync), so a stored real key must never be replaced by a placeholder.
+    """
+    if item_key.startswith(ISSUE_ID_KEY_PREFIX):
+        return item_key[len(ISSUE_ID_KEY_PREFIX) :]
+    return None
+
+
+def browse_url(base_url: str | None, key: str) -> str | None:
+    """Return the human link to an issue."""
+    return f"{base_url}/browse/{key}" if base_url else None
+
+
+def comment_url(base_url: str | None, key: str, comment_id: str) -> str | None:
+    """Return the human link to a comment (Jira's focusedCommentId permalink)."""
+    if not base_url or issue_id_of(key) is not None:
+        return None
+    return f"{base_url}/browse/{key}?focusedCommentId={comment_id}"
+
+
+def text_of(body: Any) -> str | None:
+    """Return plain text for a body: wiki-markup strings as-is, Atlassian Document Format flattened."""
+    if body is None:
+        return None
+    if isinstance(body, str):
+        return body
+    if isinstance(body, Mapping):
+        parts: list[str] = []
+        _adf_text(body, parts)
+        text = "".join(parts).strip("\n")
+        return text
+    return str(body)
+
+
+_ADF_BLOCKS = frozenset(
+    {"paragraph", "heading", "blockquote", "codeBlock", "listItem", "rule", "panel", "tableRow"}
+)
+
+
+def _adf_text(node: Mapping[str, Any], parts: list[str]) -> None:
+    """Append the text of an ADF node to ``parts`` (REST v3 bodies; webhooks send wiki markup)."""
+    kind = node.get("type")
+    attrs = node.get("attrs") if isinstance(node.get("attrs"), Mapping) else {}
+    if kind == "text":
+        parts.append(str(node.get("text", "")))
+    elif kind == "hardBreak":
+        parts.append("\n")
+    elif kind in ("mention", "emoji", "status", "date"):
+        parts.append(str(attrs.get("text") or attrs.get("shortName") or ""))
+    elif kind in ("inlineCard", "blockCard"):
+        parts.append(str(attrs.get("url", "")))
+    for child in node.get("content") or ():
+        if isinstance(child, Mapping):
+            _adf_text(child, parts)
+    if kind in _ADF_BLOCKS and parts and not parts[-1].endswith("\n"):
+        parts.append("\n")
