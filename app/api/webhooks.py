@@ -1,0 +1,158 @@
+"""Webhook endpoints: verify the signature on the raw body, store durably, then acknowledge."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from app.api.problems import Problem, ProblemError
+from app.intake import NORMALIZERS, Delivery, IntakeResult, content_id, ingest
+from app.settings import Settings
+from connectors.github import webhook as github_webhook
+from connectors.jira import webhook as jira_webhook
+from connectors.records import PayloadError
+
+log = logging.getLogger("pulse.webhooks")
+router = APIRouter(tags=["webhooks"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not valid JSON or lacks a required field."},
+    401: {"model": Problem, "description": "The signature is missing or wrong; nothing was stored."},
+    413: {"model": Problem, "description": "The body is larger than the limit."},
+    503: {"model": Problem, "description": "The database is unavailable; retry later."},
+}
+
+
+class WebhookAnswer(BaseModel):
+    status: str  # accepted | duplicate | ignored
+    delivery_id: str
+    detail: str | None = None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ProblemError(413, f"The body is larger than {limit // (1024 * 1024)} MB; nothing was stored.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProblemError(413, f"The body is larger than {limit // (1024 * 1024)} MB; nothing was stored.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_json(body: bytes) -> Mapping[str, Any]:
+    if not body:
+        raise ProblemError(400, "The body is empty; a webhook delivery must be a JSON object.")
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ProblemError(400, f"The body is not valid JSON: {exc}.") from None
+    if not isinstance(payload, dict):
+        raise ProblemError(400, "The body must be a JSON object.")
+    return payload
+
+
+def _unsigned_allowed(settings: Settings, source: str) -> bool:
+    if settings.insecure_webhooks:
+        return True
+    raise ProblemError(
+        401,
+        f"The {source} webhook secret is not configured, so no delivery can be verified; set "
+        f"PULSE_{source.upper()}_WEBHOOK_SECRET (and the same secret in {source.capitalize()}'s webhook settings).",
+    )
+
+
+async def _accept(request: Request, delivery: Delivery) -> WebhookAnswer:
+    app = request.app
+    try:
+        batch = NORMALIZERS[delivery.source](delivery)
+    except PayloadError as exc:
+        raise ProblemError(400, f"The {delivery.source} payload is not usable: {exc}") from None
+    if batch is None:
+        return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
+                             detail=f"Event {delivery.event!r} {delivery.action or ''} is not used.".replace(" .", "."))
+    try:
+        result: IntakeResult = await run_in_threadpool(
+            ingest, app.state.sessionmaker, app.state.contracts, delivery, batch
+        )
+    except (OperationalError, SQLAlchemyError) as exc:
+        log.warning("delivery %s not stored: %s", delivery.delivery_id, type(exc).__name__)
+        raise ProblemError(503, "The database is unavailable right now; nothing was stored. Retry later.",
+                           headers={"Retry-After": "5"}) from None
+    return WebhookAnswer(status=result.status, delivery_id=result.delivery_id)
+
+
+@router.post(
+    "/webhooks/github",
+    summary="Receive a GitHub webhook delivery",
+    status_code=202,
+    response_model=WebhookAnswer,
+    responses={200: {"model": WebhookAnswer, "description": "A delivery seen before; nothing counted twice."},
+               **_ERRORS},
+)
+async def create_github_delivery(request: Request) -> Any:
+    settings: Settings = request.app.state.settings
+    body = await _read_body(request, settings.max_webhook_bytes)
+    secret = settings.github_webhook_secret
+    if secret is None:
+        _unsigned_allowed(settings, "github")
+    elif not github_webhook.verify_signature(
+        secret.get_secret_value(), body, request.headers.get(github_webhook.SIGNATURE_HEADER)
+    ):
+        raise ProblemError(401, "The X-Hub-Signature-256 signature is missing or does not match the secret; "
+                                "nothing was stored.")
+    event = request.headers.get(github_webhook.EVENT_HEADER)
+    if not event:
+        raise ProblemError(400, "The X-GitHub-Event header is missing.")
+    payload = _parse_json(body)
+    guid = request.headers.get(github_webhook.DELIVERY_HEADER) or content_id(body)
+    hook = request.headers.get("X-GitHub-Hook-ID", "")
+    action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    delivery = Delivery("github", f"{hook}:{guid}", event, action, body, payload)
+    return _answer(await _accept(request, delivery))
+
+
+@router.post(
+    "/webhooks/jira",
+    summary="Receive a Jira webhook delivery",
+    status_code=202,
+    response_model=WebhookAnswer,
+    responses={200: {"model": WebhookAnswer, "description": "A delivery seen before; nothing counted twice."},
+               **_ERRORS},
+)
+async def create_jira_delivery(request: Request, token: str | None = None) -> Any:
+    settings: Settings = request.app.state.settings
+    body = await _read_body(request, settings.max_webhook_bytes)
+    secret, url_token = settings.jira_webhook_secret, settings.jira_webhook_token
+    signature = request.headers.get("X-Hub-Signature")
+    if secret is None and url_token is None:
+        _unsigned_allowed(settings, "jira")
+    elif not (
+        (secret is not None and jira_webhook.verify_signature(secret.get_secret_value(), body, signature))
+        or (url_token is not None and jira_webhook.verify_url_token(url_token.get_secret_value(), token))
+    ):
+        raise ProblemError(401, "The X-Hub-Signature signature (or the ?token= in the URL) is missing or wrong; "
+                                "nothing was stored.")
+    payload = _parse_json(body)
+    event = jira_webhook.event_name(payload)
+    if not event:
+        raise ProblemError(400, "The payload has no webhookEvent field.")
+    delivery = Delivery("jira", jira_webhook.delivery_id(request.headers, body), event,
+                        payload.get("issue_event_type_name"), body, payload)
+    return _answer(await _accept(request, delivery))
+
+
+def _answer(answer: WebhookAnswer) -> Any:
+    from fastapi.responses import JSONResponse
+
+    code = 200 if answer.status == "duplicate" else 202
+    return JSONResponse(answer.model_dump(exclude_none=True), status_code=code)

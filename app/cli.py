@@ -1,0 +1,113 @@
+"""The `pulse` command: migrate, serve, and the jobs ops run."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+from rich.console import Console
+
+from app.contracts import Contracts, ContractsError, load_contracts
+from app.db import make_engine, make_sessionmaker
+from app.settings import Settings, SettingsError, load_settings
+
+cli = typer.Typer(
+    help="Delivery Pulse: measure response time, production-bug fix time and plain language against each "
+    "client's contract.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[red]Error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _contracts(settings: Settings, demo: bool) -> Contracts:
+    from app.demo import demo_contracts
+
+    if demo and not settings.contracts.exists():
+        return demo_contracts()
+    try:
+        return load_contracts(settings.contracts)
+    except ContractsError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@cli.command()
+def migrate() -> None:
+    """Create the database schema, or upgrade it to the newest version."""
+    from app.migrate import upgrade
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    upgrade(make_engine(settings.database_url))
+    err.print("The database schema is up to date.")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load the bundled demo contracts and history first.")] = False,
+) -> None:
+    """Run the API (and the webhook endpoints) with uvicorn."""
+    import uvicorn
+
+    from app.main import create_app
+    from app.migrate import upgrade
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    contracts = _contracts(settings, demo)
+    engine = make_engine(settings.database_url)
+    if settings.is_sqlite or demo:
+        upgrade(engine)
+    if demo:
+        _load_demo(settings, contracts)
+    if not settings.bearer_tokens():
+        token = secrets.token_urlsafe(24)
+        settings = settings.model_copy(update={"api_tokens": SecretStr(token)})
+        err.print(f"No PULSE_API_TOKENS set; this run accepts the token: [bold]{token}[/bold]\n"
+                  f"  curl -H 'Authorization: Bearer {token}' "
+                  f"'http://{host}:{port}/v1/metrics/responsiveness?group_by=developer'", highlight=False, soft_wrap=True)
+    app = create_app(settings, contracts=contracts)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+def _load_demo(settings: Settings, contracts: Contracts) -> None:
+    from app.demo import load_demo
+
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    added, present = load_demo(factory, contracts, datetime.now(UTC))
+    if added:
+        err.print(f"Loaded the demo history: {added} webhook deliveries.")
+    else:
+        err.print(f"The demo history is already loaded ({present} deliveries).")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

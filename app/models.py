@@ -1,0 +1,175 @@
+"""Database tables (SQLAlchemy 2). API schemas live in app/api; metric inputs in metrics/model.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC; read them back aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; every time must be timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class RawDelivery(Base):
+    """A webhook delivery exactly as received, kept so everything can be re-normalized."""
+
+    __tablename__ = "raw_deliveries"
+    __table_args__ = (UniqueConstraint("source", "delivery_id", name="uq_raw_delivery"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # processed | ignored | failed
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class WorkItemRow(Base):
+    __tablename__ = "work_items"
+    __table_args__ = (
+        UniqueConstraint("source", "key", name="uq_work_item"),
+        Index("ix_work_items_container", "source", "container"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(300))
+    container: Mapped[str] = mapped_column(String(250))
+    kind: Mapped[str] = mapped_column(String(32))
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    author_id: Mapped[str | None] = mapped_column(String(200))
+    author_name: Mapped[str | None] = mapped_column(String(300))
+    author_is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    labels: Mapped[list[Any]] = mapped_column(default=list)
+    assignees: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str | None] = mapped_column(String(200))
+    status_category: Mapped[str | None] = mapped_column(String(32))
+    issue_type: Mapped[str | None] = mapped_column(String(200))
+    priority: Mapped[str | None] = mapped_column(String(200))
+    resolution: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None]
+    merged_at: Mapped[datetime | None]
+    fixes: Mapped[list[Any]] = mapped_column(default=list)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    partial: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActivityRow(Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_activity"),
+        Index("ix_activities_item", "source", "item_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(300))
+    item_key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    actor_id: Mapped[str | None] = mapped_column(String(200))
+    actor_name: Mapped[str | None] = mapped_column(String(300))
+    actor_email: Mapped[str | None] = mapped_column(String(300))
+    actor_is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime | None]
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ItemLink(Base):
+    """A pull request that closes a work item (closing keywords in its body, or a closing reference)."""
+
+    __tablename__ = "item_links"
+    __table_args__ = (Index("ix_item_links_item", "source", "item_key"),)
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pr_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+
+
+class SyncCursor(Base):
+    """How far one sync stream of one repository/project has been read; only moves forward."""
+
+    __tablename__ = "sync_cursors"
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(250), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClockRow(Base):
+    """A stored clock: recomputed whenever its work item's activities change."""
+
+    __tablename__ = "clocks"
+    __table_args__ = (
+        Index("ix_clocks_kind_started", "kind", "started_at"),
+        Index("ix_clocks_item", "source", "item_key"),
+        Index("ix_clocks_developer", "developer", "kind", "started_at"),
+        Index("ix_clocks_client", "client", "kind", "started_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    item_key: Mapped[str] = mapped_column(String(300))
+    client: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(Integer)
+    developer: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+    elapsed_seconds: Mapped[int] = mapped_column(BigInteger)
+    target_seconds: Mapped[int] = mapped_column(BigInteger)
+    running_since: Mapped[datetime | None]
+    deadline: Mapped[datetime | None]
+    at_risk_at: Mapped[datetime | None]
+    evidence: Mapped[list[Any]] = mapped_column(default=list)

@@ -1,0 +1,85 @@
+"""Service settings, read from PULSE_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./pulse.db"
+MAX_WEBHOOK_BYTES = 25 * 1024 * 1024
+
+
+class SettingsError(RuntimeError):
+    """Settings are missing or invalid; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PULSE_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    contracts: Path = Path("pulse.yaml")
+    github_webhook_secret: SecretStr | None = None
+    jira_webhook_secret: SecretStr | None = None
+    jira_webhook_token: SecretStr | None = None
+    insecure_webhooks: bool = Field(
+        default=False, description="Accept unsigned webhooks. Only for local development."
+    )
+    api_tokens: SecretStr | None = None
+    log_level: str = "INFO"
+    max_webhook_bytes: int = MAX_WEBHOOK_BYTES
+    github_token: SecretStr | None = None
+    github_api_url: str = "https://api.github.com"
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_token: SecretStr | None = None
+    jira_deployment: str = "cloud"
+    http_timeout_seconds: float = 30.0
+    max_rate_limit_wait_seconds: float = 900.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("jira_deployment")
+    @classmethod
+    def _known_deployment(cls, value: str) -> str:
+        if value not in {"cloud", "datacenter"}:
+            raise ValueError("must be cloud or datacenter")
+        return value
+
+    def bearer_tokens(self) -> list[str]:
+        """Return the configured API bearer tokens."""
+        if self.api_tokens is None:
+            return []
+        return [t.strip() for t in self.api_tokens.get_secret_value().split(",") if t.strip()]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into one sentence that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = "PULSE_" + "_".join(str(p) for p in err["loc"]).upper()
+            problems.append(f"{name} {err['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("Invalid setting: " + "; ".join(problems) + ".") from None

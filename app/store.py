@@ -1,0 +1,190 @@
+"""Idempotent upserts of normalized records: any order, any number of times, one row per natural key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, literal, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.models import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
+from connectors.records import Activity, Batch, WorkItem
+
+_EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
+_CHUNK = 500
+
+
+def _insert(session: Session, table: Any) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _item_row(item: WorkItem) -> dict[str, Any]:
+    return {
+        "source": item.source,
+        "key": item.key,
+        "container": item.container,
+        "kind": item.kind,
+        "url": item.url,
+        "title": item.title,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "author_id": item.author.id if item.author else None,
+        "author_name": item.author.display_name if item.author else None,
+        "author_is_bot": bool(item.author and item.author.is_bot),
+        "labels": sorted(item.labels),
+        "assignees": [a.id for a in item.assignees],
+        "status": item.status,
+        "status_category": item.status_category,
+        "issue_type": item.issue_type,
+        "priority": item.priority,
+        "resolution": item.resolution,
+        "resolved_at": item.resolved_at,
+        "merged_at": item.merged_at,
+        "fixes": sorted(item.fixes),
+        "deleted": item.deleted,
+        "partial": item.partial,
+    }
+
+
+def _activity_row(act: Activity) -> dict[str, Any]:
+    return {
+        "source": act.source,
+        "external_id": act.external_id,
+        "item_key": act.item_key,
+        "kind": act.kind,
+        "at": act.at,
+        "actor_id": act.actor.id if act.actor else None,
+        "actor_name": act.actor.display_name if act.actor else None,
+        "actor_email": act.actor.email if act.actor else None,
+        "actor_is_bot": bool(act.actor and act.actor.is_bot),
+        "body": act.body,
+        "url": act.url,
+        "data": dict(act.data),
+        "updated_at": act.updated_at or act.at,
+        "deleted": act.deleted,
+    }
+
+
+def _newest(rows: Iterable[dict[str, Any]], key: tuple[str, str], stamp: str) -> list[dict[str, Any]]:
+    """Fold rows sharing a natural key into one (the newest wins; deletion is sticky), keeping order."""
+    out: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for row in rows:
+        k = (row[key[0]], row[key[1]])
+        old = out.get(k)
+        if old is None:
+            out[k] = row
+            continue
+        newer = _is_newer(row, old, stamp)
+        merged = dict(row if newer else old)
+        merged["deleted"] = row["deleted"] or old["deleted"]
+        if "partial" in row:
+            merged["partial"] = row["partial"] and old["partial"]
+        out[k] = merged
+    return list(out.values())
+
+
+def _is_newer(new: dict[str, Any], old: dict[str, Any], stamp: str) -> bool:
+    if old.get("partial") and not new.get("partial"):
+        return True
+    if new.get("partial") and not old.get("partial"):
+        return False
+    a, b = new.get(stamp), old.get(stamp)
+    return b is None or (a is not None and a >= b)
+
+
+def upsert_work_items(session: Session, items: Sequence[WorkItem]) -> None:
+    """Insert or update work items; an older snapshot never overwrites a newer one, a partial never a full one."""
+    rows = _newest((_item_row(i) for i in items), ("source", "key"), "updated_at")
+    table = WorkItemRow.__table__
+    for start in range(0, len(rows), _CHUNK):
+        stmt = _insert(session, table).values(rows[start : start + _CHUNK])
+        ex = stmt.excluded
+        newer = or_(
+            and_(table.c.partial, ~ex.partial),
+            and_(
+                or_(~ex.partial, table.c.partial),
+                func.coalesce(ex.updated_at, _EPOCH) >= func.coalesce(table.c.updated_at, _EPOCH),
+            ),
+        )
+        updates = {
+            col: case((newer, ex[col]), else_=table.c[col])
+            for col in rows[0]
+            if col not in ("source", "key", "deleted", "partial")
+        }
+        updates["deleted"] = or_(table.c.deleted, ex.deleted)
+        updates["partial"] = and_(table.c.partial, ex.partial)
+        session.execute(stmt.on_conflict_do_update(index_elements=["source", "key"], set_=updates))
+
+
+def upsert_activities(session: Session, activities: Sequence[Activity]) -> None:
+    """Insert or update activities; an older edit never overwrites a newer one, a deletion is final."""
+    rows = _newest((_activity_row(a) for a in activities), ("source", "external_id"), "updated_at")
+    table = ActivityRow.__table__
+    for start in range(0, len(rows), _CHUNK):
+        stmt = _insert(session, table).values(rows[start : start + _CHUNK])
+        ex = stmt.excluded
+        newer = ex.updated_at >= table.c.updated_at
+        updates = {
+            col: case((newer, ex[col]), else_=table.c[col])
+            for col in rows[0]
+            if col not in ("source", "external_id", "deleted")
+        }
+        updates["deleted"] = or_(table.c.deleted, ex.deleted)
+        session.execute(stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=updates))
+
+
+def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
+    """Upsert a batch; return the (source, item key) of every work item it touches."""
+    if batch.work_items:
+        upsert_work_items(session, batch.work_items)
+    if batch.activities:
+        upsert_activities(session, batch.activities)
+    _relink(session, [i for i in batch.work_items if i.kind == "pull_request"])
+    touched = {(i.source, i.key) for i in batch.work_items}
+    touched |= {(a.source, a.item_key) for a in batch.activities}
+    for item in batch.work_items:
+        touched |= {(item.source, key) for key in item.fixes}
+    for act in batch.activities:
+        touched |= {(act.source, key) for key in act.data.get("fixes", ()) or ()}
+    return touched
+
+
+def _relink(session: Session, prs: Sequence[WorkItem]) -> None:
+    """Rewrite the PR -> fixed-issue links from the stored (newest) PR snapshots."""
+    if not prs:
+        return
+    keys = sorted({(p.source, p.key) for p in prs})
+    stored = session.execute(
+        select(WorkItemRow.source, WorkItemRow.key, WorkItemRow.fixes).where(
+            tuple_(WorkItemRow.source, WorkItemRow.key).in_(keys)
+        )
+    ).all()
+    session.execute(delete(ItemLink).where(tuple_(ItemLink.source, ItemLink.pr_key).in_(keys)))
+    links = [{"source": s, "pr_key": k, "item_key": f} for s, k, fixes in stored for f in set(fixes or ())]
+    if links:
+        session.execute(_insert(session, ItemLink.__table__).values(links).on_conflict_do_nothing())
+
+
+def get_cursor(session: Session, source: str, scope: str, stream: str) -> datetime | None:
+    row = session.get(SyncCursor, (source, scope, stream))
+    return row.cursor if row else None
+
+
+def get_cursors(session: Session, source: str, scope: str) -> dict[str, datetime | None]:
+    rows = session.scalars(select(SyncCursor).where(SyncCursor.source == source, SyncCursor.scope == scope))
+    return {r.stream: r.cursor for r in rows}
+
+
+def save_cursor(session: Session, source: str, scope: str, stream: str, cursor: datetime | None) -> None:
+    """Move a stream's cursor forward (never back)."""
+    row = session.get(SyncCursor, (source, scope, stream))
+    if row is None:
+        session.add(SyncCursor(source=source, scope=scope, stream=stream, cursor=cursor, updated_at=utcnow()))
+        return
+    if cursor is not None and (row.cursor is None or cursor > row.cursor):
+        row.cursor = cursor
+    row.updated_at = utcnow()

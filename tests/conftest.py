@@ -1,0 +1,190 @@
+"""Shared fixtures: a fresh database per test on SQLite and on the real PostgreSQL, and a signed client."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+
+from app.contracts import Contracts, parse_contracts
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.models import Base
+from app.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+POSTGRES_URL = os.environ.get("PULSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+GITHUB_SECRET = "test-github-secret"
+JIRA_SECRET = "test-jira-secret"
+TOKEN = "test-token-0123456789"
+
+CONTRACTS_YAML = """
+people:
+  - {id: olena, name: Olena Koval, role: developer, github: olena-dev, jira: "acc-olena"}
+  - {id: marco, name: Marco Rossi, role: developer, github: marco-codes, jira: "acc-marco"}
+  - {id: alice, name: Alice Meyer, role: client, github: alice-acme, jira: "acc-alice"}
+  - {id: ci, name: CI bot, role: bot, github: acme-ci}
+clients:
+  - name: acme
+    github_repos: [acme/shop]
+    jira_projects: [SHOP]
+    unknown_authors: client
+    calendar: {timezone: UTC, working_hours: "24/7"}
+    targets: {response_time: 30m, production_bug_fix: 3h, at_risk: 0.75}
+    production_bug: {labels: [production], jira_issue_types: [Bug], jira_priorities: [Highest, High]}
+    pause_statuses: ["Waiting for customer"]
+    bug_fix_calendar: 24/7
+"""
+
+
+def _postgres_available() -> bool:
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except OperationalError:
+        return False
+
+
+_PG_OK: bool | None = None
+
+
+def _require_postgres() -> None:
+    global _PG_OK
+    if _PG_OK is None:
+        _PG_OK = _postgres_available()
+    if not _PG_OK:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}; CI must start it.")
+        pytest.skip("PostgreSQL is not reachable; start it to run the PostgreSQL half of the suite.")
+
+
+def _postgres_engine(schema: str) -> Engine:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    engine = make_engine(POSTGRES_URL, pool_size=5, max_overflow=10)
+
+    @event.listens_for(engine, "connect")
+    def _search_path(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f'SET search_path TO "{schema}"')
+        cur.close()
+        dbapi_conn.commit()
+
+    return engine
+
+
+def _drop_schema(schema: str) -> None:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for an empty database (tables not created)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'pulse.db'}"
+    _require_postgres()
+    return "postgresql"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A fresh, empty schema with the tables created, on SQLite or PostgreSQL."""
+    if db_url == "postgresql":
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        eng = _postgres_engine(schema)
+        Base.metadata.create_all(eng)
+        yield eng
+        eng.dispose()
+        _drop_schema(schema)
+    else:
+        eng = make_engine(db_url)
+        Base.metadata.create_all(eng)
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine):
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def contracts() -> Contracts:
+    return parse_contracts(CONTRACTS_YAML, "test pulse.yaml")
+
+
+def make_settings(**overrides: Any) -> Settings:
+    base: dict[str, Any] = {
+        "database_url": "sqlite://",
+        "github_webhook_secret": GITHUB_SECRET,
+        "jira_webhook_secret": JIRA_SECRET,
+        "api_tokens": TOKEN,
+    }
+    base.update(overrides)
+    return Settings(_env_file=None, **base)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def app(engine: Engine, contracts: Contracts):
+    """The app wired to the test database (its engine replaced by the test's)."""
+    application = create_app(make_settings(), contracts=contracts)
+    application.state.engine.dispose()
+    application.state.engine = engine
+    application.state.sessionmaker = make_sessionmaker(engine)
+    return application
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def sign(body: bytes, secret: str = GITHUB_SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_github(client: TestClient, event: str, payload: dict[str, Any] | bytes, *, delivery: str | None = None,
+                secret: str = GITHUB_SECRET, headers: dict[str, str] | None = None):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    hdrs = {
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+        "X-GitHub-Hook-ID": "1",
+        "X-Hub-Signature-256": sign(body, secret),
+        "Content-Type": "application/json",
+    }
+    hdrs.update(headers or {})
+    return client.post("/webhooks/github", content=body, headers=hdrs)
+
+
+def post_jira(client: TestClient, payload: dict[str, Any] | bytes, *, delivery: str | None = None,
+              secret: str = JIRA_SECRET, headers: dict[str, str] | None = None):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    hdrs = {"X-Hub-Signature": sign(body, secret), "Content-Type": "application/json"}
+    if delivery:
+        hdrs["X-Atlassian-Webhook-Identifier"] = delivery
+    hdrs.update(headers or {})
+    return client.post("/webhooks/jira", content=body, headers=hdrs)
