@@ -106,6 +106,9 @@ def _load_demo(settings: Settings, contracts: Contracts) -> None:
 
 
 def main() -> None:
+    from app import cli_api
+
+    cli_api.register(cli)
     cli()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:48:14.413094
+Create Date: 2026-11-28 08:51:40.571002
 """
 
 from alembic import op
@@ -40,6 +40,16 @@ def upgrade() -> None:
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.create_index('ix_activities_item', ['source', 'item_key'], unique=False)
 
+    op.create_table('api_tokens',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('created_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', app.models.UTCDateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash')
+    )
     op.create_table('clocks',
     sa.Column('id', sa.String(length=400), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -147,6 +157,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_clocks_client')
 
     op.drop_table('clocks')
+    op.drop_table('api_tokens')
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.drop_index('ix_activities_item')
 
