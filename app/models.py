@@ -147,6 +147,27 @@ class SyncCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SyncRun(Base):
+    """One run of the scheduled sync (or a reconcile), with its figures and errors."""
+
+    __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_started", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # github | jira | all
+    mode: Mapped[str] = mapped_column(String(16))  # incremental | full | reconcile
+    requested_by: Mapped[str] = mapped_column(String(32))  # schedule | api | cli
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | succeeded | partial | failed
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    activities: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    rate_limit_remaining: Mapped[int | None] = mapped_column(Integer)
+    errors: Mapped[list[Any]] = mapped_column(default=list)
+
+
 class ApiToken(Base):
     """A bearer token created with `pulse token create`; only its SHA-256 hash is stored."""
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:51:40.571002
+Create Date: 2026-11-28 08:51:56.615130
 """
 
 from alembic import op
@@ -104,6 +104,25 @@ def upgrade() -> None:
     sa.Column('updated_at', app.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('source', 'scope', 'stream')
     )
+    op.create_table('sync_runs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('requested_by', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('queued_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', app.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', app.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('items', sa.Integer(), nullable=False),
+    sa.Column('activities', sa.Integer(), nullable=False),
+    sa.Column('requests', sa.Integer(), nullable=False),
+    sa.Column('rate_limit_remaining', sa.Integer(), nullable=True),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sync_runs', schema=None) as batch_op:
+        batch_op.create_index('ix_sync_runs_started', ['started_at'], unique=False)
+
     op.create_table('work_items',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
@@ -144,6 +163,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_work_items_container')
 
     op.drop_table('work_items')
+    with op.batch_alter_table('sync_runs', schema=None) as batch_op:
+        batch_op.drop_index('ix_sync_runs_started')
+
+    op.drop_table('sync_runs')
     op.drop_table('sync_cursors')
     op.drop_table('raw_deliveries')
     with op.batch_alter_table('item_links', schema=None) as batch_op:
