@@ -1,0 +1,1 @@
+"""The plain-language scorer's parts; use them through ``metrics.plain_language``."""
