@@ -8,8 +8,9 @@ state at creation is rebuilt by undoing its changes newest first, then the histo
 - it pauses while the status is a pause status ("waiting for client") and resumes when it leaves;
 - it stops at resolution: a Jira resolution set or a status in the done category; a GitHub close with
   any reason ("completed", "not_planned", "duplicate", none); the item's own merge; the merge of a pull
-  request that fixes it. A close as not planned ends the clock like any other resolution: the time
-  until then counts, met or breached, so closing a bug cannot hide how long it waited;
+  request that fixes it (while the clock is open; a fix merged at another time changes nothing).
+  A close as not planned ends the clock like any other resolution: the time until then counts, met
+  or breached, so closing a bug cannot hide how long it waited;
 - a reopen (REOPENED, the resolution cleared, the status leaving the done category) resumes the same
   clock, elapsed time carried on;
 - if the item stops being a bug, its clock ends there (if still open) and a later return to being a bug
@@ -43,6 +44,7 @@ from metrics.clocks import (
 from metrics.model import Clock, ClockKind, ClockPolicy, FixLink, ItemEvent, ItemHistory, Role
 
 _DONE = "done"
+_FIX_MERGED = "fix_merged"  # the merge of a pull request that fixes the item (not a stored activity kind)
 
 
 @dataclass(slots=True)
@@ -65,6 +67,8 @@ def bug_fix_clocks(item: ItemHistory, policy: ClockPolicy) -> list[Clock]:
     opened = next((e for e in item.events if e.kind == OPENED), None)
     replay.reconcile(state, item.created_at, opened.id if opened else f"opened:{item.key}", item.url)
     for event in _timeline(item):
+        if event.kind == _FIX_MERGED and not replay.open:
+            continue  # a fix merged while no clock runs resolves nothing (the item may still be open)
         _apply(state, event)
         replay.reconcile(state, event.at, event.id, event.url)
     return replay.finish()
@@ -103,7 +107,7 @@ def _timeline(item: ItemHistory) -> list[ItemEvent]:
         ItemEvent(
             id=fix.activity_id,
             at=fix.merged_at,
-            kind=MERGED,
+            kind=_FIX_MERGED,
             actor=fix.author,
             role=Role.DEVELOPER,
             url=fix.url,
@@ -141,7 +145,7 @@ def _apply(state: _ItemState, event: ItemEvent) -> None:
             state.resolved = True
         elif data.get("from") is not None:
             state.resolved = False
-    elif kind in (CLOSED, MERGED):
+    elif kind in (CLOSED, MERGED, _FIX_MERGED):
         state.resolved = True
     elif kind == REOPENED:
         state.resolved = False
@@ -156,6 +160,10 @@ class _Replay:
     timer: ClockTimer | None = None
     credit: str | None = None  # who the current timer is credited to if it stays stopped
     clocks: list[Clock] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.timer is not None and not self.timer.stopped
 
     def reconcile(self, state: _ItemState, at: datetime, activity_id: str, url: str | None) -> None:
         """Start, pause, resume or stop the clock so that it matches the state after an event."""
