@@ -1,0 +1,84 @@
+"""Statistics over clocks: counts, attainment and durations, with ``now`` passed in.
+
+Open clocks are counted honestly: a message still unanswered past its target is breached and counts
+against attainment, never dropped. Durations (median, p90, mean) are over stopped clocks only, since an
+open clock's final duration is not known yet.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from metrics.model import Clock, ClockState
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStats:
+    """What a group of clocks amounts to at one moment."""
+
+    clocks: int
+    running: int  # not stopped yet, whatever the state (running, at risk, paused, breached)
+    met: int
+    breached: int  # past the target, stopped or still running
+    at_risk: int
+    paused: int
+    attainment: float | None  # met / (met + breached); None when both are 0
+    median_seconds: float | None
+    p90_seconds: float | None
+    mean_seconds: float | None
+
+
+def summarize(clocks: Iterable[Clock], now: datetime) -> GroupStats:
+    """Count the clocks by state at `now` and describe how long the stopped ones took."""
+    clocks = list(clocks)
+    states = [clock.state_at(now) for clock in clocks]
+    met = states.count(ClockState.MET)
+    breached = states.count(ClockState.BREACHED)
+    durations = [clock.elapsed_seconds for clock in clocks if clock.stopped]
+    return GroupStats(
+        clocks=len(clocks),
+        running=sum(1 for clock in clocks if not clock.stopped),
+        met=met,
+        breached=breached,
+        at_risk=states.count(ClockState.AT_RISK),
+        paused=states.count(ClockState.PAUSED),
+        attainment=met / (met + breached) if met + breached else None,
+        median_seconds=float(statistics.median(durations)) if durations else None,
+        p90_seconds=percentile(durations, 90) if durations else None,
+        mean_seconds=statistics.fmean(durations) if durations else None,
+    )
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """Return the q-th percentile (0-100), interpolating linearly between closest ranks like numpy."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("a percentile needs at least one value.")
+    if not 0 <= q <= 100:
+        raise ValueError(f"a percentile must be between 0 and 100, not {q}.")
+    position = (len(ordered) - 1) * q / 100
+    below = math.floor(position)
+    above = min(below + 1, len(ordered) - 1)
+    fraction = position - below
+    return float(ordered[below] + (ordered[above] - ordered[below]) * fraction)
+
+
+def group_clocks(clocks: Iterable[Clock], key: Callable[[Clock], str]) -> dict[str, list[Clock]]:
+    """Group clocks by a key (developer, client, ISO week...), keys in sorted order."""
+    groups: dict[str, list[Clock]] = defaultdict(list)
+    for clock in clocks:
+        groups[key(clock)].append(clock)
+    return {name: groups[name] for name in sorted(groups)}
+
+
+def iso_week(moment: datetime) -> str:
+    """Name the ISO week of a moment, in UTC, e.g. '2026-W07'."""
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment.isoformat()} has no time zone; pass a timezone-aware datetime.")
+    year, week, _ = moment.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
