@@ -31,7 +31,7 @@ def parse_duration(text: str | int) -> int:
     d, h, m, s = (int(g or 0) for g in match.groups())
     seconds = d * 86400 + h * 3600 + m * 60 + s
     if seconds <= 0:
-        raise ValueError(f"{text!r} must be longer than zero")
+        raise ValueError(f"{text!r} must be longer than zero; write it like 30m, 3h, 1h30m or 2d")
     return seconds
 
 
@@ -273,7 +273,7 @@ def _path_text(loc: tuple[Any, ...], data: Any) -> str:
         if isinstance(item, int):
             label = item
             if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
-                label = node[item].get("name") or node[item].get("id") or item
+                label = node[item].get("id") or node[item].get("name") or item
             parts[-1:] = [f"{parts[-1]}[{label}]"] if parts else [f"[{label}]"]
             node = node[item] if isinstance(node, list) and item < len(node) else None
         else:
