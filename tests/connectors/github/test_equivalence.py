@@ -192,9 +192,7 @@ def latest(records, key):
     for record in records:
         version = record.updated_at or getattr(record, "at", None) or record.created_at
         current = kept.get(key(record))
-        if current is None or version >= (
-            current.updated_at or getattr(current, "at", None) or current.created_at
-        ):
+        if current is None or version >= (current.updated_at or getattr(current, "at", None) or current.created_at):
             kept[key(record)] = record
     return kept
 

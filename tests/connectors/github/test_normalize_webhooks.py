@@ -138,9 +138,7 @@ def test_reopened_is_stamped_with_the_issue_update_time_not_receipt():
 
 
 def test_comment_created_edited_deleted():
-    created = by_id(normalize_event("issue_comment", webhook_fixture("issue_comment", "created")))[
-        "comment:492700400"
-    ]
+    created = by_id(normalize_event("issue_comment", webhook_fixture("issue_comment", "created")))["comment:492700400"]
     assert (created.kind, created.at, created.updated_at) == (
         ActivityKind.COMMENT,
         at("2019-05-15T15:20:21"),
@@ -148,15 +146,11 @@ def test_comment_created_edited_deleted():
     )
     assert created.body == "You are totally right! I'll get this fixed right away."
     assert created.url == "https://github.com/Codertocat/Hello-World/issues/1#issuecomment-492700400"
-    edited = by_id(normalize_event("issue_comment", webhook_fixture("issue_comment", "edited")))[
-        "comment:492700400"
-    ]
+    edited = by_id(normalize_event("issue_comment", webhook_fixture("issue_comment", "edited")))["comment:492700400"]
     assert (edited.at, edited.updated_at) == (at("2019-05-15T15:20:21"), at("2019-05-15T15:20:22"))
     assert edited.body == "You are totally right! I'll get this fixed today."
     assert not edited.deleted
-    deleted = by_id(normalize_event("issue_comment", webhook_fixture("issue_comment", "deleted")))[
-        "comment:492700400"
-    ]
+    deleted = by_id(normalize_event("issue_comment", webhook_fixture("issue_comment", "deleted")))["comment:492700400"]
     assert deleted.deleted
 
 
@@ -182,9 +176,9 @@ def test_pull_request_closed_without_merge():
 
 
 def test_review_submitted():
-    review = by_id(
-        normalize_event("pull_request_review", webhook_fixture("pull_request_review", "submitted"))
-    )["review:237895671"]
+    review = by_id(normalize_event("pull_request_review", webhook_fixture("pull_request_review", "submitted")))[
+        "review:237895671"
+    ]
     assert (review.kind, review.at, review.body, dict(review.data)) == (
         ActivityKind.REVIEW,
         at("2019-05-15T15:20:38"),
@@ -294,9 +288,7 @@ def test_issue_deleted_marks_the_item_deleted():
 def test_issue_transferred_deletes_the_old_key_and_opens_the_new_one():
     # derived from issues/opened.json
     payload = webhook_fixture("issues", "opened")
-    new_issue = dict(
-        payload["issue"], number=12, html_url="https://github.com/Octocoders/Hello-World/issues/12"
-    )
+    new_issue = dict(payload["issue"], number=12, html_url="https://github.com/Octocoders/Hello-World/issues/12")
     payload.update(
         action="transferred",
         changes={"new_issue": new_issue, "new_repository": {"full_name": "Octocoders/Hello-World"}},

@@ -1,0 +1,151 @@
+"""GitHubClient: retries, rate-limit waits, the wait cap, conditional requests, request counting."""
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+import respx
+
+from connectors.github.client import GitHubClient, GitHubError
+
+NOW = datetime(2024, 3, 4, 12, 0, 0, tzinfo=UTC)
+URL = "https://api.github.com/repos/acme/shop/issues"
+OK = httpx.Response(200, json=[{"id": 1}], headers={"x-ratelimit-remaining": "4999", "etag": 'W/"abc"'})
+
+
+def make_client(**options):
+    waits = []
+    client = GitHubClient("secret-token", sleep=waits.append, now=lambda: NOW, **options)
+    return client, waits
+
+
+@pytest.fixture
+def api():
+    with respx.mock(assert_all_called=True) as mock:
+        yield mock
+
+
+def test_sends_auth_version_and_per_page_headers(api):
+    route = api.get(URL).mock(return_value=OK)
+    client, _ = make_client()
+    page = client.get_page("/repos/acme/shop/issues", {"per_page": 100})
+    request = route.calls.last.request
+    assert request.headers["authorization"] == "Bearer secret-token"
+    assert request.headers["x-github-api-version"] == "2022-11-28"
+    assert request.url.params["per_page"] == "100"
+    assert (page.items, page.etag, page.next_url) == ([{"id": 1}], 'W/"abc"', None)
+    assert (client.requests_made, client.rate_limit_remaining) == (1, 4999)
+
+
+def test_every_request_has_a_timeout(api):
+    route = api.get(URL).mock(return_value=OK)
+    client, _ = make_client(timeout=7.5)
+    client.get_page(URL)
+    assert route.calls.last.request.extensions["timeout"] == {"connect": 7.5, "read": 7.5, "write": 7.5, "pool": 7.5}
+
+
+def test_retries_5xx_with_backoff(api):
+    api.get(URL).mock(side_effect=[httpx.Response(502), httpx.Response(503), OK])
+    client, waits = make_client()
+    assert client.get_page(URL).items == [{"id": 1}]
+    assert waits == [1.0, 2.0]
+    assert client.requests_made == 3
+
+
+def test_retries_connection_errors(api):
+    api.get(URL).mock(side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), OK])
+    client, waits = make_client()
+    assert client.get_page(URL).items == [{"id": 1}]
+    assert waits == [1.0, 2.0]
+
+
+def test_gives_up_after_max_attempts_with_a_retriable_error(api):
+    api.get(URL).mock(return_value=httpx.Response(500))
+    client, waits = make_client(max_attempts=3)
+    with pytest.raises(GitHubError, match="after 3 attempts") as caught:
+        client.get_page(URL)
+    assert caught.value.permanent is False and caught.value.status == 500
+    assert waits == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(("status", "hint"), [(401, "token is valid"), (404, "repository name"), (422, "422")])
+def test_client_errors_are_permanent_and_not_retried(api, status, hint):
+    api.get(URL).mock(return_value=httpx.Response(status, json={"message": "nope"}))
+    client, waits = make_client()
+    with pytest.raises(GitHubError, match=hint) as caught:
+        client.get_page(URL)
+    assert caught.value.permanent is True
+    assert (waits, client.requests_made) == ([], 1)
+
+
+def test_403_without_rate_limit_signs_is_a_permission_error(api):
+    api.get(URL).mock(return_value=httpx.Response(403, json={"message": "Resource not accessible by integration"}))
+    client, waits = make_client()
+    with pytest.raises(GitHubError, match="can read this repository") as caught:
+        client.get_page(URL)
+    assert caught.value.permanent and waits == []
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_rate_limit_honours_retry_after(api, status):
+    limited = httpx.Response(status, headers={"retry-after": "42"}, json={"message": "secondary rate limit"})
+    api.get(URL).mock(side_effect=[limited, OK])
+    client, waits = make_client()
+    assert client.get_page(URL).items == [{"id": 1}]
+    assert waits == [42.0]
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_rate_limit_waits_until_reset_when_nothing_remains(api, status):
+    reset = int(NOW.timestamp()) + 300
+    limited = httpx.Response(status, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+    api.get(URL).mock(side_effect=[limited, OK])
+    client, waits = make_client()
+    client.get_page(URL)
+    assert waits == [301.0]  # the reset second itself, plus one
+    assert client.rate_limit_remaining == 4999
+
+
+def test_secondary_rate_limit_without_headers_backs_off_from_a_minute(api):
+    limited = httpx.Response(403, json={"message": "You have exceeded a secondary rate limit."})
+    api.get(URL).mock(side_effect=[limited, limited, OK])
+    client, waits = make_client()
+    client.get_page(URL)
+    assert waits == [60.0, 120.0]
+
+
+def test_rate_limit_wait_beyond_the_cap_fails_clearly_without_sleeping(api):
+    reset = int(NOW.timestamp()) + 3600
+    limited = httpx.Response(403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+    api.get(URL).mock(return_value=limited)
+    client, waits = make_client(max_wait_seconds=600)
+    with pytest.raises(
+        GitHubError, match=r"wait 3601 s, more than the 600 s cap.*after 2024-03-04 13:00:01 UTC"
+    ) as caught:
+        client.get_page(URL)
+    assert caught.value.permanent is False  # retrying later helps
+    assert (waits, client.requests_made) == ([], 1)
+
+
+def test_conditional_request_304_means_nothing_new(api):
+    route = api.get(URL).mock(return_value=httpx.Response(304, headers={"x-ratelimit-remaining": "4999"}))
+    client, _ = make_client()
+    page = client.get_page(URL, etag='W/"abc"')
+    assert route.calls.last.request.headers["if-none-match"] == 'W/"abc"'
+    assert (page.not_modified, page.items, page.etag) == (True, [], 'W/"abc"')
+    assert (client.requests_made, client.not_modified) == (1, 1)
+
+
+def test_link_header_gives_the_next_page(api):
+    link = f'<{URL}?per_page=100&page=2>; rel="next", <{URL}?per_page=100&page=9>; rel="last"'
+    api.get(URL).mock(return_value=httpx.Response(200, json=[], headers={"link": link}))
+    client, _ = make_client()
+    assert client.get_page(URL).next_url == f"{URL}?per_page=100&page=2"
+
+
+def test_non_list_body_is_a_permanent_error(api):
+    api.get(URL).mock(return_value=httpx.Response(200, json={"message": "odd"}))
+    client, _ = make_client()
+    with pytest.raises(GitHubError, match="not a list") as caught:
+        client.get_page(URL)
+    assert caught.value.permanent
