@@ -1,0 +1,315 @@
+"""Incremental Jira sync: pages of normalized records with the cursor each page lets the runner save.
+
+One stream, ``issues``, per project. Every comment or changelog change bumps the issue's ``updated``,
+so one cursor on ``updated`` covers the issue, its comments and its changelog. The runner stores a
+page's batch, then saves its cursor for (``jira``, project, stream): at-least-once delivery on top of
+idempotent upserts. Each run reads from the saved cursor minus ``overlap`` (Jira's search index lags
+writes a little), never saves a cursor past ``started_at`` and never moves one backwards.
+
+Deleted issues never show up in an ``updated`` search, so ``existing_keys`` / ``reconcile_page`` tell
+which stored keys are gone (see there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from connectors.jira.changelog import TRACKED_FIELDS, field_of
+from connectors.jira.client import JiraClient
+from connectors.jira.normalize import (
+    embedded_comment_list,
+    normalize_rest_changelog,
+    normalize_rest_comment,
+    normalize_rest_issue,
+)
+from connectors.jira.shapes import SOURCE
+from connectors.records import Activity, Batch, ItemKind, WorkItem, parse_time
+
+STREAM_ISSUES = "issues"
+STREAM_RECONCILE = "reconcile"
+SEARCH_FIELDS = (
+    "summary", "status", "created", "updated", "resolution", "resolutiondate", "assignee", "labels",
+    "priority", "issuetype", "reporter", "creator", "description", "project", "comment",
+)  # fmt: skip
+BULK_CHANGELOG_MAX_ISSUES = 1000  # POST /changelog/bulkfetch accepts at most 1000 issues per call
+_DC_ROW_OVERLAP = 5  # re-read a few rows per startAt page: an issue updated mid-run shifts offsets
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPage:
+    """A batch to store, then the cursor to save for (``jira``, ``scope``, ``stream``)."""
+
+    stream: str
+    scope: str
+    batch: Batch
+    cursor: datetime | None
+
+
+class JiraSync:
+    """Read one Jira project incrementally, a chunk of issues (with comments and changelog) per page."""
+
+    def __init__(
+        self,
+        client: JiraClient,
+        project: str,
+        cursors: Mapping[str, datetime | None],
+        *,
+        started_at: datetime,
+        overlap: timedelta = timedelta(minutes=5),
+        page_size: int = 100,
+        chunk_issues: int = BULK_CHANGELOG_MAX_ISSUES,
+        bulk_changelog: bool = True,
+    ) -> None:
+        if started_at.tzinfo is None:
+            raise ValueError("started_at must be timezone-aware.")
+        if not 1 <= chunk_issues <= BULK_CHANGELOG_MAX_ISSUES:
+            raise ValueError(f"chunk_issues must be between 1 and {BULK_CHANGELOG_MAX_ISSUES}.")
+        self.client = client
+        self.project = project
+        self.cursors = dict(cursors)
+        self.started_at = started_at.astimezone(UTC)
+        self.overlap = overlap
+        self.page_size = page_size
+        self.chunk_issues = chunk_issues
+        self.bulk_changelog = bulk_changelog and client.is_cloud
+        self._categories: dict[str, str] = {}
+        self._statuses_fetched = False
+
+    # --- the issues stream -----------------------------------------------------------------------
+
+    def iter_pages(self) -> Iterator[SyncPage]:
+        """Yield pages oldest-first; store each batch, then save its cursor."""
+        cursor = self.cursors.get(STREAM_ISSUES)
+        since = cursor - self.overlap if cursor is not None else None
+        chunk: dict[str, Mapping[str, Any]] = {}
+        for issues in self._search(issues_jql(self.project, since)):
+            for issue in issues:
+                chunk.pop(str(issue.get("key")), None)  # keep the latest copy, in updated order
+                chunk[str(issue.get("key"))] = issue
+            if len(chunk) >= self.chunk_issues:
+                page = self._page(list(chunk.values()), cursor)
+                cursor, chunk = page.cursor, {}
+                yield page
+        if chunk:
+            yield self._page(list(chunk.values()), cursor)
+
+    def _search(self, jql: str) -> Iterator[list[Mapping[str, Any]]]:
+        expand = None if self.client.is_cloud else "changelog"
+        token: str | None = None
+        start_at = 0
+        while True:
+            result = self.client.search_page(
+                jql,
+                SEARCH_FIELDS,
+                next_page_token=token,
+                start_at=start_at,
+                max_results=self.page_size,
+                expand=expand,
+            )
+            issues = [i for i in result.get("issues") or [] if isinstance(i, Mapping)]
+            if issues:
+                yield issues
+            if self.client.is_cloud:
+                token = result.get("nextPageToken")
+                if result.get("isLast", not token) or not token or not issues:
+                    return
+            else:
+                total = int(result.get("total") or 0)
+                if not issues or start_at + len(issues) >= total:
+                    return
+                start_at += max(1, len(issues) - _DC_ROW_OVERLAP)
+
+    def _page(self, issues: list[Mapping[str, Any]], previous: datetime | None) -> SyncPage:
+        batch = Batch()
+        self._learn_categories(issues)
+        for issue in issues:
+            batch.extend(normalize_rest_issue(issue, base_url=self.client.base_url))
+            batch.activities.extend(self._comments(issue))
+        batch.activities.extend(self._changelogs(issues))
+        return SyncPage(STREAM_ISSUES, self.project, batch, self._advance(previous, issues))
+
+    def _advance(self, previous: datetime | None, issues: Iterable[Mapping[str, Any]]) -> datetime | None:
+        """Return the cursor after ``issues``: their newest ``updated``, capped at ``started_at``, forward only."""
+        seen = [
+            parse_time(i["fields"]["updated"], field_name="issue.fields.updated")
+            for i in issues
+            if i["fields"].get("updated") is not None
+        ]
+        if not seen:
+            return previous
+        candidate = min(max(seen), self.started_at)
+        return candidate if previous is None or candidate > previous else previous
+
+    # --- comments and changelog ------------------------------------------------------------------
+
+    def _comments(self, issue: Mapping[str, Any]) -> list[Activity]:
+        key = str(issue["key"])
+        value = issue["fields"].get("comment")
+        embedded = embedded_comment_list(value)
+        out = [normalize_rest_comment(key, c, base_url=self.client.base_url) for c in embedded]
+        total = value.get("total") if isinstance(value, Mapping) else None
+        # Search results embed only the first comments; read the rest only when some are missing.
+        start = len(embedded)
+        while isinstance(total, int) and start < total:
+            page = self.client.comments_page(key, start_at=start, max_results=100)
+            comments = embedded_comment_list(page)
+            out += [normalize_rest_comment(key, c, base_url=self.client.base_url) for c in comments]
+            if not comments:
+                break
+            start += len(comments)
+            total = page.get("total", total)
+        return out
+
+    def _changelogs(self, issues: list[Mapping[str, Any]]) -> list[Activity]:
+        histories = list(self._raw_histories(issues))
+        needed = {
+            str(item.get("to"))
+            for _, history in histories
+            for item in history.get("items") or ()
+            if isinstance(item, Mapping) and field_of(item) == "status" and item.get("to") is not None
+        }
+        if needed - self._categories.keys() and not self._statuses_fetched:
+            # Older transitions name statuses the page's issues are no longer in: one lookup per run.
+            self._statuses_fetched = True
+            self._learn_categories({"fields": {"status": s}} for s in self.client.statuses())
+        out: list[Activity] = []
+        for key, history in histories:
+            out += normalize_rest_changelog(key, history, status_categories=self._categories)
+        return out
+
+    def _raw_histories(self, issues: list[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        if self.bulk_changelog:
+            yield from self._bulk_histories(issues)
+        elif self.client.is_cloud:
+            for issue in issues:
+                yield from self._issue_histories(str(issue["key"]))
+        else:
+            for issue in issues:
+                yield from self._dc_histories(issue)
+
+    def _bulk_histories(self, issues: list[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        keys = {str(i["id"]): str(i["key"]) for i in issues}
+        token: str | None = None
+        while True:
+            page = self.client.bulk_changelog_page(list(keys), TRACKED_FIELDS, next_page_token=token)
+            for log in page.get("issueChangeLogs") or ():
+                key = keys.get(str(log.get("issueId")))
+                if key is not None:
+                    yield from ((key, h) for h in log.get("changeHistories") or () if isinstance(h, Mapping))
+            new_token = page.get("nextPageToken")
+            if not new_token or new_token == token:
+                return
+            token = new_token
+
+    def _issue_histories(self, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        start = 0
+        while True:
+            page = self.client.changelog_page(key, start_at=start, max_results=100)
+            values = [h for h in page.get("values") or () if isinstance(h, Mapping)]
+            yield from ((key, h) for h in values)
+            start += len(values)
+            if page.get("isLast", True) or not values:
+                return
+
+    def _dc_histories(self, issue: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        key = str(issue["key"])
+        changelog = issue.get("changelog") if isinstance(issue.get("changelog"), Mapping) else {}
+        histories = [h for h in changelog.get("histories") or () if isinstance(h, Mapping)]
+        if int(changelog.get("total") or 0) > len(histories):
+            full = self.client.issue_with_changelog(key).get("changelog") or {}
+            histories = [h for h in full.get("histories") or () if isinstance(h, Mapping)]
+        yield from ((key, h) for h in histories)
+
+    def _learn_categories(self, issues: Iterable[Mapping[str, Any]]) -> None:
+        for issue in issues:
+            status = (issue.get("fields") or {}).get("status")
+            if isinstance(status, Mapping) and status.get("id") is not None:
+                category = status.get("statusCategory")
+                if isinstance(category, Mapping) and category.get("key"):
+                    self._categories[str(status["id"])] = str(category["key"])
+
+    # --- deleted issues --------------------------------------------------------------------------
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Return which of ``keys`` still exist, under that key, in this project.
+
+        Lists the project's keys (the cheapest search: up to 5000 keys per Cloud page), then confirms
+        each key the listing lacks by fetching it directly, since the search index can lag a freshly
+        created issue. A moved issue answers under its new key, so its old key counts as gone.
+        """
+        wanted = set(keys)
+        listed = {k for k in self._all_keys() if k in wanted}
+        missing = sorted(wanted - listed)
+        return listed | self._confirm(missing)
+
+    def reconcile_page(self, stored_keys: Iterable[str]) -> SyncPage:
+        """Return a page marking stored issues that no longer exist as deleted (cursor: ``started_at``)."""
+        keys = set(stored_keys)
+        gone = sorted(keys - self.existing_keys(keys))
+        items = [
+            WorkItem(
+                source=SOURCE,
+                key=key,
+                container=self.project,
+                kind=ItemKind.JIRA_ISSUE.value,
+                url=None,
+                title=None,
+                created_at=None,
+                updated_at=None,
+                deleted=True,
+                partial=True,
+            )
+            for key in gone
+        ]
+        return SyncPage(STREAM_RECONCILE, self.project, Batch(work_items=items), self.started_at)
+
+    def _all_keys(self) -> Iterator[str]:
+        jql = f"project = {jql_string(self.project)} ORDER BY key ASC"
+        token: str | None = None
+        start_at = 0
+        page_size = 5000 if self.client.is_cloud else 1000
+        while True:
+            result = self.client.search_page(
+                jql, ("key",), next_page_token=token, start_at=start_at, max_results=page_size
+            )
+            issues = [i for i in result.get("issues") or () if isinstance(i, Mapping)]
+            yield from (str(i["key"]) for i in issues if i.get("key"))
+            if self.client.is_cloud:
+                token = result.get("nextPageToken")
+                if not token or not issues:
+                    return
+            else:
+                start_at += len(issues)
+                if not issues or start_at >= int(result.get("total") or 0):
+                    return
+
+    def _confirm(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        if self.client.is_cloud:
+            for i in range(0, len(keys), 100):  # /issue/bulkfetch takes up to 100 issues
+                found |= {str(issue.get("key")) for issue in self.client.bulk_issues(keys[i : i + 100])}
+        else:
+            for key in keys:
+                issue = self.client.issue_or_none(key)
+                if issue is not None:
+                    found.add(str(issue.get("key")))
+        return found & set(keys)
+
+
+def jql_string(value: str) -> str:
+    """Quote a value for JQL."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def issues_jql(project: str, since: datetime | None) -> str:
+    """Return the search for a project's issues updated at or after ``since``, oldest first.
+
+    The bound is epoch milliseconds, not a date string, so the account's time zone cannot shift it.
+    """
+    clause = f"project = {jql_string(project)}"
+    if since is not None:
+        clause += f" AND updated >= {int(since.timestamp() * 1000)}"
+    return clause + " ORDER BY updated ASC"
