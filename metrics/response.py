@@ -43,11 +43,10 @@ def _messages(item: ItemHistory) -> list[ItemEvent]:
             role=item.author_role,
             url=item.url,
         )
-        messages.insert(0, opened)
-    return messages
+        messages.append(opened)
+    # The opening description comes before every reply, even one stored with the same timestamp.
+    return sorted(messages, key=lambda e: (e.at, e.kind != OPENED))
 
 
 def _build(timer: ClockTimer, item: ItemHistory, policy: ClockPolicy, developer: str | None) -> Clock:
-    return timer.build(
-        item, target=policy.response_target_seconds, at_risk=policy.at_risk, developer=developer
-    )
+    return timer.build(item, target=policy.response_target_seconds, at_risk=policy.at_risk, developer=developer)

@@ -57,6 +57,12 @@ def summary(clock):
             [("opened:acme/app#1", "c1", 600, "dev")],
         ),
         (
+            "a reply in the same second as the opening still answers it",
+            [opened(), msg("0-early-id", T0, DEV)],
+            (),
+            [("opened:acme/app#1", "0-early-id", 0, "dev")],
+        ),
+        (
             "an unanswered message runs, unassigned",
             [opened()],
             (),
