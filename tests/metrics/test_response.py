@@ -7,7 +7,7 @@ import pytest
 from metrics.calendar import Calendar
 from metrics.clocks import compute_clocks
 from metrics.model import ClockKind, ClockState, EvidenceRole, Role
-from tests.metrics.builders import T0, ev, item, kyiv, mins, msg, policy
+from tests.metrics.builders import T0, ev, item, kyiv, mins, msg, nyc, policy
 
 CLIENT, DEV, BOT, IGNORE = Role.CLIENT, Role.DEVELOPER, Role.BOT, Role.IGNORE
 KYIV_OFFICE = Calendar.parse(timezone="Europe/Kyiv", working_hours="Mon-Fri 09:00-18:00", holidays="UA")
@@ -144,6 +144,23 @@ def test_friday_evening_message_answered_monday_morning_counts_working_time():
     [clock] = compute_clocks(item(events, created_at=kyiv(2026, 2, 13, 17, 50)), policy(calendar=KYIV_OFFICE))
     assert clock.elapsed_seconds == 25 * 60
     assert clock.state_at(kyiv(2026, 2, 16, 12)) is ClockState.MET
+
+
+def test_a_message_over_a_daylight_saving_weekend_counts_working_time():
+    new_york = Calendar.parse(timezone="America/New_York", working_hours="Mon-Fri 09:00-17:00", holidays="US")
+    start = nyc(2026, 3, 6, 16, 45)  # Friday; clocks spring forward on Sunday
+    [clock] = compute_clocks(item([opened(start)], created_at=start), policy(calendar=new_york))
+    assert clock.deadline == nyc(2026, 3, 9, 9, 15)
+    answered = [opened(start), msg("c1", nyc(2026, 3, 9, 9, 10), DEV)]
+    [clock] = compute_clocks(item(answered, created_at=start), policy(calendar=new_york))
+    assert clock.elapsed_seconds == 25 * 60
+
+
+def test_a_message_before_a_public_holiday_waits_for_the_next_working_day():
+    new_york = Calendar.parse(timezone="America/New_York", working_hours="Mon-Fri 09:00-17:00", holidays="US")
+    start = nyc(2026, 7, 2, 16, 50)  # Thursday; Friday 3 July is Independence Day observed
+    [clock] = compute_clocks(item([opened(start)], created_at=start), policy(calendar=new_york))
+    assert clock.deadline == nyc(2026, 7, 6, 9, 20)
 
 
 def test_evidence_keeps_the_message_and_the_answer_with_urls():
