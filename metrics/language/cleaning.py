@@ -69,7 +69,6 @@ def clean_message(text: str) -> str:
         text = text[: reply.start()]
     for block in (_FENCED_CODE, _JIRA_BLOCK, _HTML_BLOCK):
         text = block.sub("\n", text)
-    text = _HTML_TAG.sub(" ", text)
     lines = _drop_signature(_drop_code_lines(text.split("\n")))
     kept = [_clean_line(line) for line in lines]
     return "\n".join(_squeeze_blank_lines(kept)).strip()
@@ -138,6 +137,7 @@ def _is_signature_block(lines: list[str]) -> bool:
 
 def _clean_line(line: str) -> str:
     """Strip inline code, links and markup from one line of prose."""
+    line = _HTML_TAG.sub(" ", line)  # after trace detection: JS frames read "at f (<anonymous>)"
     for pattern, replacement in _INLINE_RULES:
         line = pattern.sub(replacement, line)
     line = _LINE_MARKUP.sub("", line)

@@ -14,6 +14,7 @@ ENGLISH = "en"
 
 _LETTERS_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _ACRONYM = re.compile(r"^[A-Z]{2,6}s?$")
+_MOSTLY = 0.5
 _COMMON_ZIPF = 3.0  # a word seen at least once per million words of that language counts as "its" word
 
 
@@ -35,9 +36,11 @@ def detect_language(text: str) -> str:
     # Character n-gram models misname short chat replies ("Will do" -> Italian, "Looks good to me" ->
     # Afrikaans); a vote of word frequencies settles it, and a tie goes to English, the language we score.
     lowered = [word.lower() for word in prose]
-    if _known_share(lowered, ENGLISH) >= _known_share(lowered, guess):
-        return ENGLISH
-    return guess
+    english = _known_share(lowered, ENGLISH)
+    if guess in _wordfreq_languages():
+        return ENGLISH if english >= _known_share(lowered, guess) else guess
+    # No word list to vote against (Latin, Afrikaans...): English needs most of its words to be English.
+    return ENGLISH if english >= _MOSTLY else guess
 
 
 def _latin_share(letters: str) -> float:
@@ -53,9 +56,7 @@ def _is_latin(letter: str) -> bool:
 
 
 def _known_share(words: list[str], language: str) -> float:
-    """Return the share of words that are common in a language (0 for a language wordfreq lacks)."""
-    if language not in _wordfreq_languages():
-        return 0.0
+    """Return the share of words that are common in a language wordfreq knows."""
     return sum(1 for word in words if zipf_frequency(word, language) >= _COMMON_ZIPF) / len(words)
 
 
