@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
+__all__ = ["Calendar", "DAY_NAMES", "deadline", "next_working_moment", "working_seconds_between"]
+
 Span = tuple[int, int]  # minutes after local midnight, end exclusive: 0 <= start < end <= 1440
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
