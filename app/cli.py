@@ -95,6 +95,37 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
 
 
+EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 75
+
+
+@cli.command()
+def sync(
+    source: Annotated[str | None, typer.Option(help="Only this source: github or jira.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Read everything again, ignoring saved cursors.")] = False,
+    reconcile: Annotated[bool, typer.Option("--reconcile", help="Find issues deleted upstream and drop them.")] = False,
+) -> None:
+    """Run one sync from GitHub and Jira (for cron); exit 0 ok, 1 partly failed, 2 configuration error, 75 busy."""
+    from app.locks import JobBusy
+    from app.sync import Connectors, SyncConfigError, run_sync
+    from app.synccli import SyncProgress, print_summary, stop_on_sigterm
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    contracts = _contracts(settings, demo=False)
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    mode = "full" if full else "reconcile" if reconcile else "incremental"
+    try:
+        with SyncProgress(err) as progress, stop_on_sigterm() as stop:
+            summary = run_sync(factory=factory, contracts=contracts, connectors=Connectors(settings, factory),
+                               source=source, mode=mode, requested_by="cli", progress=progress, stop=stop)
+    except SyncConfigError as exc:
+        raise _fail(str(exc), EXIT_CONFIG) from None
+    except JobBusy as exc:
+        raise _fail(str(exc), EXIT_BUSY) from None
+    print_summary(err, summary)
+    raise typer.Exit(EXIT_OK if summary.status in ("succeeded", "stopped") else EXIT_PARTIAL)
+
+
 def _load_demo(settings: Settings, contracts: Contracts) -> None:
     from app.demo import load_demo
 

@@ -147,6 +147,16 @@ class SyncCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class HttpETag(Base):
+    """The last ETag seen for a listing URL, so a re-sync asks "anything new?" for free (304)."""
+
+    __tablename__ = "http_etags"
+
+    key: Mapped[str] = mapped_column(String(700), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SyncRun(Base):
     """One run of the scheduled sync (or a reconcile), with its figures and errors."""
 

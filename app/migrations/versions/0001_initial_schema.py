@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:51:56.615130
+Create Date: 2026-11-28 08:54:50.526370
 """
 
 from alembic import op
@@ -74,6 +74,12 @@ def upgrade() -> None:
         batch_op.create_index('ix_clocks_item', ['source', 'item_key'], unique=False)
         batch_op.create_index('ix_clocks_kind_started', ['kind', 'started_at'], unique=False)
 
+    op.create_table('http_etags',
+    sa.Column('key', sa.String(length=700), nullable=False),
+    sa.Column('etag', sa.String(length=300), nullable=False),
+    sa.Column('updated_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('key')
+    )
     op.create_table('item_links',
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('pr_key', sa.String(length=300), nullable=False),
@@ -173,6 +179,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_item_links_item')
 
     op.drop_table('item_links')
+    op.drop_table('http_etags')
     with op.batch_alter_table('clocks', schema=None) as batch_op:
         batch_op.drop_index('ix_clocks_kind_started')
         batch_op.drop_index('ix_clocks_item')
