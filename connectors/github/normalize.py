@@ -86,9 +86,7 @@ def _on_issues(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
 def _transferred(repo: str, issue: Mapping[str, Any], payload: Mapping[str, Any]) -> Batch:
     # The old number stops existing (GitHub redirects it); the issue lives on under a new key.
     changes = mapping(payload, "changes", "payload")
-    new_repo = str(
-        field(mapping(changes, "new_repository", "changes"), "full_name", "changes.new_repository")
-    )
+    new_repo = str(field(mapping(changes, "new_repository", "changes"), "full_name", "changes.new_repository"))
     batch = Batch(work_items=[work_item(repo, issue, where="issue", deleted=True)])
     batch.extend(_item_batch(new_repo, mapping(changes, "new_issue", "changes"), where="changes.new_issue"))
     return batch
@@ -150,23 +148,17 @@ def _on_issue_comment(repo: str, action: str, payload: Mapping[str, Any]) -> Bat
 
 
 def _on_review(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
-    batch = _item_batch(
-        repo, mapping(payload, "pull_request", "payload"), where="pull_request", is_pull_request=True
-    )
+    batch = _item_batch(repo, mapping(payload, "pull_request", "payload"), where="pull_request", is_pull_request=True)
     review = mapping(payload, "review", "payload")
     batch.activities.append(review_activity(batch.work_items[0].key, review, where="review"))
     return batch
 
 
 def _on_review_comment(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
-    batch = _item_batch(
-        repo, mapping(payload, "pull_request", "payload"), where="pull_request", is_pull_request=True
-    )
+    batch = _item_batch(repo, mapping(payload, "pull_request", "payload"), where="pull_request", is_pull_request=True)
     comment = mapping(payload, "comment", "payload")
     key = batch.work_items[0].key
-    batch.activities.append(
-        review_comment_activity(key, comment, where="comment", deleted=action == "deleted")
-    )
+    batch.activities.append(review_comment_activity(key, comment, where="comment", deleted=action == "deleted"))
     return batch
 
 

@@ -172,9 +172,7 @@ def comment_activity(key: str, comment: Mapping[str, Any], *, where: str, delete
     return _message(ActivityKind.COMMENT, "comment", key, comment, where=where, deleted=deleted)
 
 
-def review_comment_activity(
-    key: str, comment: Mapping[str, Any], *, where: str, deleted: bool = False
-) -> Activity:
+def review_comment_activity(key: str, comment: Mapping[str, Any], *, where: str, deleted: bool = False) -> Activity:
     """Return the REVIEW_COMMENT activity for a comment on a PR's diff."""
     data = {
         name: comment[source_name]
