@@ -24,6 +24,7 @@ from connectors.github.client import GitHubClient, GitHubError
 from connectors.github.sync import GitHubSync
 from connectors.jira.client import JiraClient, JiraError
 from connectors.jira.sync import JiraSync
+from connectors.records import PayloadError
 
 log = logging.getLogger("pulse.sync")
 
@@ -195,7 +196,7 @@ def _sync_scope(
             summary.requests += client.requests_made - before
             summary.rate_limit_remaining = getattr(client, "rate_limit_remaining", summary.rate_limit_remaining)
         summary.scopes += 1
-    except (GitHubError, JiraError) as exc:
+    except (GitHubError, JiraError, PayloadError) as exc:
         log.warning("sync of %s failed: %s", label, exc)
         summary.errors.append(f"{label}: {exc}")
     except SyncConfigError as exc:
