@@ -3,8 +3,11 @@
 One stream, ``issues``, per project. Every comment or changelog change bumps the issue's ``updated``,
 so one cursor on ``updated`` covers the issue, its comments and its changelog. The runner stores a
 page's batch, then saves its cursor for (``jira``, project, stream): at-least-once delivery on top of
-idempotent upserts. Each run reads from the saved cursor minus ``overlap`` (Jira's search index lags
-writes a little), never saves a cursor past ``started_at`` and never moves one backwards.
+idempotent upserts. A page is one search page (issues, OPENED, comments) or one bulk changelog page;
+on Cloud the cursor moves only on the page that completes a chunk's changelogs (up to 1000 issues),
+so memory stays at one page while the changelogs of 1000 issues cost one request. Each run reads
+from the saved cursor minus ``overlap`` (Jira's search index lags writes a little), never saves a
+cursor past ``started_at`` and never moves one backwards.
 
 Deleted issues never show up in an ``updated`` search, so ``existing_keys`` / ``reconcile_page`` tell
 which stored keys are gone (see there).
@@ -40,7 +43,7 @@ _DC_ROW_OVERLAP = 5  # re-read a few rows per startAt page: an issue updated mid
 
 @dataclass(frozen=True, slots=True)
 class SyncPage:
-    """A batch to store, then the cursor to save for (``jira``, ``scope``, ``stream``)."""
+    """A batch to store, then the cursor to save for (``jira``, ``scope``, ``stream``); None: save nothing."""
 
     stream: str
     scope: str
@@ -65,8 +68,8 @@ class JiraSync:
     ) -> None:
         if started_at.tzinfo is None:
             raise ValueError("started_at must be timezone-aware.")
-        if not 1 <= chunk_issues <= BULK_CHANGELOG_MAX_ISSUES:
-            raise ValueError(f"chunk_issues must be between 1 and {BULK_CHANGELOG_MAX_ISSUES}.")
+        if not 1 <= page_size <= chunk_issues <= BULK_CHANGELOG_MAX_ISSUES:
+            raise ValueError(f"Need 1 <= page_size <= chunk_issues <= {BULK_CHANGELOG_MAX_ISSUES}.")
         self.client = client
         self.project = project
         self.cursors = dict(cursors)
@@ -81,20 +84,32 @@ class JiraSync:
     # --- the issues stream -----------------------------------------------------------------------
 
     def iter_pages(self) -> Iterator[SyncPage]:
-        """Yield pages oldest-first; store each batch, then save its cursor."""
+        """Yield pages oldest-first; store each batch, then save its cursor (None: nothing to save yet)."""
         cursor = self.cursors.get(STREAM_ISSUES)
         since = cursor - self.overlap if cursor is not None else None
-        chunk: dict[str, Mapping[str, Any]] = {}
+        pending: dict[str, str] = {}  # issue id -> key: stored, changelog not fetched yet (bulk mode)
+        newest: datetime | None = None
         for issues in self._search(issues_jql(self.project, since)):
-            for issue in issues:
-                chunk.pop(str(issue.get("key")), None)  # keep the latest copy, in updated order
-                chunk[str(issue.get("key"))] = issue
-            if len(chunk) >= self.chunk_issues:
-                page = self._page(list(chunk.values()), cursor)
-                cursor, chunk = page.cursor, {}
-                yield page
-        if chunk:
-            yield self._page(list(chunk.values()), cursor)
+            if pending and len(pending) + len(issues) > self.chunk_issues:
+                yield from self._bulk_pages(pending, cursor, newest)
+                cursor, pending = self._advance(cursor, newest), {}
+            newest = _latest_update(newest, issues)
+            self._learn_categories(issues)
+            batch = self._issues_batch(issues)
+            if not self.bulk_changelog:
+                batch.activities.extend(self._changelogs(self._inline_histories(issues)))
+                cursor = self._advance(cursor, newest)
+                yield SyncPage(STREAM_ISSUES, self.project, batch, cursor)
+                continue
+            # One bulk call covers up to 1000 issues, so changelogs wait for the chunk to fill; the
+            # cursor waits with them, and a run that stops in between re-reads the chunk.
+            pending.update((str(i["id"]), str(i["key"])) for i in issues)
+            yield SyncPage(STREAM_ISSUES, self.project, batch, cursor)
+            if len(pending) >= self.chunk_issues:
+                yield from self._bulk_pages(pending, cursor, newest)
+                cursor, pending = self._advance(cursor, newest), {}
+        if pending:
+            yield from self._bulk_pages(pending, cursor, newest)
 
     def _search(self, jql: str) -> Iterator[list[Mapping[str, Any]]]:
         expand = None if self.client.is_cloud else "changelog"
@@ -122,25 +137,18 @@ class JiraSync:
                     return
                 start_at += max(1, len(issues) - _DC_ROW_OVERLAP)
 
-    def _page(self, issues: list[Mapping[str, Any]], previous: datetime | None) -> SyncPage:
+    def _issues_batch(self, issues: list[Mapping[str, Any]]) -> Batch:
         batch = Batch()
-        self._learn_categories(issues)
         for issue in issues:
             batch.extend(normalize_rest_issue(issue, base_url=self.client.base_url))
             batch.activities.extend(self._comments(issue))
-        batch.activities.extend(self._changelogs(issues))
-        return SyncPage(STREAM_ISSUES, self.project, batch, self._advance(previous, issues))
+        return batch
 
-    def _advance(self, previous: datetime | None, issues: Iterable[Mapping[str, Any]]) -> datetime | None:
-        """Return the cursor after ``issues``: their newest ``updated``, capped at ``started_at``, forward only."""
-        seen = [
-            parse_time(i["fields"]["updated"], field_name="issue.fields.updated")
-            for i in issues
-            if i["fields"].get("updated") is not None
-        ]
-        if not seen:
+    def _advance(self, previous: datetime | None, newest: datetime | None) -> datetime | None:
+        """Return the cursor after issues updated up to ``newest``: capped at ``started_at``, forward only."""
+        if newest is None:
             return previous
-        candidate = min(max(seen), self.started_at)
+        candidate = min(newest, self.started_at)
         return candidate if previous is None or candidate > previous else previous
 
     # --- comments and changelog ------------------------------------------------------------------
@@ -163,8 +171,8 @@ class JiraSync:
             total = page.get("total", total)
         return out
 
-    def _changelogs(self, issues: list[Mapping[str, Any]]) -> list[Activity]:
-        histories = list(self._raw_histories(issues))
+    def _changelogs(self, histories: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Activity]:
+        histories = list(histories)
         needed = {
             str(item.get("to"))
             for _, history in histories
@@ -172,7 +180,7 @@ class JiraSync:
             if isinstance(item, Mapping) and field_of(item) == "status" and item.get("to") is not None
         }
         if needed - self._categories.keys() and not self._statuses_fetched:
-            # Older transitions name statuses the page's issues are no longer in: one lookup per run.
+            # Older transitions name statuses no issue seen is in now: one status lookup per run.
             self._statuses_fetched = True
             self._learn_categories({"fields": {"status": s}} for s in self.client.statuses())
         out: list[Activity] = []
@@ -180,27 +188,32 @@ class JiraSync:
             out += normalize_rest_changelog(key, history, status_categories=self._categories)
         return out
 
-    def _raw_histories(self, issues: list[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        if self.bulk_changelog:
-            yield from self._bulk_histories(issues)
-        elif self.client.is_cloud:
-            for issue in issues:
+    def _inline_histories(self, issues: list[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for issue in issues:
+            if self.client.is_cloud:
                 yield from self._issue_histories(str(issue["key"]))
-        else:
-            for issue in issues:
+            else:
                 yield from self._dc_histories(issue)
 
-    def _bulk_histories(self, issues: list[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        keys = {str(i["id"]): str(i["key"]) for i in issues}
+    def _bulk_pages(
+        self, pending: Mapping[str, str], before: datetime | None, newest: datetime | None
+    ) -> Iterator[SyncPage]:
+        """Yield the chunk's changelogs a bulk page at a time; the last page carries the advanced cursor."""
         token: str | None = None
         while True:
-            page = self.client.bulk_changelog_page(list(keys), TRACKED_FIELDS, next_page_token=token)
-            for log in page.get("issueChangeLogs") or ():
-                key = keys.get(str(log.get("issueId")))
-                if key is not None:
-                    yield from ((key, h) for h in log.get("changeHistories") or () if isinstance(h, Mapping))
+            page = self.client.bulk_changelog_page(list(pending), TRACKED_FIELDS, next_page_token=token)
+            histories = [
+                (pending[str(log.get("issueId"))], history)
+                for log in page.get("issueChangeLogs") or ()
+                if str(log.get("issueId")) in pending
+                for history in log.get("changeHistories") or ()
+                if isinstance(history, Mapping)
+            ]
             new_token = page.get("nextPageToken")
-            if not new_token or new_token == token:
+            last = not new_token or new_token == token
+            cursor = self._advance(before, newest) if last else before
+            yield SyncPage(STREAM_ISSUES, self.project, Batch(activities=self._changelogs(histories)), cursor)
+            if last:
                 return
             token = new_token
 
@@ -297,6 +310,16 @@ class JiraSync:
                 if issue is not None:
                     found.add(str(issue.get("key")))
         return found & set(keys)
+
+
+def _latest_update(newest: datetime | None, issues: Iterable[Mapping[str, Any]]) -> datetime | None:
+    """Return the newest ``fields.updated`` among ``issues`` and ``newest``."""
+    for issue in issues:
+        value = issue["fields"].get("updated")
+        if value is not None:
+            updated = parse_time(value, field_name=f"{issue.get('key')} fields.updated")
+            newest = updated if newest is None or updated > newest else newest
+    return newest
 
 
 def jql_string(value: str) -> str:

@@ -101,7 +101,8 @@ def test_cloud_backfill_pages_by_token_and_completes_comments_and_changelogs(res
     }
     assert runner.activities["changelog:9002:assignee"].kind == "assigned"
     assert runner.activities["opened:PROJ-3"].at == _dt(1, 9)
-    assert runner.saved == [_dt(4), _dt(5)]
+    # Cursor moves only once a chunk's changelogs are stored: issues, bulk, bulk | issues, bulk.
+    assert runner.saved == [None, None, _dt(4), _dt(4), _dt(5)]
     assert client.requests_made == 2 + 2 + 3 + 1
 
 
@@ -111,7 +112,7 @@ def test_two_passes_read_only_changes_and_save_the_cursor_after_each_page(respx_
     fake.install(respx_mock, "search", "comments", "bulk")  # one chunk: PROJ-3 tells what status 3 means
     first = Runner()
     first.run(JiraSync(_client(fake), "PROJ", {}, started_at=STARTED))
-    assert first.saved == [_dt(5)] and len(first.items) == 3
+    assert first.saved == [None, None, _dt(5)] and len(first.items) == 3  # issues page, 2 bulk pages
 
     # Between the runs: PROJ-2 gets a client comment; PROJ-1 is untouched.
     fake.comments["PROJ-2"].append(p.comment("2xx", p.CLIENT, "any news?", _t(6)))
@@ -126,7 +127,7 @@ def test_two_passes_read_only_changes_and_save_the_cursor_after_each_page(respx_
     # PROJ-3 comes back through the overlap window; PROJ-1 does not.
     assert sorted(second.items) == ["PROJ-2", "PROJ-3"]
     assert second.activities["comment:2xx"].actor.id == "acc-client"
-    assert second.saved == [_dt(6)]
+    assert second.saved == [_dt(5), _dt(6)]
 
 
 @respx.mock(assert_all_called=True)
@@ -136,13 +137,13 @@ def test_cursor_never_passes_started_at_and_never_moves_back(respx_mock):
     fake.install(respx_mock, "search", "bulk")
     runner = Runner()
     runner.run(JiraSync(_client(fake), "PROJ", {}, started_at=STARTED))
-    assert runner.saved == [STARTED]
+    assert runner.saved == [None, STARTED]
 
     fake.issues["PROJ-1"]["fields"]["updated"] = _t(9, 23)  # seen again only through the overlap
     later = STARTED + timedelta(minutes=2)
     again = Runner()
     again.run(JiraSync(_client(fake), "PROJ", {STREAM_ISSUES: later}, started_at=STARTED, overlap=timedelta(hours=2)))
-    assert again.saved == [later]
+    assert again.saved == [later, later]
 
 
 @respx.mock(assert_all_called=True)
@@ -205,7 +206,7 @@ def test_datacenter_pages_by_start_at_with_embedded_changelog(respx_mock):
     # DC-3 embeds 1 of its 2 comments; the other is read from /rest/api/2/issue/DC-3/comment.
     assert [c.request.url.path for c in routes["comments"].calls] == ["/rest/api/2/issue/DC-3/comment"]
     assert runner.activities["opened:DC-1"].actor.id == "JIRAUSER10100"
-    assert runner.saved == [_dt(3, 12)]
+    assert runner.saved == [_dt(3, 10), _dt(3, 12)]  # changelogs come with the page: cursor moves at once
 
 
 @respx.mock(assert_all_called=True)
@@ -256,3 +257,21 @@ def test_jql_quotes_the_project_and_bounds_by_epoch_ms():
 def test_started_at_must_be_aware():
     with pytest.raises(ValueError, match="timezone"):
         JiraSync(JiraClient(p.BASE), "P", {}, started_at=datetime(2024, 3, 1))
+
+
+@respx.mock(assert_all_called=True)
+def test_bulk_chunks_never_exceed_the_chunk_size(respx_mock):
+    fake = FakeJira(p.BASE)
+    for i in range(1, 6):
+        fake.put(p.issue(f"PROJ-{i}", issue_id=str(100 + i), updated=_t(3, i)))
+    routes = fake.install(respx_mock, "search", "bulk")
+    runner = Runner()
+    runner.run(JiraSync(_client(fake), "PROJ", {}, started_at=STARTED, page_size=2, chunk_issues=3))
+    bodies = [json.loads(c.request.content)["issueIdsOrKeys"] for c in routes["bulk"].calls]
+    assert bodies == [["101", "102"], ["103", "104", "105"]]  # 2 + 2 > 3: flush before the second page
+    assert runner.saved == [None, _dt(3, 2), _dt(3, 2), _dt(3, 2), _dt(3, 5)]
+
+
+def test_page_size_must_fit_in_a_chunk():
+    with pytest.raises(ValueError, match="page_size"):
+        JiraSync(JiraClient(p.BASE), "P", {}, started_at=STARTED, page_size=200, chunk_issues=100)
