@@ -91,6 +91,27 @@ class ProductionBugSpec(_Strict):
     jira_priorities: list[str] = ["Highest", "High"]
 
 
+class AlignmentSpec(_Strict):
+    """When delivery figures and the client's own scores (1-5) count as agreeing or not."""
+
+    good_attainment: float = Field(default=0.9, ge=0, le=1)  # delivery looks fine at or above this
+    poor_attainment: float = Field(default=0.7, ge=0, le=1)  # delivery looks poor below this
+    happy_score: float = Field(default=4.0, ge=1, le=5)  # the client is content at or above this
+    unhappy_score: float = Field(default=3.0, ge=1, le=5)  # the client is unhappy at or below this
+    plain_pass_share: float = Field(default=0.8, ge=0, le=1)  # plain language looks fine at or above this
+
+
+class AlertsSpec(_Strict):
+    """Where warnings about at-risk and breached clocks go."""
+
+    slack_webhook: str | None = Field(default=None, pattern=r"^https?://")
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    at_risk: bool = True
+    breached: bool = True
+    daily_digest: bool = False
+    quiet_outside_working_hours: bool = True
+
+
 class ClientSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     github_repos: list[str] = []
@@ -101,6 +122,10 @@ class ClientSpec(_Strict):
     production_bug: ProductionBugSpec = ProductionBugSpec()
     pause_statuses: list[str] = []
     bug_fix_calendar: Literal["business", "24/7"] = "business"
+    glossary: list[str] = []  # words this client knows: never flagged as jargon
+    plain_words: dict[str, str] = {}  # term -> the plain alternative to suggest
+    alignment: AlignmentSpec = AlignmentSpec()
+    alerts: AlertsSpec = AlertsSpec()
 
     @field_validator("github_repos")
     @classmethod

@@ -217,3 +217,72 @@ class ClockRow(Base):
     deadline: Mapped[datetime | None]
     at_risk_at: Mapped[datetime | None]
     evidence: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class Alert(Base):
+    """One warning about one clock at one stage, to one destination: sent exactly once, retried until it is."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("clock_id", "stage", "destination", name="uq_alert"),
+        Index("ix_alerts_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    clock_id: Mapped[str] = mapped_column(String(400))
+    stage: Mapped[str] = mapped_column(String(16))  # at_risk | breached | digest
+    client: Mapped[str] = mapped_column(String(200))
+    destination: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(16))  # slack | webhook
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Feedback(Base):
+    """A client's own rating of a period, per promise (1-5); developer "" means the whole team."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("client", "developer", "period_start", "period_end", name="uq_feedback"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client: Mapped[str] = mapped_column(String(200))
+    developer: Mapped[str] = mapped_column(String(200), default="")
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    responsiveness: Mapped[int | None] = mapped_column(Integer)
+    fix_speed: Mapped[int | None] = mapped_column(Integer)
+    clarity: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MessageScore(Base):
+    """The plain-language score of one developer message (an activity), kept so queries stay fast."""
+
+    __tablename__ = "message_scores"
+    __table_args__ = (Index("ix_message_scores_author", "client", "developer", "at"),)
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    item_key: Mapped[str] = mapped_column(String(300))
+    client: Mapped[str] = mapped_column(String(200))
+    developer: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(16))
+    supported: Mapped[bool] = mapped_column(Boolean, default=False)
+    words: Mapped[int] = mapped_column(Integer, default=0)
+    jargon_share: Mapped[float | None]
+    unexplained_acronyms: Mapped[int] = mapped_column(Integer, default=0)
+    avg_words_per_sentence: Mapped[float | None]
+    readability_grade: Mapped[float | None]
+    passes: Mapped[bool | None] = mapped_column(Boolean)
+    flagged: Mapped[list[Any]] = mapped_column(default=list)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    scorer_version: Mapped[str] = mapped_column(String(32))
+    scored_at: Mapped[datetime] = mapped_column(default=utcnow)

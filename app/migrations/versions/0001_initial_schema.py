@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:54:50.526370
+Create Date: 2026-11-28 08:56:23.087290
 """
 
 from alembic import op
@@ -40,6 +40,26 @@ def upgrade() -> None:
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.create_index('ix_activities_item', ['source', 'item_key'], unique=False)
 
+    op.create_table('alerts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('clock_id', sa.String(length=400), nullable=False),
+    sa.Column('stage', sa.String(length=16), nullable=False),
+    sa.Column('client', sa.String(length=200), nullable=False),
+    sa.Column('destination', sa.String(length=1000), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', app.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('clock_id', 'stage', 'destination', name='uq_alert')
+    )
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.create_index('ix_alerts_due', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('api_tokens',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -74,6 +94,21 @@ def upgrade() -> None:
         batch_op.create_index('ix_clocks_item', ['source', 'item_key'], unique=False)
         batch_op.create_index('ix_clocks_kind_started', ['kind', 'started_at'], unique=False)
 
+    op.create_table('feedback',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('client', sa.String(length=200), nullable=False),
+    sa.Column('developer', sa.String(length=200), nullable=False),
+    sa.Column('period_start', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('period_end', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('responsiveness', sa.Integer(), nullable=True),
+    sa.Column('fix_speed', sa.Integer(), nullable=True),
+    sa.Column('clarity', sa.Integer(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('created_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('client', 'developer', 'period_start', 'period_end', name='uq_feedback')
+    )
     op.create_table('http_etags',
     sa.Column('key', sa.String(length=700), nullable=False),
     sa.Column('etag', sa.String(length=300), nullable=False),
@@ -88,6 +123,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('item_links', schema=None) as batch_op:
         batch_op.create_index('ix_item_links_item', ['source', 'item_key'], unique=False)
+
+    op.create_table('message_scores',
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('external_id', sa.String(length=300), nullable=False),
+    sa.Column('item_key', sa.String(length=300), nullable=False),
+    sa.Column('client', sa.String(length=200), nullable=False),
+    sa.Column('developer', sa.String(length=200), nullable=False),
+    sa.Column('at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('language', sa.String(length=16), nullable=True),
+    sa.Column('supported', sa.Boolean(), nullable=False),
+    sa.Column('words', sa.Integer(), nullable=False),
+    sa.Column('jargon_share', sa.Double(), nullable=True),
+    sa.Column('unexplained_acronyms', sa.Integer(), nullable=False),
+    sa.Column('avg_words_per_sentence', sa.Double(), nullable=True),
+    sa.Column('readability_grade', sa.Double(), nullable=True),
+    sa.Column('passes', sa.Boolean(), nullable=True),
+    sa.Column('flagged', sa.JSON(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('scorer_version', sa.String(length=32), nullable=False),
+    sa.Column('scored_at', app.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('source', 'external_id')
+    )
+    with op.batch_alter_table('message_scores', schema=None) as batch_op:
+        batch_op.create_index('ix_message_scores_author', ['client', 'developer', 'at'], unique=False)
 
     op.create_table('raw_deliveries',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -175,11 +234,16 @@ def downgrade() -> None:
     op.drop_table('sync_runs')
     op.drop_table('sync_cursors')
     op.drop_table('raw_deliveries')
+    with op.batch_alter_table('message_scores', schema=None) as batch_op:
+        batch_op.drop_index('ix_message_scores_author')
+
+    op.drop_table('message_scores')
     with op.batch_alter_table('item_links', schema=None) as batch_op:
         batch_op.drop_index('ix_item_links_item')
 
     op.drop_table('item_links')
     op.drop_table('http_etags')
+    op.drop_table('feedback')
     with op.batch_alter_table('clocks', schema=None) as batch_op:
         batch_op.drop_index('ix_clocks_kind_started')
         batch_op.drop_index('ix_clocks_item')
@@ -188,6 +252,10 @@ def downgrade() -> None:
 
     op.drop_table('clocks')
     op.drop_table('api_tokens')
+    with op.batch_alter_table('alerts', schema=None) as batch_op:
+        batch_op.drop_index('ix_alerts_due')
+
+    op.drop_table('alerts')
     with op.batch_alter_table('activities', schema=None) as batch_op:
         batch_op.drop_index('ix_activities_item')
 
