@@ -21,7 +21,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
-__all__ = ["Calendar", "DAY_NAMES", "deadline", "next_working_moment", "working_seconds_between"]
+__all__ = [
+    "Calendar",
+    "DAY_NAMES",
+    "deadline",
+    "is_working_moment",
+    "local_date",
+    "local_time_text",
+    "next_working_moment",
+    "working_seconds_between",
+]
 
 Span = tuple[int, int]  # minutes after local midnight, end exclusive: 0 <= start < end <= 1440
 
@@ -157,6 +166,22 @@ def next_working_moment(at: datetime, calendar: Calendar) -> datetime:
         if span_end > at:
             return max(span_start, at)
     raise AssertionError("unreachable: working spans never run out")  # pragma: no cover
+
+
+def is_working_moment(at: datetime, calendar: Calendar) -> bool:
+    """Return whether ``at`` falls inside the calendar's working time."""
+    return next_working_moment(at, calendar) <= _whole_second(at)
+
+
+def local_date(at: datetime, calendar: Calendar) -> date:
+    """Return the calendar's local date at the UTC moment ``at``."""
+    return at.astimezone(calendar.zone()).date()
+
+
+def local_time_text(at: datetime, calendar: Calendar) -> str:
+    """Say a UTC moment in the calendar's local time, e.g. 'Mon 2 Mar 10:05 Europe/Kyiv time'."""
+    local = at.astimezone(calendar.zone())
+    return f"{local:%a} {local.day} {local:%b %H:%M} {calendar.timezone} time"
 
 
 def _whole_second(moment: datetime) -> datetime:
