@@ -119,12 +119,10 @@ def _labels(ctx: HistoryContext, item: Mapping[str, Any]) -> list[Activity]:
     before = set((_str(item.get("fromString")) or "").split())
     after = set((_str(item.get("toString")) or "").split())
     removed = [
-        _activity(ctx, f"labels:{label}", ActivityKind.UNLABELED, {"label": label})
-        for label in sorted(before - after)
+        _activity(ctx, f"labels:{label}", ActivityKind.UNLABELED, {"label": label}) for label in sorted(before - after)
     ]
     added = [
-        _activity(ctx, f"labels:{label}", ActivityKind.LABELED, {"label": label})
-        for label in sorted(after - before)
+        _activity(ctx, f"labels:{label}", ActivityKind.LABELED, {"label": label}) for label in sorted(after - before)
     ]
     return removed + added
 

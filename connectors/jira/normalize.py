@@ -57,9 +57,7 @@ def normalize_rest_issue(issue_json: Mapping[str, Any], *, base_url: str | None 
     return Batch(work_items=[item], activities=[opened_activity(issue, item)])
 
 
-def normalize_rest_comment(
-    issue_key: str, comment_json: Mapping[str, Any], *, base_url: str | None = None
-) -> Activity:
+def normalize_rest_comment(issue_key: str, comment_json: Mapping[str, Any], *, base_url: str | None = None) -> Activity:
     """Return the COMMENT activity for one comment of ``issue_key``."""
     comment = as_mapping(comment_json, "comment")
     return comment_activity(issue_key, comment, base_url or base_url_from_self(comment.get("self")))

@@ -145,9 +145,7 @@ def text_of(body: Any) -> str | None:
     return str(body)
 
 
-_ADF_BLOCKS = frozenset(
-    {"paragraph", "heading", "blockquote", "codeBlock", "listItem", "rule", "panel", "tableRow"}
-)
+_ADF_BLOCKS = frozenset({"paragraph", "heading", "blockquote", "codeBlock", "listItem", "rule", "panel", "tableRow"})
 
 
 def _adf_text(node: Mapping[str, Any], parts: list[str]) -> None:

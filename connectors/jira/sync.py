@@ -22,12 +22,14 @@ from typing import Any
 
 from connectors.jira.changelog import TRACKED_FIELDS, field_of
 from connectors.jira.client import JiraClient
+from connectors.jira.jql import issues_jql
 from connectors.jira.normalize import (
     embedded_comment_list,
     normalize_rest_changelog,
     normalize_rest_comment,
     normalize_rest_issue,
 )
+from connectors.jira.reconcile import existing_keys
 from connectors.jira.shapes import SOURCE
 from connectors.records import Activity, Batch, ItemKind, WorkItem, parse_time
 
@@ -253,10 +255,7 @@ class JiraSync:
         each key the listing lacks by fetching it directly, since the search index can lag a freshly
         created issue. A moved issue answers under its new key, so its old key counts as gone.
         """
-        wanted = set(keys)
-        listed = {k for k in self._all_keys() if k in wanted}
-        missing = sorted(wanted - listed)
-        return listed | self._confirm(missing)
+        return existing_keys(self.client, self.project, keys)
 
     def reconcile_page(self, stored_keys: Iterable[str]) -> SyncPage:
         """Return a page marking stored issues that no longer exist as deleted (cursor: ``started_at``)."""
@@ -279,38 +278,6 @@ class JiraSync:
         ]
         return SyncPage(STREAM_RECONCILE, self.project, Batch(work_items=items), self.started_at)
 
-    def _all_keys(self) -> Iterator[str]:
-        jql = f"project = {jql_string(self.project)} ORDER BY key ASC"
-        token: str | None = None
-        start_at = 0
-        page_size = 5000 if self.client.is_cloud else 1000
-        while True:
-            result = self.client.search_page(
-                jql, ("key",), next_page_token=token, start_at=start_at, max_results=page_size
-            )
-            issues = [i for i in result.get("issues") or () if isinstance(i, Mapping)]
-            yield from (str(i["key"]) for i in issues if i.get("key"))
-            if self.client.is_cloud:
-                token = result.get("nextPageToken")
-                if not token or not issues:
-                    return
-            else:
-                start_at += len(issues)
-                if not issues or start_at >= int(result.get("total") or 0):
-                    return
-
-    def _confirm(self, keys: list[str]) -> set[str]:
-        found: set[str] = set()
-        if self.client.is_cloud:
-            for i in range(0, len(keys), 100):  # /issue/bulkfetch takes up to 100 issues
-                found |= {str(issue.get("key")) for issue in self.client.bulk_issues(keys[i : i + 100])}
-        else:
-            for key in keys:
-                issue = self.client.issue_or_none(key)
-                if issue is not None:
-                    found.add(str(issue.get("key")))
-        return found & set(keys)
-
 
 def _latest_update(newest: datetime | None, issues: Iterable[Mapping[str, Any]]) -> datetime | None:
     """Return the newest ``fields.updated`` among ``issues`` and ``newest``."""
@@ -320,19 +287,3 @@ def _latest_update(newest: datetime | None, issues: Iterable[Mapping[str, Any]])
             updated = parse_time(value, field_name=f"{issue.get('key')} fields.updated")
             newest = updated if newest is None or updated > newest else newest
     return newest
-
-
-def jql_string(value: str) -> str:
-    """Quote a value for JQL."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def issues_jql(project: str, since: datetime | None) -> str:
-    """Return the search for a project's issues updated at or after ``since``, oldest first.
-
-    The bound is epoch milliseconds, not a date string, so the account's time zone cannot shift it.
-    """
-    clause = f"project = {jql_string(project)}"
-    if since is not None:
-        clause += f" AND updated >= {int(since.timestamp() * 1000)}"
-    return clause + " ORDER BY updated ASC"

@@ -82,9 +82,7 @@ def comment(
     }
 
 
-def item(
-    field: str, frm: Any, frm_s: Any, to: Any, to_s: Any, *, field_id: str | None = None
-) -> dict[str, Any]:
+def item(field: str, frm: Any, frm_s: Any, to: Any, to_s: Any, *, field_id: str | None = None) -> dict[str, Any]:
     return {
         "field": field,
         "fieldtype": "jira",

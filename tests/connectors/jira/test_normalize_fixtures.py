@@ -67,9 +67,7 @@ def test_cloud_issue_created_yields_item_and_opened_but_no_initial_value_changes
 
 
 def test_cloud_issue_created_with_custom_fields():
-    batch = normalize_webhook(
-        load_json("webhooks/jira_issue_created/webhook-cloud-issue-created-many-fields.json")
-    )
+    batch = normalize_webhook(load_json("webhooks/jira_issue_created/webhook-cloud-issue-created-many-fields.json"))
     (item,) = batch.work_items
     assert (item.key, item.issue_type, item.priority) == ("KT-22", "Task", "Medium")
     assert item.labels == ("Label1", "Label2")
@@ -93,9 +91,7 @@ def test_cloud_issue_created_with_custom_fields():
         ("webhook-issue-updated-reopened.json", "10229", "Done", "To Do", "new", ("Done", None)),
     ],
 )
-def test_cloud_status_changes_arrive_as_issue_generic(
-    name, history, status_from, status_to, category, resolution
-):
+def test_cloud_status_changes_arrive_as_issue_generic(name, history, status_from, status_to, category, resolution):
     payload = load_json(f"webhooks/jira_issue_updated/{name}")
     assert payload["issue_event_type_name"] == "issue_generic"
     acts = _by_id(normalize_webhook(payload))
@@ -198,9 +194,7 @@ def test_cloud_comment_created_carries_minimal_issue_as_partial_item():
 
 
 def test_cloud_comment_updated_keeps_created_time_and_records_edit_time():
-    (act,) = normalize_webhook(
-        load_json("webhooks/comment_updated/webhook-cloud-comment-updated.json")
-    ).activities
+    (act,) = normalize_webhook(load_json("webhooks/comment_updated/webhook-cloud-comment-updated.json")).activities
     assert act.external_id == "comment:10019"
     assert act.at == _utc(2019, 2, 16, 3, 11, 18, 321000)
     assert act.updated_at == _utc(2019, 2, 16, 3, 12, 8, 432000)

@@ -151,9 +151,7 @@ def test_status_category_unknown_when_new_status_is_not_the_issues_current_one()
 
 
 def test_rest_changelog_uses_history_time_author_and_category_map():
-    hist = p.history(
-        "20001", p.DEV, "2024-03-01T11:00:00.000+0000", p.item("status", "1", "To Do", "3", "In Progress")
-    )
+    hist = p.history("20001", p.DEV, "2024-03-01T11:00:00.000+0000", p.item("status", "1", "To Do", "3", "In Progress"))
     (act,) = normalize_rest_changelog("PROJ-45", hist, status_categories={"3": "indeterminate"})
     assert act.at == datetime(2024, 3, 1, 11, tzinfo=UTC) and act.actor.id == "acc-dev"
     assert dict(act.data) == {"from": "To Do", "to": "In Progress", "category": "indeterminate"}
@@ -168,9 +166,7 @@ def test_issue_deleted_marks_item_deleted():
 def test_data_center_comment_deleted_inside_issue_updated():
     c = p.comment("500", p.DC_DEV, "oops", "2024-03-01T10:00:00.000+0000", base=p.DC_BASE, api="2")
     del c["self"]
-    payload = _updated(
-        issue=p.issue(base=p.DC_BASE, api="2"), comment=c, issue_event_type_name="issue_comment_deleted"
-    )
+    payload = _updated(issue=p.issue(base=p.DC_BASE, api="2"), comment=c, issue_event_type_name="issue_comment_deleted")
     payload["changelog"] = None
     (act,) = _acts(normalize_webhook(payload), ActivityKind.COMMENT)
     assert act.deleted and act.updated_at == datetime.fromtimestamp(TS / 1000, tz=UTC)

@@ -10,7 +10,8 @@ import respx
 
 from connectors.jira.changelog import TRACKED_FIELDS
 from connectors.jira.client import JiraClient
-from connectors.jira.sync import STREAM_ISSUES, JiraSync, issues_jql
+from connectors.jira.jql import issues_jql
+from connectors.jira.sync import STREAM_ISSUES, JiraSync
 
 from . import payloads as p
 from .fake_jira import FakeJira
