@@ -8,6 +8,7 @@ import logging
 from fastapi import FastAPI
 
 from app.api import health, metrics, webhooks
+from app.api import sync as sync_api
 from app.api.problems import install_problem_handlers
 from app.contracts import Contracts, load_contracts
 from app.db import make_engine, make_sessionmaker
@@ -33,6 +34,7 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None) -> Fas
     app.include_router(health.router)
     app.include_router(webhooks.router)
     app.include_router(metrics.router)
+    app.include_router(sync_api.router)
     _warn_about_gaps(settings)
     return app
 
