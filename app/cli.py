@@ -126,6 +126,30 @@ def sync(
     raise typer.Exit(EXIT_OK if summary.status in ("succeeded", "stopped") else EXIT_PARTIAL)
 
 
+@cli.command()
+def worker() -> None:
+    """Run the worker: scheduled sync, reconcile, clock checks and alerts, until stopped (SIGTERM or Ctrl-C)."""
+    import httpx
+
+    from app.sync import Connectors
+    from app.synccli import stop_on_sigterm
+    from app.worker import Worker
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    contracts = _contracts(settings, demo=False)
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    err.print(f"Worker started: sync every {settings.sync_interval_seconds} s, clock checks every "
+              f"{settings.clock_check_seconds} s. Stop it with Ctrl-C or SIGTERM.")
+    with httpx.Client(timeout=settings.http_timeout_seconds) as http, stop_on_sigterm() as stop:
+        w = Worker(settings, factory, contracts, Connectors(settings, factory), http, stop=stop)
+        try:
+            w.serve_forever()
+        except KeyboardInterrupt:
+            stop.set()
+    err.print("Worker stopped.")
+
+
 def _load_demo(settings: Settings, contracts: Contracts) -> None:
     from app.demo import load_demo
 

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     jira_deployment: str = "cloud"
     http_timeout_seconds: float = 30.0
     max_rate_limit_wait_seconds: float = 900.0
+    sync_interval_seconds: int = Field(default=600, ge=10, description="Worker: incremental sync every N seconds.")
+    reconcile_interval_seconds: int = Field(default=6 * 3600, ge=60, description="Worker: reconcile every N seconds.")
+    clock_check_seconds: int = Field(default=60, ge=1, description="Worker: check clocks and send alerts.")
+    queue_poll_seconds: int = Field(default=5, ge=1, description="Worker: look for requested syncs.")
 
     @field_validator("database_url")
     @classmethod

@@ -17,7 +17,7 @@ _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
 _CHUNK = 500
 
 
-def _insert(session: Session, table: Any) -> Any:
+def dialect_insert(session: Session, table: Any) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
@@ -101,7 +101,7 @@ def upsert_work_items(session: Session, items: Sequence[WorkItem]) -> None:
     rows = _newest((_item_row(i) for i in items), ("source", "key"), "updated_at")
     table = WorkItemRow.__table__
     for start in range(0, len(rows), _CHUNK):
-        stmt = _insert(session, table).values(rows[start : start + _CHUNK])
+        stmt = dialect_insert(session, table).values(rows[start : start + _CHUNK])
         ex = stmt.excluded
         newer = or_(
             and_(table.c.partial, ~ex.partial),
@@ -125,7 +125,7 @@ def upsert_activities(session: Session, activities: Sequence[Activity]) -> None:
     rows = _newest((_activity_row(a) for a in activities), ("source", "external_id"), "updated_at")
     table = ActivityRow.__table__
     for start in range(0, len(rows), _CHUNK):
-        stmt = _insert(session, table).values(rows[start : start + _CHUNK])
+        stmt = dialect_insert(session, table).values(rows[start : start + _CHUNK])
         ex = stmt.excluded
         newer = ex.updated_at >= table.c.updated_at
         updates = {
@@ -166,7 +166,7 @@ def _relink(session: Session, prs: Sequence[WorkItem]) -> None:
     session.execute(delete(ItemLink).where(tuple_(ItemLink.source, ItemLink.pr_key).in_(keys)))
     links = [{"source": s, "pr_key": k, "item_key": f} for s, k, fixes in stored for f in set(fixes or ())]
     if links:
-        session.execute(_insert(session, ItemLink.__table__).values(links).on_conflict_do_nothing())
+        session.execute(dialect_insert(session, ItemLink.__table__).values(links).on_conflict_do_nothing())
 
 
 def get_cursor(session: Session, source: str, scope: str, stream: str) -> datetime | None:
