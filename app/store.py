@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.models import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
+from connectors.jira.shapes import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
+from connectors.jira.shapes import issue_id_of
 from connectors.records import Activity, Batch, WorkItem
 
 _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
@@ -133,8 +136,32 @@ def upsert_activities(session: Session, activities: Sequence[Activity]) -> None:
             for col in rows[0]
             if col not in ("source", "external_id", "deleted")
         }
+        # A placeholder key (a Jira Data Center comment known only by its issue's numeric id) never
+        # replaces a real one, whatever the order of arrival.
+        updates["item_key"] = case(
+            (ex.item_key.like(f"{PLACEHOLDER_PREFIX}%"), table.c.item_key), (newer, ex.item_key),
+            else_=table.c.item_key,
+        )
         updates["deleted"] = or_(table.c.deleted, ex.deleted)
         session.execute(stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=updates))
+
+
+def _resolve_placeholders(session: Session, activities: Sequence[Activity]) -> list[Activity]:
+    """Give activities filed under a Jira issue's numeric id the issue's key, when we know it."""
+    out = []
+    for act in activities:
+        issue_id = issue_id_of(act.item_key) if act.source == "jira" else None
+        if issue_id is not None:
+            real = session.scalar(
+                select(ActivityRow.item_key).where(
+                    ActivityRow.source == "jira", ActivityRow.kind == "opened",
+                    ActivityRow.data["issue_id"].as_string() == issue_id,
+                ).limit(1)
+            )
+            if real:
+                act = replace(act, item_key=real)
+        out.append(act)
+    return out
 
 
 def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
@@ -142,6 +169,7 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     if batch.work_items:
         upsert_work_items(session, batch.work_items)
     if batch.activities:
+        batch = Batch(batch.work_items, _resolve_placeholders(session, batch.activities))
         upsert_activities(session, batch.activities)
     _relink(session, [i for i in batch.work_items if i.kind == "pull_request"])
     touched = {(i.source, i.key) for i in batch.work_items}

@@ -29,6 +29,10 @@ from connectors.records import PayloadError
 log = logging.getLogger("pulse.sync")
 
 SOURCES = ("github", "jira")
+JIRA_NOT_CONFIGURED = (
+    "Jira projects are listed in the contracts file but PULSE_JIRA_URL is not set; set it (and PULSE_JIRA_EMAIL "
+    "with PULSE_JIRA_TOKEN for Jira Cloud), or rely on Jira webhooks alone."
+)
 
 
 class SyncConfigError(RuntimeError):
@@ -104,13 +108,14 @@ class Connectors:
             sleep=self.sleep, etags=DbETagCache(self.factory),
         )
 
+    def available(self, source: str) -> bool:
+        """Say whether this source can be read (Jira needs its URL; GitHub works without a token, slowly)."""
+        return source != "jira" or bool(self.settings.jira_url)
+
     def jira(self) -> JiraClient:
         s = self.settings
         if not s.jira_url:
-            raise SyncConfigError(
-                "Jira projects are listed in the contracts file but PULSE_JIRA_URL is not set; set it (and "
-                "PULSE_JIRA_EMAIL with PULSE_JIRA_TOKEN for Jira Cloud)."
-            )
+            raise SyncConfigError(JIRA_NOT_CONFIGURED)
         return JiraClient(
             s.jira_url, email=s.jira_email, token=s.jira_token.get_secret_value() if s.jira_token else None,
             deployment=s.jira_deployment, timeout=s.http_timeout_seconds, max_wait_seconds=s.max_rate_limit_wait_seconds,
@@ -147,6 +152,14 @@ def run_sync(
 ) -> SyncSummary:
     """Run one sync (incremental, full or reconcile) under the job lock; never two at once."""
     scopes = plan(contracts, source)
+    if source is not None and not connectors.available(source):
+        raise SyncConfigError(JIRA_NOT_CONFIGURED)
+    skipped = [scope for scope in scopes if not connectors.available(scope[0])]
+    if skipped:
+        log.info("Jira is not configured (PULSE_JIRA_URL): its projects are kept current by webhooks only.")
+        scopes = [scope for scope in scopes if connectors.available(scope[0])]
+    if not scopes:
+        raise SyncConfigError(JIRA_NOT_CONFIGURED)
     engine = factory.kw["bind"]
     with job_lock(engine, "sync"):
         summary = SyncSummary(run_id=None, source=source or "all", mode=mode)

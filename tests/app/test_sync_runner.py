@@ -90,9 +90,16 @@ def test_a_failing_repository_is_reported_not_hidden(factory, contracts):
 
 
 def test_jira_without_a_url_is_a_configuration_error(factory, contracts):
-    summary = run_sync(factory=factory, contracts=contracts, connectors=_connectors(factory), source="jira")
-    assert summary.status == "failed"
-    assert "PULSE_JIRA_URL" in summary.errors[0]
+    with pytest.raises(SyncConfigError, match="PULSE_JIRA_URL"):
+        run_sync(factory=factory, contracts=contracts, connectors=_connectors(factory), source="jira")
+    assert _count(factory, SyncRun) == 0
+
+
+def test_an_unconfigured_jira_is_left_to_webhooks_when_syncing_everything(factory, contracts):
+    with respx.mock(assert_all_called=False) as mock:
+        FakeGitHub(REPO).install(mock)
+        summary = run_sync(factory=factory, contracts=contracts, connectors=_connectors(factory))
+    assert summary.status == "succeeded" and summary.scopes == 1 and summary.errors == []
 
 
 def test_plan_refuses_unknown_sources_and_empty_contracts(contracts):
