@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
-from app.models import RawDelivery
+from app.db import transaction
+from app.models import RawDelivery, utcnow
 from app.recompute import recompute_clocks
-from app.store import store_batch
+from app.store import dialect_insert, store_batch
 from connectors.github.normalize import normalize_event as normalize_github
 from connectors.github.webhook import is_supported as github_supports
 from connectors.jira.normalize import normalize_webhook as normalize_jira
@@ -66,39 +66,44 @@ NORMALIZERS: Mapping[str, Callable[[Delivery], Batch | None]] = {"github": githu
 
 
 def ingest(factory: sessionmaker[Session], contracts: Contracts, delivery: Delivery, batch: Batch) -> IntakeResult:
-    """Store the raw delivery, its records and the recomputed clocks in one transaction.
+    """Store one delivery with its records and clocks (see ``ingest_many``)."""
+    return ingest_many(factory, contracts, [(delivery, batch)])[0]
 
-    A delivery seen before (same source and delivery id) changes nothing. Database errors propagate,
-    so the caller answers 503 and the sender retries.
+
+def ingest_many(
+    factory: sessionmaker[Session], contracts: Contracts, deliveries: Sequence[tuple[Delivery, Batch]]
+) -> list[IntakeResult]:
+    """Store raw deliveries, their records and the recomputed clocks in one transaction (a group commit).
+
+    A delivery seen before (same source and delivery id, earlier or in this group) changes nothing and
+    is answered as a duplicate. Database errors propagate, so the caller answers 503 and senders retry.
     """
-    with factory() as session:
-        try:
-            with session.begin():
-                session.add(
-                    RawDelivery(
-                        source=delivery.source,
-                        delivery_id=delivery.delivery_id,
-                        event=delivery.event,
-                        action=delivery.action,
-                        body=delivery.body,
-                        status="processed",
-                    )
-                )
-                session.flush()
-                touched = store_batch(session, batch)
-                recompute_clocks(session, contracts, touched)
-        except IntegrityError:
-            if _already_stored(session, delivery):
-                return IntakeResult("duplicate", delivery.delivery_id)
-            raise
-    return IntakeResult("accepted", delivery.delivery_id, len(batch.work_items), len(batch.activities))
-
-
-def _already_stored(session: Session, delivery: Delivery) -> bool:
-    session.rollback()
-    found = (
-        session.query(RawDelivery.id)
-        .filter(RawDelivery.source == delivery.source, RawDelivery.delivery_id == delivery.delivery_id)
-        .first()
-    )
-    return found is not None
+    firsts: dict[tuple[str, str], int] = {}
+    for index, (delivery, _) in enumerate(deliveries):
+        firsts.setdefault((delivery.source, delivery.delivery_id), index)
+    rows = [
+        {"source": d.source, "delivery_id": d.delivery_id, "event": d.event, "action": d.action, "body": d.body,
+         "status": "processed", "received_at": utcnow()}
+        for i, (d, _) in enumerate(deliveries) if firsts[(d.source, d.delivery_id)] == i
+    ]
+    with transaction(factory) as session:
+        table = RawDelivery.__table__
+        stmt = dialect_insert(session, table).values(rows).on_conflict_do_nothing(
+            index_elements=["source", "delivery_id"]
+        ).returning(table.c.source, table.c.delivery_id)
+        new = {(r.source, r.delivery_id) for r in session.execute(stmt)}
+        merged = Batch()
+        for index, (delivery, batch) in enumerate(deliveries):
+            key = (delivery.source, delivery.delivery_id)
+            if key in new and firsts[key] == index:
+                merged.extend(batch)
+        touched = store_batch(session, merged)
+        recompute_clocks(session, contracts, touched)
+    results = []
+    for index, (delivery, batch) in enumerate(deliveries):
+        key = (delivery.source, delivery.delivery_id)
+        if key in new and firsts[key] == index:
+            results.append(IntakeResult("accepted", delivery.delivery_id, len(batch.work_items), len(batch.activities)))
+        else:
+            results.append(IntakeResult("duplicate", delivery.delivery_id))
+    return results

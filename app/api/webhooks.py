@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.problems import Problem, ProblemError
-from app.intake import NORMALIZERS, Delivery, IntakeResult, content_id, ingest
+from app.batcher import IntakeBatcher
+from app.intake import NORMALIZERS, Delivery, IntakeResult, content_id
 from app.settings import Settings
 from connectors.github import webhook as github_webhook
 from connectors.jira import webhook as jira_webhook
@@ -80,11 +80,12 @@ async def _accept(request: Request, delivery: Delivery) -> WebhookAnswer:
     if batch is None:
         return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
                              detail=f"Event {delivery.event!r} {delivery.action or ''} is not used.".replace(" .", "."))
+    batcher = getattr(app.state, "intake_batcher", None)
+    if batcher is None:
+        batcher = app.state.intake_batcher = IntakeBatcher(app.state)
     try:
-        result: IntakeResult = await run_in_threadpool(
-            ingest, app.state.sessionmaker, app.state.contracts, delivery, batch
-        )
-    except (OperationalError, SQLAlchemyError) as exc:
+        result: IntakeResult = await batcher.submit(delivery, batch)
+    except SQLAlchemyError as exc:
         log.warning("delivery %s not stored: %s", delivery.delivery_id, type(exc).__name__)
         raise ProblemError(503, "The database is unavailable right now; nothing was stored. Retry later.",
                            headers={"Retry-After": "5"}) from None
