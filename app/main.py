@@ -2,44 +2,86 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
+from typing import Any
 
 from fastapi import FastAPI
 
-from app.api import health, metrics, webhooks
-from app.api import sync as sync_api
-from app.api.problems import install_problem_handlers
-from app.contracts import Contracts, load_contracts
+from app.api import clients, clocks, contracts, developers, health, metrics, webhooks, work_items
+from app.api import alignment, feedback, plain_language
+from app.api.problems import install_problem_handlers, install_problem_schema
+from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.db import make_engine, make_sessionmaker
+from app.prom import install_metrics
+from app.prom import router as prometheus_router
 from app.settings import Settings
+from app.tokens import configured_tokens
 
 log = logging.getLogger("pulse")
 
 DESCRIPTION = """Delivery Pulse measures the promises an outstaffing team makes to its clients: every client message
 answered within the contract's target, production bugs fixed within theirs, and plain language, per developer and
-per client, from Jira and GitHub. Authenticate with `Authorization: Bearer <token>`."""
+per client, from Jira and GitHub.
+
+**Authentication.** Send `Authorization: Bearer <token>` on every `/v1` request. A token is an entry of
+`PULSE_API_TOKENS` (comma-separated; a plain entry may do everything, `read:<token>` may only read) or one made with
+`pulse token create --name X --scope read|admin`. Missing or wrong token: 401; a read token on an admin endpoint: 403.
+Health, `/metrics` and the webhooks are outside bearer auth (webhooks check their own signatures).
+
+**Times.** Parameters are ISO 8601 with an offset (`2026-03-02T09:00:00+02:00`, `...Z`; encode `+` as `%2B`);
+times without one are refused. Results are UTC with `Z`. Durations come in seconds and in words (`"median": "12 min"`).
+
+**Errors** are RFC 9457 problem details (`application/problem+json`). **CSV**: the metrics and clock listings answer
+`format=csv` or `Accept: text/csv`."""
+
+TAGS = [
+    {"name": "metrics", "description": "Figures per developer, client, work item or week."},
+    {"name": "clocks", "description": "Every clock with the activities that started and stopped it."},
+    {"name": "developers", "description": "Scorecards per developer."},
+    {"name": "clients", "description": "Scorecards per client, with the contract in plain words."},
+    {"name": "work items", "description": "One issue or pull request with its full audit trail."},
+    {"name": "contracts", "description": "What each client was promised; reload after editing the file."},
+    {"name": "webhooks", "description": "Deliveries from GitHub and Jira, verified by signature."},
+    {"name": "health", "description": "Liveness, readiness and Prometheus metrics (no token needed)."},
+]
+_ROUTERS = (health.router, prometheus_router, webhooks.router, metrics.router, clocks.router, developers.router,
+            clients.router, work_items.router, contracts.router)
 
 
-def create_app(settings: Settings, *, contracts: Contracts | None = None) -> FastAPI:
+def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: bool = True) -> FastAPI:
     """Build the application for these settings (engine, contracts and routes; nothing global)."""
-    app = FastAPI(title="Delivery Pulse", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="Delivery Pulse", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.contracts = contracts if contracts is not None else load_contracts(settings.contracts)
-    app.state.token_digests = [hashlib.sha256(t.encode()).digest() for t in settings.bearer_tokens()]
+    app.state.api_tokens = configured_tokens(settings.bearer_tokens())
     install_problem_handlers(app)
-    app.include_router(health.router)
-    app.include_router(webhooks.router)
-    app.include_router(metrics.router)
-    app.include_router(sync_api.router)
-    _warn_about_gaps(settings)
+    install_metrics(app)
+    for router in _ROUTERS:
+        app.include_router(router)
+    app.include_router(feedback.router)
+    app.include_router(alignment.router)
+    app.include_router(plain_language.router)
+    install_problem_schema(app)
+    if warn:
+        _warn_about_gaps(settings)
     return app
 
 
+def openapi_schema() -> dict[str, Any]:
+    """Return the OpenAPI schema, the same whatever the environment holds."""
+    settings = Settings(_env_file=None, database_url="sqlite://")  # type: ignore[call-arg]
+    app = create_app(settings, contracts=Contracts(ContractsSpec(), "none"), warn=False)
+    schema = app.openapi()
+    app.state.engine.dispose()
+    return schema
+
+
 def _warn_about_gaps(settings: Settings) -> None:
+    if not settings.bearer_tokens():
+        log.warning("PULSE_API_TOKENS is not set: /v1 accepts only tokens made with 'pulse token create'.")
     if settings.insecure_webhooks:
         log.warning("PULSE_INSECURE_WEBHOOKS is on: webhooks are accepted without a signature. Never in production.")
         return
@@ -48,5 +90,3 @@ def _warn_about_gaps(settings: Settings) -> None:
     if settings.jira_webhook_secret is None and settings.jira_webhook_token is None:
         log.warning("Neither PULSE_JIRA_WEBHOOK_SECRET nor PULSE_JIRA_WEBHOOK_TOKEN is set: "
                     "/webhooks/jira refuses every delivery.")
-    if not settings.bearer_tokens():
-        log.warning("PULSE_API_TOKENS is not set: every /v1 request is refused.")

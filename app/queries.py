@@ -1,20 +1,46 @@
-"""Read stored clocks and turn them into grouped figures."""
+"""Read stored clocks (filtered in SQL), page through them, and turn them into figures."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
+from app.formats import human_duration
 from app.history import row_to_clock
 from app.models import ClockRow, WorkItemRow
-from metrics.model import Clock, ClockKind
+from metrics.calendar import Calendar, working_seconds_between
+from metrics.model import Clock, ClockKind, ClockState
 from metrics.stats import group_clocks, iso_week, summarize
+
+_ITEM_JOIN = and_(WorkItemRow.source == ClockRow.source, WorkItemRow.key == ClockRow.item_key)
+
+
+def storable(*values: str | None) -> bool:
+    """Tell whether strings can be compared in SQL (PostgreSQL text holds no NUL character)."""
+    return not any(v is not None and "\x00" in v for v in values)
+
+
+def state_expr(now: datetime) -> ColumnElement[str]:
+    """Decide a clock's state at `now` in SQL, exactly as Clock.state_at does."""
+    c = ClockRow
+    return case(
+        (and_(c.stopped_at.is_not(None), c.elapsed_seconds <= c.target_seconds), ClockState.MET.value),
+        (c.stopped_at.is_not(None), ClockState.BREACHED.value),
+        (c.elapsed_seconds > c.target_seconds, ClockState.BREACHED.value),
+        (c.running_since.is_(None), ClockState.PAUSED.value),
+        (and_(c.deadline.is_not(None), c.deadline < now), ClockState.BREACHED.value),
+        (and_(c.at_risk_at.is_not(None), c.at_risk_at <= now), ClockState.AT_RISK.value),
+        else_=ClockState.RUNNING.value,
+    )
 
 
 @dataclass(frozen=True)
@@ -24,8 +50,12 @@ class ClockFilter:
     developer: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    state: ClockState | None = None
+    open_only: bool = False
 
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
+    def apply(self, stmt: Select[Any], now: datetime | None = None) -> Select[Any]:
+        if not storable(self.client, self.developer):
+            return stmt.where(false())
         if self.kind is not None:
             stmt = stmt.where(ClockRow.kind == self.kind.value)
         if self.client is not None:
@@ -36,23 +66,128 @@ class ClockFilter:
             stmt = stmt.where(ClockRow.started_at >= self.since)
         if self.until is not None:
             stmt = stmt.where(ClockRow.started_at < self.until)
+        if self.open_only:
+            stmt = stmt.where(ClockRow.stopped_at.is_(None))
+        if self.state is not None:
+            if now is None:
+                raise ValueError("filtering by state needs the moment `now`")
+            stmt = stmt.where(state_expr(now) == self.state.value)
         return stmt
 
 
-def load_clocks(session: Session, flt: ClockFilter) -> list[Clock]:
+def load_clocks(session: Session, flt: ClockFilter, now: datetime | None = None) -> list[Clock]:
     """Return the stored clocks matching a filter."""
-    rows = session.scalars(flt.apply(select(ClockRow))).all()
+    rows = session.scalars(flt.apply(select(ClockRow), now)).all()
     return [row_to_clock(r) for r in rows]
 
 
-def _titles(session: Session, clocks: Sequence[Clock]) -> dict[str, str]:
-    keys = sorted({c.item_key for c in clocks})
-    out: dict[str, str] = {}
-    for start in range(0, len(keys), 500):
-        rows = session.execute(
-            select(WorkItemRow.key, WorkItemRow.title).where(WorkItemRow.key.in_(keys[start : start + 500]))
-        )
-        out.update({k: t or k for k, t in rows})
+@dataclass(frozen=True)
+class ClockView:
+    """A clock as shown to people: its work item's link and title, its state and elapsed time right now."""
+
+    clock: Clock
+    url: str | None
+    title: str | None
+    state: ClockState
+    elapsed_seconds: int
+
+
+def clock_calendar(clock: Clock, contracts: Contracts) -> Calendar:
+    client = contracts.clients.get(clock.client)
+    if client is None:  # the client left the contracts file; its stored clocks still show, counted 24/7
+        return Calendar.always_on()
+    policy = client.policy
+    return policy.bug_fix_calendar if clock.kind is ClockKind.BUG_FIX else policy.response_calendar
+
+
+def live_elapsed(clock: Clock, contracts: Contracts, now: datetime) -> int:
+    """Return a clock's working seconds so far: stored ones, plus the running segment up to `now`."""
+    if clock.stopped or clock.running_since is None:
+        return clock.elapsed_seconds
+    return clock.elapsed_seconds + working_seconds_between(clock.running_since, now, clock_calendar(clock, contracts))
+
+
+def _views(session: Session, stmt: Select[Any], contracts: Contracts, now: datetime) -> list[ClockView]:
+    views = []
+    for row, url, title in session.execute(stmt):
+        clock = row_to_clock(row)
+        views.append(ClockView(clock, url, title, clock.state_at(now), live_elapsed(clock, contracts, now)))
+    return views
+
+
+def _view_select() -> Select[Any]:
+    return select(ClockRow, WorkItemRow.url, WorkItemRow.title).outerjoin(WorkItemRow, _ITEM_JOIN)
+
+
+def encode_cursor(clock: Clock) -> str:
+    raw = json.dumps([clock.started_at.isoformat(), clock.clock_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Read a cursor this API gave out; raise ValueError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        started, clock_id = json.loads(raw)
+        if not isinstance(started, str) or not isinstance(clock_id, str) or not storable(clock_id):
+            raise ValueError
+        moment = datetime.fromisoformat(started)
+        if moment.tzinfo is None:
+            raise ValueError
+        return moment, clock_id
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise ValueError("is not a cursor this API gave out; start again without it") from exc
+
+
+def clock_page(
+    session: Session, flt: ClockFilter, contracts: Contracts, now: datetime, *, limit: int, cursor: str | None
+) -> tuple[list[ClockView], str | None]:
+    """Return one page of clocks, newest start first, and the cursor of the next page (None at the end)."""
+    stmt = flt.apply(_view_select(), now)
+    if cursor is not None:
+        started, clock_id = decode_cursor(cursor)
+        stmt = stmt.where(or_(ClockRow.started_at < started,
+                              and_(ClockRow.started_at == started, ClockRow.id < clock_id)))
+    stmt = stmt.order_by(ClockRow.started_at.desc(), ClockRow.id.desc()).limit(limit + 1)
+    views = _views(session, stmt, contracts, now)
+    more = len(views) > limit
+    views = views[:limit]
+    return views, encode_cursor(views[-1].clock) if more and views else None
+
+
+def open_clock_views(session: Session, flt: ClockFilter, contracts: Contracts, now: datetime) -> list[ClockView]:
+    """Return the clocks not stopped yet, oldest first (the most urgent on top)."""
+    stmt = flt.apply(_view_select().where(ClockRow.stopped_at.is_(None)), now)
+    return _views(session, stmt.order_by(ClockRow.started_at, ClockRow.id), contracts, now)
+
+
+def item_clock_views(session: Session, source: str, key: str, contracts: Contracts, now: datetime) -> list[ClockView]:
+    stmt = _view_select().where(ClockRow.source == source, ClockRow.item_key == key)
+    return _views(session, stmt.order_by(ClockRow.kind.desc(), ClockRow.seq), contracts, now)
+
+
+def has_clocks(session: Session, developer: str) -> bool:
+    """Tell whether any clock was ever credited to this person id."""
+    if not storable(developer):
+        return False
+    return session.scalar(select(ClockRow.id).where(ClockRow.developer == developer).limit(1)) is not None
+
+
+def figures(clocks: Sequence[Clock], now: datetime) -> dict[str, Any]:
+    """Count and time a group of clocks at `now`: seconds, and the same in words."""
+    stats = summarize(clocks, now)
+    targets = {c.target_seconds for c in clocks}
+    target = targets.pop() if len(targets) == 1 else None
+    out: dict[str, Any] = {
+        "clocks": stats.clocks, "met": stats.met, "breached": stats.breached, "running": stats.running,
+        "at_risk": stats.at_risk, "paused": stats.paused,
+        "attainment": None if stats.attainment is None else round(stats.attainment, 4),
+    }
+    for name, value in (("median", stats.median_seconds), ("p90", stats.p90_seconds), ("mean", stats.mean_seconds)):
+        out[f"{name}_seconds"] = None if value is None else round(value, 1)
+        out[name] = human_duration(value)
+    out["target_seconds"] = target
+    out["target"] = human_duration(target)
     return out
 
 
@@ -66,46 +201,40 @@ def group_key(clock: Clock, group_by: str) -> str:
     return iso_week(clock.started_at)
 
 
+def _titles(session: Session, clocks: Sequence[Clock]) -> dict[str, str]:
+    keys = sorted({c.item_key for c in clocks})
+    out: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(WorkItemRow.key, WorkItemRow.title).where(WorkItemRow.key.in_(keys[start : start + 500]))
+        )
+        out.update({k: t or k for k, t in rows})
+    return out
+
+
 def group_stats(
     clocks: Sequence[Clock], group_by: str, contracts: Contracts, now: datetime, session: Session | None = None
 ) -> list[dict[str, Any]]:
     """Summarize clocks per group, in a stable order (by key)."""
     titles = _titles(session, clocks) if session is not None and group_by == "work_item" else {}
     groups = group_clocks(clocks, lambda c: group_key(c, group_by))
-    out = []
-    for key in sorted(groups):
-        members = groups[key]
-        stats = summarize(members, now)
-        targets = {c.target_seconds for c in members}
-        out.append(
-            {
-                "key": key,
-                "name": _name(key, group_by, contracts, titles),
-                "clocks": stats.clocks,
-                "met": stats.met,
-                "breached": stats.breached,
-                "running": stats.running,
-                "at_risk": stats.at_risk,
-                "attainment": stats.attainment,
-                "median_seconds": _round(stats.median_seconds),
-                "p90_seconds": _round(stats.p90_seconds),
-                "mean_seconds": _round(stats.mean_seconds),
-                "target_seconds": targets.pop() if len(targets) == 1 else None,
-            }
-        )
-    return out
+    return [
+        {"key": key, "name": _name(key, group_by, contracts, titles), **figures(groups[key], now)}
+        for key in sorted(groups)
+    ]
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def person_name(person: str | None, contracts: Contracts) -> str:
+    """Name a credited person: the roster name, else the raw identity, else 'Unassigned'."""
+    if person is None or person == "unassigned":
+        return "Unassigned"
+    spec = contracts.people.get(person)
+    return spec.name if spec else person.split(":", 1)[-1]
 
 
 def _name(key: str, group_by: str, contracts: Contracts, titles: dict[str, str]) -> str:
     if group_by == "developer":
-        if key == "unassigned":
-            return "Unassigned"
-        person = contracts.people.get(key)
-        return person.name if person else key.split(":", 1)[-1]
+        return person_name(key, contracts)
     if group_by == "work_item":
         return titles.get(key, key)
     return key

@@ -1,9 +1,7 @@
-"""Request dependencies: database session, contracts, authentication."""
+"""Request dependencies: database session, contracts, authentication with read and admin scopes."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -14,8 +12,14 @@ from sqlalchemy.orm import Session
 from app.api.problems import ProblemError
 from app.contracts import Contracts
 from app.settings import Settings
+from app.tokens import Caller, KnownToken, match_configured, match_stored
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from PULSE_API_TOKENS.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token: an entry of PULSE_API_TOKENS (`read:<token>` for read-only) or one made with "
+    "`pulse token create --name X --scope read|admin`.",
+)
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def get_settings(request: Request) -> Settings:
@@ -31,31 +35,38 @@ def get_contracts(request: Request) -> Contracts:
     return request.app.state.contracts
 
 
-def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """Accept only a known bearer token, compared in constant time."""
-    challenge = {"WWW-Authenticate": "Bearer"}
+) -> Caller:
+    """Accept only a known, unrevoked bearer token."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ProblemError(401, "Sign in with an API token: send the header 'Authorization: Bearer <token>'.",
-                           headers=challenge)
-    given = _digest(credentials.credentials)
-    known: list[bytes] = request.app.state.token_digests
-    matched = False
-    for digest in known:
-        matched |= hmac.compare_digest(given, digest)
-    if not matched:
-        raise ProblemError(401, "This API token is not valid. Ask an administrator for a current one.",
-                           headers=challenge)
-    return "admin"
+                           headers=_CHALLENGE)
+    token = credentials.credentials
+    known: list[KnownToken] = request.app.state.api_tokens
+    caller = match_configured(token, known)
+    if caller is None:
+        with request.app.state.sessionmaker() as session:
+            caller = match_stored(session, token)
+    if caller is None:
+        raise ProblemError(401, "This API token is not valid or was revoked. Ask an administrator for a current one.",
+                           headers=_CHALLENGE)
+    return caller
+
+
+def require_admin(caller: Annotated[Caller, Depends(require_token)]) -> Caller:
+    """Accept only a token with the admin scope."""
+    if not caller.is_admin:
+        raise ProblemError(403, "This token may only read. Changing things needs an admin token: a plain entry "
+                                "of PULSE_API_TOKENS, or one made with 'pulse token create --scope admin'.")
+    return caller
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 ContractsDep = Annotated[Contracts, Depends(get_contracts)]
-TokenDep = Annotated[str, Depends(require_token)]
+ReadDep = Annotated[Caller, Depends(require_token)]
+AdminDep = Annotated[Caller, Depends(require_admin)]
+# Kept for routers written before scopes existed: any valid token.
+TokenDep = ReadDep

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
 
-from app.api.deps import ContractsDep, SessionDep, TokenDep
-from app.api.problems import Problem
+from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.params import (
+    ClientQ,
+    DeveloperQ,
+    FormatQ,
+    SinceQ,
+    UntilQ,
+    check_order,
+    csv_doc,
+    csv_response,
+    wants_csv,
+)
+from app.api.problems import problem_responses
+from app.api.schemas import Figures, UTCTime
 from app.queries import ClockFilter, group_stats, load_clocks
 from metrics.model import ClockKind
 
@@ -24,70 +36,82 @@ class GroupBy(StrEnum):
     WEEK = "week"
 
 
-class GroupFigures(BaseModel):
-    key: str = Field(description="Person id, client name, item key (owner/repo#123, PROJ-45) or ISO week.")
-    name: str
-    clocks: int
-    met: int
-    breached: int = Field(description="Past their target, stopped or still running.")
-    running: int = Field(description="Not yet stopped, whatever their state.")
-    at_risk: int
-    attainment: float | None = Field(description="met / (met + breached); null when both are 0.")
-    median_seconds: float | None
-    p90_seconds: float | None
-    mean_seconds: float | None
-    target_seconds: int | None
+class _GroupKey(BaseModel):
+    key: str = Field(description="Person id, client name, item key (owner/repo#123, PROJ-45) or ISO week.",
+                     examples=["olena"])
+    name: str = Field(examples=["Olena Koval"])
+
+
+class GroupFigures(Figures, _GroupKey):
+    """One group's figures, after its key and name."""
 
 
 class MetricReport(BaseModel):
-    metric: str
-    since: datetime | None
-    until: datetime | None
+    metric: str = Field(examples=["responsiveness"])
+    since: UTCTime | None
+    until: UTCTime | None
+    group_by: str = Field(examples=["developer"])
     groups: list[GroupFigures]
 
 
-_RESPONSES = {401: {"model": Problem, "description": "Missing or wrong API token."}}
+GROUP_COLUMNS = ["key", "name", "clocks", "met", "breached", "running", "at_risk", "paused", "attainment",
+                 "median_seconds", "median", "p90_seconds", "p90", "mean_seconds", "mean", "target_seconds", "target"]
+_CSV_EXAMPLE = ("key,name,clocks,met,breached,running,at_risk,paused,attainment,median_seconds,median,p90_seconds,p90,"
+                "mean_seconds,mean,target_seconds,target\r\n"
+                "olena,Olena Koval,42,37,4,2,1,0,0.9024,720.0,12 min,1980.0,33 min,904.5,15 min,1800,30 min\r\n")
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Figures per group, as JSON or CSV.", "content": csv_doc(_CSV_EXAMPLE)},
+    **problem_responses(401, 422),
+}
+
+GroupQ = Annotated[GroupBy, Query(description="How to group the figures.")]
 
 
 def _report(
-    kind: ClockKind,
-    metric: str,
-    session: SessionDep,
-    contracts: ContractsDep,
-    client: str | None,
-    developer: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    group_by: GroupBy,
-) -> MetricReport:
+    kind: ClockKind, metric: str, request: Request, session: SessionDep, contracts: ContractsDep, *,
+    client: str | None, developer: str | None, since: datetime | None, until: datetime | None, group_by: GroupBy,
+    fmt: Any,
+) -> Any:
+    check_order(since, until)
     now = datetime.now(UTC)
     clocks = load_clocks(session, ClockFilter(kind=kind, client=client, developer=developer, since=since,
                                               until=until))
     groups = group_stats(clocks, group_by.value, contracts, now, session)
-    return MetricReport(metric=metric, since=since, until=until, groups=[GroupFigures(**g) for g in groups])
+    if wants_csv(request, fmt):
+        return csv_response(GROUP_COLUMNS, groups, f"{metric}-by-{group_by.value}.csv")
+    return MetricReport(metric=metric, since=since, until=until, group_by=group_by.value,
+                        groups=[GroupFigures(**g) for g in groups])
 
 
-ClientQ = Annotated[str | None, Query(description="Only this client (its name in the contracts file).")]
-DeveloperQ = Annotated[str | None, Query(description="Only clocks credited to this person id.")]
-SinceQ = Annotated[AwareDatetime | None, Query(description="Clocks started at or after this time (ISO 8601 with offset).")]
-UntilQ = Annotated[AwareDatetime | None, Query(description="Clocks started before this time (ISO 8601 with offset).")]
-GroupQ = Annotated[GroupBy, Query(description="How to group the figures.")]
-
-
-@router.get("/responsiveness", summary="Response time to client messages, grouped", response_model=MetricReport,
-            responses=_RESPONSES)
+@router.get(
+    "/responsiveness",
+    summary="Response time to client messages, grouped",
+    description="Every client message starts a clock that the next developer message in the same thread stops. "
+    "Unanswered messages past their target count as breached; durations are over answered ones.",
+    response_model=MetricReport,
+    responses=_RESPONSES,
+)
 def read_responsiveness(
-    session: SessionDep, contracts: ContractsDep, _: TokenDep, client: ClientQ = None, developer: DeveloperQ = None,
-    since: SinceQ = None, until: UntilQ = None, group_by: GroupQ = GroupBy.DEVELOPER,
-) -> MetricReport:
-    return _report(ClockKind.RESPONSE, "responsiveness", session, contracts, client, developer, since, until,
-                   group_by)
+    request: Request, session: SessionDep, contracts: ContractsDep, _: ReadDep, client: ClientQ = None,
+    developer: DeveloperQ = None, since: SinceQ = None, until: UntilQ = None,
+    group_by: GroupQ = GroupBy.DEVELOPER, fmt: FormatQ = None,
+) -> Any:
+    return _report(ClockKind.RESPONSE, "responsiveness", request, session, contracts, client=client,
+                   developer=developer, since=since, until=until, group_by=group_by, fmt=fmt)
 
 
-@router.get("/bug-fix", summary="Production-bug fix time, grouped", response_model=MetricReport,
-            responses=_RESPONSES)
+@router.get(
+    "/bug-fix",
+    summary="Production-bug fix time, grouped",
+    description="A clock starts when an item becomes a production bug, pauses in the contract's waiting statuses "
+    "and stops at resolution. Open bugs past their target count as breached.",
+    response_model=MetricReport,
+    responses=_RESPONSES,
+)
 def read_bug_fix(
-    session: SessionDep, contracts: ContractsDep, _: TokenDep, client: ClientQ = None, developer: DeveloperQ = None,
-    since: SinceQ = None, until: UntilQ = None, group_by: GroupQ = GroupBy.DEVELOPER,
-) -> MetricReport:
-    return _report(ClockKind.BUG_FIX, "bug-fix", session, contracts, client, developer, since, until, group_by)
+    request: Request, session: SessionDep, contracts: ContractsDep, _: ReadDep, client: ClientQ = None,
+    developer: DeveloperQ = None, since: SinceQ = None, until: UntilQ = None,
+    group_by: GroupQ = GroupBy.DEVELOPER, fmt: FormatQ = None,
+) -> Any:
+    return _report(ClockKind.BUG_FIX, "bug-fix", request, session, contracts, client=client, developer=developer,
+                   since=since, until=until, group_by=group_by, fmt=fmt)

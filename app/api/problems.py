@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+log = logging.getLogger("pulse.api")
 PROBLEM_JSON = "application/problem+json"
 
 _TITLES = {
@@ -28,15 +32,35 @@ _TITLES = {
     503: "Temporarily unavailable",
 }
 
+_DESCRIPTIONS = {
+    401: "Missing, wrong or revoked API token.",
+    403: "The token may only read; this needs an admin token.",
+    404: "Nothing with that name or id.",
+    422: "A parameter is wrong; `errors` lists each one.",
+    503: "The database is unavailable; retry after the Retry-After seconds.",
+}
+
+_TIME_HINT = "write it in ISO 8601 with its UTC offset, like 2026-03-02T09:00:00+02:00 or 2026-03-02T07:00:00Z"
+_FRIENDLIER = {
+    "timezone_aware": f"has no time zone; {_TIME_HINT}",
+    "datetime_from_date_parsing": f"is not a time; {_TIME_HINT}",
+    "datetime_parsing": f"is not a time; {_TIME_HINT}",
+    "datetime_type": f"is not a time; {_TIME_HINT}",
+    "missing": "is required",
+}
+
 
 class Problem(BaseModel):
     """An RFC 9457 problem details object."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    errors: list[dict[str, Any]] | None = None
+    type: str = Field(default="about:blank", examples=["about:blank"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No developer with id 'x'. GET /v1/developers lists them."])
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="Each problem with the request: the field and what is wrong with it.",
+        examples=[[{"field": "since", "problem": f"has no time zone; {_TIME_HINT}"}]],
+    )
 
 
 class ProblemError(Exception):
@@ -50,6 +74,17 @@ class ProblemError(Exception):
         self.detail = detail
         self.headers = headers
         self.errors = errors
+
+
+def problem_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """Describe problem answers for the OpenAPI schema (media type application/problem+json)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        out[code] = {
+            "description": descriptions.get(f"d{code}", _DESCRIPTIONS.get(code, _TITLES.get(code, "Error"))),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out
 
 
 def problem_response(
@@ -66,7 +101,10 @@ def _explain_validation(exc: RequestValidationError) -> tuple[str, list[dict[str
     errors = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body", "header")]
-        errors.append({"field": ".".join(loc) or "request", "problem": str(err.get("msg", "is invalid"))})
+        problem = _FRIENDLIER.get(str(err.get("type")), str(err.get("msg", "is invalid")))
+        if str(err.get("type")) == "value_error":
+            problem = str(err.get("msg", "")).removeprefix("Value error, ")
+        errors.append({"field": ".".join(loc) or "request", "problem": problem})
     first = errors[0] if errors else {"field": "request", "problem": "is invalid"}
     return f"The parameter {first['field']!r} is wrong: {first['problem']}.", errors
 
@@ -84,8 +122,66 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(422, detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address. See /docs for the available endpoints."
+        elif exc.status_code == 405:
+            allow = (getattr(exc, "headers", None) or {}).get("Allow", "other methods")
+            detail = f"{request.method} is not available at this address; it answers {allow}."
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return problem_response(503, "The database is unavailable right now. Retry in a few seconds.",
+                                headers={"Retry-After": "5"})
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
+        return problem_response(422, "A parameter holds a value the database cannot compare (for example a NUL "
+                                     "character); remove it and try again.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error answering %s %s", request.method, request.url.path)
+        return problem_response(500, "Something went wrong on our side; the error is logged. Try again, and tell "
+                                     "the Delivery Pulse maintainers if it keeps happening.")
+
+
+def install_problem_schema(app: FastAPI) -> None:
+    """Publish the Problem schema in the OpenAPI components, where problem responses refer to it."""
+    build: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                for code, response in operation.get("responses", {}).items():
+                    _as_problem(code, response)
+                if path.startswith("/v1/"):  # every /v1 request reads the database, if only for its token
+                    operation["responses"].setdefault("503", problem_responses(503)[503])
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_PROBLEM_REFS = {f"#/components/schemas/{name}" for name in ("Problem", "HTTPValidationError")}
+
+
+def _as_problem(code: str, response: dict[str, Any]) -> None:
+    # Errors are always sent as application/problem+json (the handlers above), whatever a route declared.
+    content = response.get("content", {})
+    declared = content.get("application/json", {}).get("schema", {}).get("$ref")
+    if declared in _PROBLEM_REFS:
+        del content["application/json"]
+        content[PROBLEM_JSON] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        if code == "422" and declared.endswith("HTTPValidationError"):
+            response["description"] = _DESCRIPTIONS[422]

@@ -1,0 +1,92 @@
+"""Clients and their scorecards: the promises from the client's side, with the contract in plain words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.params import PeriodSinceQ, PeriodUntilQ, period
+from app.api.problems import ProblemError, problem_responses
+from app.api.schemas import ClientOut, ClockOut, Promises, UTCTime, WeekFigures, clock_out
+from app.scorecards import client_rows, client_scorecard
+
+router = APIRouter(prefix="/v1/clients", tags=["clients"])
+
+
+class ClientSummary(Promises, ClientOut):
+    open_clocks: int = Field(description="Their clocks not stopped yet, right now.", examples=[3])
+
+
+class ClientList(BaseModel):
+    since: UTCTime
+    until: UTCTime
+    clients: list[ClientSummary]
+
+
+class _DeveloperKey(BaseModel):
+    id: str = Field(description="Person id, or `unassigned` for clocks nobody is assigned to.", examples=["olena"])
+    name: str = Field(examples=["Olena Koval"])
+
+
+class DeveloperFigures(Promises, _DeveloperKey):
+    """One developer's figures for this client."""
+
+
+class _ClientHead(BaseModel):
+    client: ClientOut
+    since: UTCTime
+    until: UTCTime
+
+
+class ClientScorecard(Promises, _ClientHead):
+    """Totals are the `responsiveness` and `bug_fix` fields; later promises and feedback join as new fields."""
+
+    developers: list[DeveloperFigures] = Field(description="The same figures for each developer credited.")
+    trend: list[WeekFigures] = Field(description="Week by week over the period, empty weeks included.")
+    open_clocks: list[ClockOut] = Field(description="Their clocks not stopped yet, oldest first.")
+
+
+ClientName = Annotated[str, Path(description="The client's name in the contracts file.", examples=["acme"])]
+
+
+@router.get(
+    "",
+    summary="List clients with both promises over a period",
+    description="Every client in the contracts file, its promises in plain words and how they were kept. "
+    "Default period: the last 30 days.",
+    response_model=ClientList,
+    responses=problem_responses(401, 422),
+)
+def read_clients(
+    session: SessionDep, contracts: ContractsDep, _: ReadDep, since: PeriodSinceQ = None,
+    until: PeriodUntilQ = None,
+) -> Any:
+    now = datetime.now(UTC)
+    span = period(since, until, now)
+    rows = client_rows(session, contracts, span, now)
+    return ClientList(since=span.since, until=span.until, clients=[ClientSummary(**r) for r in rows])
+
+
+@router.get(
+    "/{client_name}",
+    summary="One client's scorecard",
+    description="Both promises over the period (default the last 30 days) from the client's side: per developer, "
+    "week by week, and the clocks open right now, with the contract's targets in plain words.",
+    response_model=ClientScorecard,
+    responses=problem_responses(401, 404, 422, d404="No client with that name."),
+)
+def read_client(
+    client_name: ClientName, session: SessionDep, contracts: ContractsDep, _: ReadDep,
+    since: PeriodSinceQ = None, until: PeriodUntilQ = None,
+) -> Any:
+    now = datetime.now(UTC)
+    span = period(since, until, now)
+    if client_name not in contracts.clients:
+        raise ProblemError(404, f"No client named {client_name!r}. GET /v1/clients lists them.")
+    card = client_scorecard(session, contracts, client_name, span, now)
+    card["open_clocks"] = [clock_out(v, contracts) for v in card["open_clocks"]]
+    return ClientScorecard(**card)

@@ -1,0 +1,169 @@
+"""The contracts: each client's promises in plain words, and a validated reload that recomputes clocks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field
+
+from app.api.deps import AdminDep, ContractsDep, ReadDep, SettingsDep
+from app.api.problems import ProblemError, problem_responses
+from app.api.schemas import ClientPromisesInWords, PersonOut
+from app.contracts import Client, Contracts, ContractsError, describe_duration, load_contracts
+from app.db import transaction
+from app.formats import calendar_words, promise_words
+from app.recompute import recompute_all
+
+log = logging.getLogger("pulse.api")
+router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
+
+
+class CalendarOut(BaseModel):
+    timezone: str = Field(examples=["Europe/Kyiv"])
+    working_hours: str = Field(examples=["Mon-Fri 09:00-18:00"])
+    holidays: str | None = Field(description="Country (and region) whose public holidays are days off.",
+                                 examples=["UA"])
+    holiday_dates: list[str] = Field(description="Extra days off (ISO dates).", examples=[["2026-12-31"]])
+    description: str = Field(examples=["Mon–Fri 09:00–18:00 Europe/Kyiv time, public holidays of UA"])
+
+
+class TargetsOut(BaseModel):
+    response_seconds: int = Field(examples=[1800])
+    response: str = Field(examples=["30 minutes"])
+    bug_fix_seconds: int = Field(examples=[10800])
+    bug_fix: str = Field(examples=["3 hours"])
+    at_risk: float = Field(description="Share of a target after which a running clock is at risk.",
+                           examples=[0.75])
+
+
+class ProductionBugOut(BaseModel):
+    labels: list[str] = Field(examples=[["production"]])
+    jira_issue_types: list[str] = Field(examples=[["Bug"]])
+    jira_priorities: list[str] = Field(examples=[["Highest", "High"]])
+
+
+class ContractOut(BaseModel):
+    client: str = Field(examples=["acme"])
+    promises: ClientPromisesInWords
+    github_repos: list[str] = Field(examples=[["acme/shop"]])
+    jira_projects: list[str] = Field(examples=[["SHOP"]])
+    unknown_authors: str = Field(description="How people missing from the roster count: client, developer or "
+                                             "ignore.", examples=["client"])
+    calendar: CalendarOut
+    bug_fix_calendar: str = Field(description="business (the calendar above) or 24/7.", examples=["business"])
+    bug_fix_hours: str = Field(description="Which time counts for bug fixes, in words.",
+                               examples=["Mon–Fri 09:00–18:00 Europe/Kyiv time, public holidays of UA"])
+    targets: TargetsOut
+    production_bug: ProductionBugOut
+    pause_statuses: list[str] = Field(examples=[["Waiting for customer"]])
+
+
+class ContractsOut(BaseModel):
+    source: str = Field(description="The contracts file these were read from.", examples=["pulse.yaml"])
+    clients: list[ContractOut]
+    people: list[PersonOut]
+
+
+class ReloadResult(BaseModel):
+    status: str = Field(examples=["reloaded"])
+    source: str = Field(examples=["/etc/pulse/pulse.yaml"])
+    clients: int = Field(examples=[2])
+    people: int = Field(examples=[8])
+    clocks: int = Field(description="Clocks recomputed under the new contracts.", examples=[1460])
+
+
+def contract_out(client: Client) -> ContractOut:
+    spec = client.spec
+    return ContractOut(
+        client=spec.name, promises=ClientPromisesInWords(**promise_words(client)),
+        github_repos=list(spec.github_repos), jira_projects=list(spec.jira_projects),
+        unknown_authors=spec.unknown_authors,
+        calendar=CalendarOut(timezone=spec.calendar.timezone, working_hours=spec.calendar.working_hours,
+                             holidays=spec.calendar.holidays,
+                             holiday_dates=[d.isoformat() for d in spec.calendar.holiday_dates],
+                             description=calendar_words(client, "response")),
+        bug_fix_calendar=spec.bug_fix_calendar, bug_fix_hours=calendar_words(client, "bug_fix"),
+        targets=TargetsOut(response_seconds=spec.targets.response_time,
+                           response=describe_duration(spec.targets.response_time),
+                           bug_fix_seconds=spec.targets.production_bug_fix,
+                           bug_fix=describe_duration(spec.targets.production_bug_fix), at_risk=spec.targets.at_risk),
+        production_bug=ProductionBugOut(**spec.production_bug.model_dump()),
+        pause_statuses=list(spec.pause_statuses),
+    )
+
+
+def _people(contracts: Contracts) -> list[PersonOut]:
+    return [PersonOut(id=p.id, name=p.name, role=p.role, github=p.github, jira=p.jira_ids, in_roster=True)
+            for p in contracts.spec.people]
+
+
+@router.get(
+    "",
+    summary="List every client's contract and the roster",
+    description="What each client was promised, in plain words and in figures, and the people the metrics know "
+    "(e-mail addresses left out).",
+    response_model=ContractsOut,
+    responses=problem_responses(401),
+)
+def read_contracts(contracts: ContractsDep, _: ReadDep) -> ContractsOut:
+    return ContractsOut(source=contracts.source,
+                        clients=[contract_out(contracts.clients[n]) for n in sorted(contracts.clients)],
+                        people=_people(contracts))
+
+
+@router.post(
+    "/reload",
+    summary="Re-read the contracts file and recompute every clock (admin)",
+    description="Validates the file at PULSE_CONTRACTS. A bad file is refused with each problem listed and "
+    "nothing changes; a good one replaces the contracts and recomputes all clocks in one transaction.",
+    response_model=ReloadResult,
+    responses=problem_responses(401, 403, 422, d422="The file is missing or invalid; `errors` lists each problem. "
+                                                     "Nothing changed."),
+)
+def reload_contracts(request: Request, settings: SettingsDep, caller: AdminDep) -> ReloadResult:
+    path = settings.contracts
+    try:
+        fresh = load_contracts(path)
+    except ContractsError as exc:
+        errors = _errors(str(exc), str(path))
+        raise ProblemError(422, f"The contracts file {path} was not loaded: {len(errors)} problem"
+                                f"{'s' if len(errors) != 1 else ''}, listed in 'errors'. Nothing changed.",
+                           errors=errors) from None
+    with transaction(request.app.state.sessionmaker) as session:
+        clocks = recompute_all(session, fresh)
+    request.app.state.contracts = fresh
+    log.info("contracts reloaded from %s by %s: %d clocks recomputed", path, caller.name, clocks)
+    return ReloadResult(status="reloaded", source=str(path), clients=len(fresh.clients), people=len(fresh.people),
+                        clocks=clocks)
+
+
+def _errors(message: str, source: str) -> list[dict[str, str]]:
+    lines = message.splitlines()
+    if not lines or not all(line.startswith(f"{source}: ") for line in lines):
+        return [{"field": "file", "problem": message.removeprefix(f"{source}: ")}]
+    out = []
+    for line in lines:
+        field, _, problem = line.removeprefix(f"{source}: ").partition(": ")
+        out.append({"field": field, "problem": problem} if problem else {"field": "file", "problem": field})
+    return out
+
+
+@router.get(
+    "/{client_name}",
+    summary="One client's contract",
+    response_model=ContractOut,
+    responses=problem_responses(401, 404, d404="No client with that name."),
+)
+def read_contract(
+    client_name: Annotated[str, Path(description="The client's name in the contracts file.", examples=["acme"])],
+    contracts: ContractsDep, _: ReadDep,
+) -> ContractOut:
+    client = contracts.clients.get(client_name)
+    if client is None and client_name == "reload":
+        raise ProblemError(405, "GET is not available at this address; it answers POST (reload the contracts).",
+                           headers={"Allow": "POST"})
+    if client is None:
+        raise ProblemError(404, f"No client named {client_name!r} in the contracts. GET /v1/contracts lists them.")
+    return contract_out(client)

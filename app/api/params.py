@@ -1,0 +1,107 @@
+"""Shared query parameters: times with offsets, the reporting period, and JSON-or-CSV answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
+
+from app.api.problems import ProblemError
+from app.formats import csv_text
+from app.scorecards import Period
+
+# An unencoded '+' in a query string arrives as a space ("...T09:00:00 02:00"); read it back as the offset sign.
+_SPACE_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ][\d:.]+) (\d{2}(?::?\d{2})?)$")
+
+
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def _plus_from_space(value: Any) -> Any:
+    if isinstance(value, str):
+        match = _SPACE_OFFSET.match(value.strip())
+        if match:
+            return f"{match[1]}+{match[2]}"
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved past the calendar's edge by its offset
+        return EARLIEST if value.year < 5000 else LATEST
+
+
+Time = Annotated[AwareDatetime, BeforeValidator(_plus_from_space), AfterValidator(_in_utc)]
+
+ClientQ = Annotated[str | None, Query(description="Only this client (its name in the contracts file).",
+                                      examples=["acme"])]
+DeveloperQ = Annotated[str | None, Query(description="Only clocks credited to this person id (roster id, or "
+                                                     "`github:<login>` for people not in the roster).",
+                                         examples=["olena"])]
+SinceQ = Annotated[Time | None, Query(
+    description="Clocks started at or after this time: ISO 8601 with an offset, e.g. 2026-03-02T09:00:00+02:00 "
+    "or 2026-03-02T07:00:00Z (encode + as %2B).")]
+UntilQ = Annotated[Time | None, Query(
+    description="Clocks started before this time: ISO 8601 with an offset (encode + as %2B).")]
+PeriodSinceQ = Annotated[Time | None, Query(
+    description="Start of the period, ISO 8601 with an offset; default 30 days before `until`.")]
+PeriodUntilQ = Annotated[Time | None, Query(
+    description="End of the period (exclusive), ISO 8601 with an offset; default now.")]
+
+
+class OutputFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+FormatQ = Annotated[OutputFormat | None, Query(
+    alias="format",
+    description="`csv` for a spreadsheet (the same as sending `Accept: text/csv`); JSON otherwise.")]
+
+CSV_MEDIA = "text/csv"
+
+
+def check_order(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and since >= until:
+        raise ProblemError(422, "The parameter 'since' must be before 'until'.",
+                           errors=[{"field": "since", "problem": "must be before until"}])
+
+
+def period(since: datetime | None, until: datetime | None, now: datetime) -> Period:
+    """Resolve the reporting period, refusing one that ends before it starts."""
+    resolved = Period.resolve(since, until, now.replace(microsecond=0))
+    check_order(resolved.since, resolved.until)
+    return resolved
+
+
+def wants_csv(request: Request, fmt: OutputFormat | None) -> bool:
+    """Choose CSV when `format=csv`, or when the Accept header prefers text/csv to JSON."""
+    if fmt is not None:
+        return fmt is OutputFormat.CSV
+    accept = request.headers.get("accept", "").lower()
+    if CSV_MEDIA not in accept:
+        return False
+    json_at = accept.find("application/json")
+    return json_at < 0 or accept.find(CSV_MEDIA) < json_at
+
+
+def csv_response(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], filename: str,
+                 headers: Mapping[str, str] | None = None) -> Response:
+    return Response(
+        csv_text(columns, rows),
+        media_type=f"{CSV_MEDIA}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', **(headers or {})},
+    )
+
+
+def csv_doc(example: str) -> dict[str, Any]:
+    """Describe the CSV alternative of a 200 answer for the OpenAPI schema."""
+    return {CSV_MEDIA: {"schema": {"type": "string"}, "example": example}}

@@ -1,0 +1,153 @@
+"""Response models shared by the routers: figures, clocks with evidence, people and clients."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+
+from app.contracts import Contracts
+from app.formats import human_duration, utc_text
+from app.queries import ClockView, person_name
+
+UTCTime = Annotated[
+    datetime,
+    PlainSerializer(utc_text, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-03-02T07:12:00Z"]}),
+]
+
+
+class Figures(BaseModel):
+    """How a group of clocks did: counts by state, attainment, and durations of the stopped ones."""
+
+    clocks: int = Field(examples=[42])
+    met: int = Field(examples=[37])
+    breached: int = Field(description="Past their target, stopped or still running.", examples=[4])
+    running: int = Field(description="Not yet stopped, whatever their state.", examples=[2])
+    at_risk: int = Field(description="Running and past the contract's at-risk share of the target.", examples=[1])
+    paused: int = Field(default=0, description="Waiting on the client (a pause status).", examples=[0])
+    attainment: float | None = Field(description="met / (met + breached); null when both are 0.",
+                                     examples=[0.9024])
+    median_seconds: float | None = Field(description="Median working time of stopped clocks.", examples=[720.0])
+    median: str | None = Field(default=None, description="The median in words.", examples=["12 min"])
+    p90_seconds: float | None = Field(description="90th percentile (linear interpolation).", examples=[1980.0])
+    p90: str | None = Field(default=None, examples=["33 min"])
+    mean_seconds: float | None = Field(examples=[904.5])
+    mean: str | None = Field(default=None, examples=["15 min"])
+    target_seconds: int | None = Field(description="The target, when every clock in the group shares it.",
+                                       examples=[1800])
+    target: str | None = Field(default=None, examples=["30 min"])
+
+
+class Promises(BaseModel):
+    """Both measured promises side by side (more may be added later as extra fields)."""
+
+    responsiveness: Figures = Field(description="Answers to client messages.")
+    bug_fix: Figures = Field(description="Production bugs fixed.")
+
+
+class WorkItemRef(BaseModel):
+    source: str = Field(examples=["github"])
+    key: str = Field(examples=["acme/shop#123"])
+    url: str | None = Field(examples=["https://github.com/acme/shop/issues/123"])
+    title: str | None = Field(examples=["Checkout button does nothing on Safari"])
+
+
+class EvidenceOut(BaseModel):
+    role: str = Field(description="start, pause, resume or stop.", examples=["start"])
+    activity_id: str = Field(examples=["opened:acme/shop#123"])
+    at: UTCTime
+    url: str | None = Field(examples=["https://github.com/acme/shop/issues/123"])
+
+
+class ClockOut(BaseModel):
+    """One promise on one work item, with the activities that started, paused and stopped it."""
+
+    id: str = Field(examples=["github:acme/shop#123:response:0"])
+    kind: str = Field(description="response or bug_fix.", examples=["response"])
+    client: str = Field(examples=["acme"])
+    work_item: WorkItemRef
+    developer: str | None = Field(description="Credited person id: who answered or fixed it; while running, the "
+                                              "assignee; null when nobody is assigned.", examples=["olena"])
+    developer_name: str = Field(examples=["Olena Koval"])
+    state: str = Field(description="running, at_risk, paused, met or breached (a running clock past its target is "
+                                   "breached and has no stopped_at).", examples=["met"])
+    started_at: UTCTime
+    stopped_at: UTCTime | None
+    elapsed_seconds: int = Field(description="Working seconds in the client's calendar; for a running clock, up to "
+                                             "now.", examples=[720])
+    elapsed: str = Field(examples=["12 min"])
+    target_seconds: int = Field(examples=[1800])
+    target: str = Field(examples=["30 min"])
+    deadline: UTCTime | None = Field(description="When a running clock breaches if nobody acts.")
+    at_risk_at: UTCTime | None = Field(description="When a running clock becomes at risk.")
+    evidence: list[EvidenceOut]
+
+
+def clock_out(view: ClockView, contracts: Contracts) -> ClockOut:
+    """Show a clock as the API does."""
+    c = view.clock
+    return ClockOut(
+        id=c.clock_id, kind=c.kind.value, client=c.client,
+        work_item=WorkItemRef(source=c.source, key=c.item_key, url=view.url, title=view.title),
+        developer=c.developer, developer_name=person_name(c.developer, contracts), state=view.state.value,
+        started_at=c.started_at, stopped_at=c.stopped_at, elapsed_seconds=view.elapsed_seconds,
+        elapsed=human_duration(view.elapsed_seconds) or "0 s", target_seconds=c.target_seconds,
+        target=human_duration(c.target_seconds) or "0 s",
+        deadline=None if c.stopped else c.deadline, at_risk_at=None if c.stopped else c.at_risk_at,
+        evidence=[EvidenceOut(role=e.role.value, activity_id=e.activity_id, at=e.at, url=e.url) for e in c.evidence],
+    )
+
+
+def clock_row(view: ClockView, contracts: Contracts) -> dict[str, Any]:
+    """Flatten a clock for CSV."""
+    out = clock_out(view, contracts)
+    by_role = {e.role: e for e in out.evidence}
+    return {
+        **out.model_dump(exclude={"work_item", "evidence"}),
+        "source": out.work_item.source, "work_item": out.work_item.key, "title": out.work_item.title,
+        "url": out.work_item.url,
+        "started_by": by_role["start"].url or by_role["start"].activity_id if "start" in by_role else None,
+        "stopped_by": by_role["stop"].url or by_role["stop"].activity_id if "stop" in by_role else None,
+    }
+
+
+CLOCK_COLUMNS = ["id", "kind", "client", "source", "work_item", "title", "url", "developer", "developer_name",
+                 "state", "started_at", "stopped_at", "elapsed_seconds", "elapsed", "target_seconds", "target",
+                 "deadline", "started_by", "stopped_by"]
+
+
+class PersonOut(BaseModel):
+    id: str = Field(examples=["olena"])
+    name: str = Field(examples=["Olena Koval"])
+    role: str = Field(examples=["developer"])
+    github: str | None = Field(examples=["olena-dev"])
+    jira: list[str] = Field(description="Jira account ids.", examples=[["5b10ac8d82e05b22cc7d4ef5"]])
+    in_roster: bool = Field(description="Listed in the contracts file (false for people seen only in clocks).",
+                            examples=[True])
+
+
+class ClientPromisesInWords(BaseModel):
+    responsiveness: str = Field(examples=["answer within 30 minutes, Mon–Fri 09:00–18:00 Europe/Kyiv time, "
+                                          "public holidays of UA"])
+    bug_fix: str = Field(examples=["fix production bugs within 3 hours, Mon–Fri 09:00–18:00 Europe/Kyiv time, "
+                                   "public holidays of UA"])
+
+
+class ClientOut(BaseModel):
+    name: str = Field(examples=["acme"])
+    promises: ClientPromisesInWords
+    response_target_seconds: int = Field(examples=[1800])
+    bug_fix_target_seconds: int = Field(examples=[10800])
+    github_repos: list[str] = Field(examples=[["acme/shop"]])
+    jira_projects: list[str] = Field(examples=[["SHOP"]])
+
+
+class _Week(BaseModel):
+    week: str = Field(description="ISO week (UTC), by clock start.", examples=["2026-W10"])
+    starts_on: date = Field(description="The Monday of that week.", examples=["2026-03-02"])
+
+
+class WeekFigures(Promises, _Week):
+    """One week's figures."""

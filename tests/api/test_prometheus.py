@@ -1,0 +1,81 @@
+"""GET /metrics: requests by route and status, webhook intake, sync runs and open clocks, read at scrape time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from app.db import transaction
+from app.models import SyncRun
+from tests.api.conftest import ADMIN
+from tests.conftest import post_github
+from tests.payloads import issue, issue_event
+
+
+def _samples(client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    r = client.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(r.text) for s in family.samples}
+
+
+def _value(samples, name, **labels):
+    return samples.get((name, tuple(sorted(labels.items()))), 0)
+
+
+def test_requests_are_counted_by_route_template_and_status(client, story):
+    client.get("/v1/developers/olena", headers=ADMIN)
+    client.get("/v1/developers/nobody", headers=ADMIN)
+    client.get("/v1/developers/olena")
+    client.get("/no/such/page")
+    samples = _samples(client)
+    route = "/v1/developers/{developer_id}"
+    assert _value(samples, "pulse_http_requests_total", method="GET", route=route, status="200") == 1
+    assert _value(samples, "pulse_http_requests_total", method="GET", route=route, status="404") == 1
+    assert _value(samples, "pulse_http_requests_total", method="GET", route=route, status="401") == 1
+    assert _value(samples, "pulse_http_requests_total", method="GET", route="unmatched", status="404") == 1
+    assert _value(samples, "pulse_http_request_duration_seconds_count", method="GET", route=route) == 3
+
+
+def test_webhook_intake_is_counted_by_source_and_status(client):
+    created = datetime.now(UTC) - timedelta(minutes=3)
+    payload = issue_event("opened", issue(9, "alice-acme", created), "alice-acme")
+    post_github(client, "issues", payload, delivery="d-9")
+    post_github(client, "issues", payload, delivery="d-9")
+    post_github(client, "issues", payload, secret="wrong")
+    samples = _samples(client)
+    assert _value(samples, "pulse_webhook_deliveries_total", source="github", status="202") == 1
+    assert _value(samples, "pulse_webhook_deliveries_total", source="github", status="200") == 1
+    assert _value(samples, "pulse_webhook_deliveries_total", source="github", status="401") == 1
+    assert _value(samples, "pulse_webhook_duration_seconds_count", source="github") == 3
+
+
+def test_open_clocks_per_client_and_state_are_computed_at_scrape_time(client, story):
+    samples = _samples(client)
+    assert _value(samples, "pulse_open_clocks", client="acme", kind="response", state="running") == 1
+    assert _value(samples, "pulse_open_clocks", client="acme", kind="response", state="breached") == 1
+    assert ("pulse_open_clocks", (("client", "acme"), ("kind", "bug_fix"), ("state", "at_risk"))) in samples
+    assert _value(samples, "pulse_database_up") == 1
+
+
+def test_sync_runs_come_from_the_sync_runs_table(client, factory):
+    finished = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with transaction(factory) as session:
+        for status in ("succeeded", "succeeded", "failed"):
+            session.add(SyncRun(source="github", mode="incremental", requested_by="schedule", status=status,
+                                started_at=finished - timedelta(minutes=1), finished_at=finished))
+    samples = _samples(client)
+    assert _value(samples, "pulse_sync_runs_total", source="github", mode="incremental", status="succeeded") == 2
+    assert _value(samples, "pulse_sync_runs_total", source="github", mode="incremental", status="failed") == 1
+    assert _value(samples, "pulse_sync_last_finished_timestamp_seconds", source="github",
+                  status="succeeded") == finished.timestamp()
+
+
+def test_a_database_that_does_not_answer_shows_as_down_not_as_an_error(client):
+    from app.db import make_engine, make_sessionmaker
+
+    client.app.state.sessionmaker = make_sessionmaker(make_engine("sqlite:////nonexistent/dir/pulse.db"))
+    samples = _samples(client)
+    assert _value(samples, "pulse_database_up") == 0
