@@ -1,0 +1,167 @@
+"""Plain language, grouped: the share of messages that pass, the words that did not, and the messages behind them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel, Field
+
+from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.problems import ProblemError, problem_responses
+from app.contracts import Contracts
+from app.language import ScoreFilter, StoredScore, load_scores
+from app.queries import person_name
+from metrics.plain_language import aggregate
+from metrics.stats import iso_week
+
+router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
+_TERM_MESSAGES = 10
+
+
+class GroupBy(StrEnum):
+    DEVELOPER = "developer"
+    CLIENT = "client"
+    WEEK = "week"
+
+
+class Shown(StrEnum):
+    ALL = "all"
+    FAILING = "failing"
+    NONE = "none"
+
+
+class FlaggedOut(BaseModel):
+    term: str
+    count: int
+    suggestion: str | None = Field(description="A plain alternative, from the shipped lexicon or the contract.")
+
+
+class TopTermOut(FlaggedOut):
+    activity_ids: list[str] = Field(description=f"Up to {_TERM_MESSAGES} messages that use the term.")
+
+
+class MessageOut(BaseModel):
+    source: str
+    activity_id: str = Field(description="The message's id at its source (comment:123, review:45, opened:...).")
+    item_key: str
+    title: str | None
+    url: str | None = Field(description="Where to read the message.")
+    client: str
+    developer: str
+    at: datetime
+    language: str | None
+    supported: bool = Field(description="False: not scored (another language, or nothing left but code).")
+    passes: bool | None
+    words: int
+    jargon_share: float | None
+    unexplained_acronyms: int
+    avg_words_per_sentence: float | None
+    readability_grade: float | None
+    flagged: list[FlaggedOut]
+    reasons: list[str] = Field(description="Each limit the message misses, in plain words, or why it was skipped.")
+
+
+class GroupOut(BaseModel):
+    key: str = Field(description="Person id, client name or ISO week.")
+    name: str
+    messages: int
+    scored_messages: int
+    skipped_messages: int = Field(description="Messages not scored: another language, or only code.")
+    words: int
+    passed_messages: int
+    pass_share: float | None = Field(description="Passed / scored; null when too few words were scored.")
+    mean_jargon_share: float | None
+    enough_data: bool
+    note: str | None = Field(description="Why there is no share when there is too little to judge.")
+    top_flagged: list[TopTermOut]
+    shown_messages: list[MessageOut] = Field(description="The messages behind the figures, newest first.")
+    messages_left_out: int = Field(description="Messages of the group not listed (see `show` and `limit`).")
+
+
+class PlainLanguageReport(BaseModel):
+    metric: str = "plain-language"
+    group_by: GroupBy
+    since: datetime | None
+    until: datetime | None
+    min_words: int
+    groups: list[GroupOut]
+
+
+def _message(s: StoredScore) -> MessageOut:
+    row = s.row
+    return MessageOut(
+        source=row.source, activity_id=row.external_id, item_key=row.item_key, title=s.title, url=s.url,
+        client=row.client, developer=row.developer, at=row.at, language=row.language, supported=row.supported,
+        passes=row.passes, words=row.words, jargon_share=row.jargon_share,
+        unexplained_acronyms=row.unexplained_acronyms, avg_words_per_sentence=row.avg_words_per_sentence,
+        readability_grade=row.readability_grade, flagged=[FlaggedOut(**f) for f in row.flagged or ()],
+        reasons=list(row.reasons or ()),
+    )
+
+
+def _key(s: StoredScore, group_by: GroupBy) -> str:
+    if group_by is GroupBy.DEVELOPER:
+        return s.row.developer
+    if group_by is GroupBy.CLIENT:
+        return s.row.client
+    return iso_week(s.row.at)
+
+
+def group_scores(
+    scores: Sequence[StoredScore], group_by: GroupBy, contracts: Contracts, *, min_words: int, show: Shown,
+    limit: int,
+) -> list[GroupOut]:
+    """Summarize scores per group, each figure with the messages and flagged words behind it."""
+    groups: dict[str, list[StoredScore]] = defaultdict(list)
+    for s in scores:
+        groups[_key(s, group_by)].append(s)
+    out = []
+    for key in sorted(groups):
+        members = groups[key]
+        summary = aggregate((s.metric for s in members), min_words=min_words)
+        uses: dict[str, list[str]] = defaultdict(list)
+        for s in members:
+            for flag in s.row.flagged or ():
+                uses[flag["term"]].append(s.row.external_id)
+        listed = [s for s in reversed(members) if show is Shown.ALL or (show is Shown.FAILING and not s.row.passes)]
+        out.append(GroupOut(
+            key=key, name=person_name(key, contracts) if group_by is GroupBy.DEVELOPER else key,
+            messages=summary.messages, scored_messages=summary.scored_messages,
+            skipped_messages=summary.skipped_messages, words=summary.words, passed_messages=summary.passed_messages,
+            pass_share=None if summary.pass_share is None else round(summary.pass_share, 4),
+            mean_jargon_share=None if summary.mean_jargon_share is None else round(summary.mean_jargon_share, 4),
+            enough_data=summary.enough_data, note=summary.note,
+            top_flagged=[TopTermOut(term=t.term, count=t.count, suggestion=t.suggestion,
+                                    activity_ids=uses[t.term][-_TERM_MESSAGES:][::-1]) for t in summary.top_flagged],
+            shown_messages=[_message(s) for s in listed[:limit]],
+            messages_left_out=len(members) - min(len(listed), limit),
+        ))
+    return out
+
+
+@router.get("/plain-language", summary="Plain language of developer messages, grouped",
+            response_model=PlainLanguageReport, responses=problem_responses(401, 422))
+def read_plain_language(
+    session: SessionDep, contracts: ContractsDep, _: ReadDep,
+    client: Annotated[str | None, Query(description="Only this client.")] = None,
+    developer: Annotated[str | None, Query(description="Only this developer's messages (person id).")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Messages written at or after this time.")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Messages written before this time.")] = None,
+    group_by: Annotated[GroupBy, Query(description="How to group the figures.")] = GroupBy.DEVELOPER,
+    min_words: Annotated[int, Query(ge=1, le=1_000_000,
+                                    description="Scored words a group needs before a share is given.")] = 150,
+    show: Annotated[Shown, Query(description="Which messages to list per group.")] = Shown.ALL,
+    limit: Annotated[int, Query(ge=0, le=1000, description="At most this many messages listed per group.")] = 50,
+) -> PlainLanguageReport:
+    """Score figures per developer, client or ISO week; messages are scored by `pulse score` (and the worker)."""
+    if since is not None and until is not None and since >= until:
+        raise ProblemError(422, "The parameter 'since' must be before 'until'.",
+                           errors=[{"field": "since", "problem": "must be before until"}])
+    scores = load_scores(session, ScoreFilter(client=client, developer=developer, since=since, until=until))
+    groups = group_scores(scores, group_by, contracts, min_words=min_words, show=show, limit=limit)
+    return PlainLanguageReport(group_by=group_by, since=since, until=until, min_words=min_words, groups=groups)
