@@ -162,9 +162,10 @@ def _load_demo(settings: Settings, contracts: Contracts) -> None:
 
 
 def main() -> None:
-    from app import cli_api
+    from app import cli_api, cli_language
 
     cli_api.register(cli)
+    cli_language.register(cli)
     cli()
 
 
