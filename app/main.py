@@ -11,6 +11,7 @@ from app.api import alignment as alignment_api
 from app.api import clients, clocks, contracts, developers, health, metrics, webhooks, work_items
 from app.api import feedback as feedback_api
 from app.api import plain_language as plain_language_api
+from app.api import sync as sync_api
 from app.api.problems import install_problem_handlers, install_problem_schema
 from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.db import make_engine, make_sessionmaker
@@ -66,6 +67,7 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.include_router(feedback_api.router)
     app.include_router(alignment_api.router)
     app.include_router(plain_language_api.router)
+    app.include_router(sync_api.router)
     install_problem_schema(app)
     if warn:
         _warn_about_gaps(settings)
