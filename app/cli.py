@@ -150,6 +150,22 @@ def worker() -> None:
     err.print("Worker stopped.")
 
 
+@cli.command()
+def replay() -> None:
+    """Normalize every stored webhook delivery again and recompute all clocks (after an upgrade or a fix)."""
+    from app.replay import replay as run_replay
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    contracts = _contracts(settings, demo=False)
+    factory = make_sessionmaker(make_engine(settings.database_url))
+    summary = run_replay(factory, contracts)
+    err.print(f"Replayed {summary.deliveries} deliveries ({summary.failed} could not be read); "
+              f"{summary.clocks} clocks computed.")
+    if summary.failed:
+        raise typer.Exit(EXIT_PARTIAL)
+
+
 def _load_demo(settings: Settings, contracts: Contracts) -> None:
     from app.demo import load_demo
 

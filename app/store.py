@@ -146,6 +146,21 @@ def upsert_activities(session: Session, activities: Sequence[Activity]) -> None:
         session.execute(stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=updates))
 
 
+def _previous_items(session: Session, activities: Sequence[Activity]) -> set[tuple[str, str]]:
+    """Return the items that activities are moving away from (a transferred issue), so their clocks update too."""
+    incoming = {(a.source, a.external_id): a.item_key for a in activities}
+    keys = sorted(incoming)
+    out: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), _CHUNK):
+        rows = session.execute(
+            select(ActivityRow.source, ActivityRow.external_id, ActivityRow.item_key).where(
+                tuple_(ActivityRow.source, ActivityRow.external_id).in_(keys[start : start + _CHUNK])
+            )
+        )
+        out |= {(src, old) for src, ext, old in rows if old != incoming[(src, ext)]}
+    return out
+
+
 def _resolve_placeholders(session: Session, activities: Sequence[Activity]) -> list[Activity]:
     """Give activities filed under a Jira issue's numeric id the issue's key, when we know it."""
     out = []
@@ -168,11 +183,13 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     """Upsert a batch; return the (source, item key) of every work item it touches."""
     if batch.work_items:
         upsert_work_items(session, batch.work_items)
+    moved: set[tuple[str, str]] = set()
     if batch.activities:
         batch = Batch(batch.work_items, _resolve_placeholders(session, batch.activities))
+        moved = _previous_items(session, batch.activities)
         upsert_activities(session, batch.activities)
     _relink(session, [i for i in batch.work_items if i.kind == "pull_request"])
-    touched = {(i.source, i.key) for i in batch.work_items}
+    touched = {(i.source, i.key) for i in batch.work_items} | moved
     touched |= {(a.source, a.item_key) for a in batch.activities}
     for item in batch.work_items:
         touched |= {(item.source, key) for key in item.fixes}

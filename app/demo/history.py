@@ -35,7 +35,6 @@ class _Repo:
     full_name: str
     number: int = 0
     items: dict[int, dict[str, Any]] = field(default_factory=dict)
-    comment_id: int = 1000
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -49,6 +48,7 @@ class _Writer:
 
     def __init__(self) -> None:
         self.out: list[DemoDelivery] = []
+        self.comment_id = 1000  # GitHub comment and review ids are unique across repositories
 
     def emit(self, repo: _Repo, event: str, action: str, who: str, **body: Any) -> None:
         payload = {"action": action, **body, "repository": repo.payload, "sender": _user(who)}
@@ -77,13 +77,14 @@ class _Writer:
         return n
 
     def comment(self, repo: _Repo, n: int, at: datetime, author: str, body: str) -> None:
-        repo.comment_id += 1
+        self.comment_id += 1
+        cid = self.comment_id
         item = repo.items[n]
         item["updated_at"] = _ts(at)
         issue = dict(item)
         if "merged" in item:
             issue["pull_request"] = {"url": item["html_url"], "html_url": item["html_url"]}
-        comment = {"id": repo.comment_id, "html_url": f"{item['html_url']}#issuecomment-{repo.comment_id}",
+        comment = {"id": cid, "html_url": f"{item['html_url']}#issuecomment-{cid}",
                    "user": _user(author), "created_at": _ts(at), "updated_at": _ts(at), "body": body,
                    "author_association": "MEMBER"}
         self.emit(repo, "issue_comment", "created", author, issue=issue, comment=comment)
@@ -107,10 +108,10 @@ class _Writer:
         self.emit(repo, "issues", "closed", who, issue=dict(item))
 
     def review(self, repo: _Repo, n: int, at: datetime, who: str, state: str, body: str) -> None:
-        repo.comment_id += 1
+        self.comment_id += 1
         item = repo.items[n]
-        review = {"id": repo.comment_id, "user": _user(who), "body": body, "state": state,
-                  "submitted_at": _ts(at), "html_url": f"{item['html_url']}#pullrequestreview-{repo.comment_id}"}
+        review = {"id": self.comment_id, "user": _user(who), "body": body, "state": state,
+                  "submitted_at": _ts(at), "html_url": f"{item['html_url']}#pullrequestreview-{self.comment_id}"}
         self.emit(repo, "pull_request_review", "submitted", who, review=review, pull_request=dict(item))
 
     def merge(self, repo: _Repo, n: int, at: datetime, who: str) -> None:
