@@ -102,7 +102,7 @@ def report(
     elif fmt is ReportFormat.CSV:
         typer.echo(csv_text(REPORT_COLUMNS, (_flat(r) for r in rows)), nl=False)
     else:
-        Console().print(_table(rows, period.since, period.until, client))
+        _console().print(_table(rows, period.since, period.until, client))
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +110,12 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     for promise in PROMISES:
         out.update({f"{promise}_{k}": v for k, v in row[promise].items()})
     return out
+
+
+def _console() -> Console:
+    console = Console()
+    # Piped into a file or a pager, rich would assume 80 columns and squash the names.
+    return console if console.is_terminal else Console(width=max(console.width, 120))
 
 
 def _percent(value: float | None) -> str:
@@ -174,7 +180,7 @@ def token_list() -> None:
     for row in rows:
         table.add_row(str(row.id), row.name, row.scope, utc_text(row.created_at) or "",
                       utc_text(row.revoked_at) or "–")
-    Console().print(table)
+    _console().print(table)
 
 
 def openapi() -> None:

@@ -24,12 +24,16 @@ EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
+_ISO_DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_TIME_HINT = "write it in ISO 8601 with its UTC offset, like 2026-03-02T09:00:00+02:00 or 2026-03-02T07:00:00Z"
+
+
 def _plus_from_space(value: Any) -> Any:
-    if isinstance(value, str):
-        match = _SPACE_OFFSET.match(value.strip())
-        if match:
-            return f"{match[1]}+{match[2]}"
-    return value
+    # Numbers would otherwise be read as Unix times: '0.5' is not a time anyone means.
+    if not isinstance(value, str) or not _ISO_DATE_START.match(value.strip()):
+        raise ValueError(f"is not a time; {_TIME_HINT}")
+    match = _SPACE_OFFSET.match(value.strip())
+    return f"{match[1]}+{match[2]}" if match else value
 
 
 def _in_utc(value: datetime) -> datetime:

@@ -127,8 +127,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address. See /docs for the available endpoints."
         elif exc.status_code == 405:
-            allow = (getattr(exc, "headers", None) or {}).get("Allow", "other methods")
-            detail = f"{request.method} is not available at this address; it answers {allow}."
+            allow = _allowed_methods(request) or (getattr(exc, "headers", None) or {}).get("Allow", "")
+            detail = f"{request.method} is not available at this address; it answers {allow or 'nothing'}."
+            return problem_response(405, detail, headers={"Allow": allow})
+        elif exc.status_code == 400 and detail == "There was an error parsing the body":
+            return problem_response(422, "The body is not valid JSON text (UTF-8); send a JSON object as the "
+                                         "schema shows.", errors=[{"field": "body", "problem": "is not valid JSON"}])
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(OperationalError)
@@ -147,6 +151,28 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.exception("unexpected error answering %s %s", request.method, request.url.path)
         return problem_response(500, "Something went wrong on our side; the error is logged. Try again, and tell "
                                      "the Delivery Pulse maintainers if it keeps happening.")
+
+
+def _routes(app: FastAPI) -> list[Any]:
+    try:  # FastAPI >= 0.150 nests included routers; this flattens them
+        from fastapi.routing import iter_route_contexts
+    except ImportError:
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette names only the first route that matches the path; a path served by several routes
+    # (GET and POST apart) answers every method they serve.
+    # A fixed path (/v1/contracts/reload) outranks a template that also matches it (/v1/contracts/{name}).
+    fixed: set[str] = set()
+    templated: set[str] = set()
+    for route in _routes(request.app):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.scope["path"]):
+            into = templated if "{" in (getattr(route, "path", "") or "") else fixed
+            into |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(fixed or templated))
 
 
 def install_problem_schema(app: FastAPI) -> None:
