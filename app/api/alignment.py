@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from app.alignment import Alignment, ClientAlignment, Verdict, alignment_report
 from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.params import PeriodSinceQ, PeriodUntilQ, period
 from app.api.problems import ProblemError, problem_responses
 from app.queries import storable
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
-DEFAULT_DAYS = 30
 
 
 class DeliveryOut(BaseModel):
@@ -86,22 +86,13 @@ def _client(c: ClientAlignment) -> ClientAlignmentOut:
 def read_alignment(
     session: SessionDep, contracts: ContractsDep, _: ReadDep,
     client: Annotated[str | None, Query(description="Only this client (its name in the contracts file).")] = None,
-    since: Annotated[AwareDatetime | None, Query(
-        description=f"Start of the period; default {DEFAULT_DAYS} days before `until`.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="End of the period (exclusive); default now.")] = None,
+    since: PeriodSinceQ = None, until: PeriodUntilQ = None,
 ) -> AlignmentReport:
     """Per client and per developer: each promise's delivery figure, the client's score for it, and a verdict."""
     now = datetime.now(UTC)
-    end = until or now
-    try:
-        start = since or end - timedelta(days=DEFAULT_DAYS)
-    except OverflowError:
-        start = datetime.min.replace(tzinfo=UTC)
-    if start >= end:
-        raise ProblemError(422, "The parameter 'since' must be before 'until'.",
-                           errors=[{"field": "since", "problem": "must be before until"}])
+    span = period(since, until, now)
     if client is not None and (not storable(client) or client not in contracts.clients):
         raise ProblemError(404, f"No client named {client!r} in the contracts file; known clients: "
                                 f"{', '.join(sorted(contracts.clients)) or 'none'}.")
-    report = alignment_report(session, contracts, since=start, until=end, now=now, client=client)
-    return AlignmentReport(since=start, until=end, clients=[_client(c) for c in report])
+    report = alignment_report(session, contracts, since=span.since, until=span.until, now=now, client=client)
+    return AlignmentReport(since=span.since, until=span.until, clients=[_client(c) for c in report])

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import AdminDep, ContractsDep, ReadDep, SessionDep
+from app.api.params import Time, check_order
 from app.api.problems import ProblemError, problem_responses
 from app.feedback import FeedbackFilter, FeedbackInvalid, describe_period, list_feedback, read_feedback, save_feedback
 from app.models import Feedback
@@ -91,9 +92,10 @@ def read_feedback_list(
     session: SessionDep, _: ReadDep,
     client: Annotated[str | None, Query(description="Only this client.")] = None,
     developer: Annotated[str | None, Query(description='Only this developer; "" for whole-team ratings.')] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Periods ending after this time.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Periods starting before this time.")] = None,
+    since: Annotated[Time | None, Query(description="Periods ending after this time (ISO 8601, offset).")] = None,
+    until: Annotated[Time | None, Query(description="Periods starting before this time.")] = None,
 ) -> FeedbackList:
     """List ratings whose period overlaps [since, until), newest period first."""
+    check_order(since, until)
     rows = list_feedback(session, FeedbackFilter(client=client, developer=developer, since=since, until=until))
     return FeedbackList(feedback=[_out(r) for r in rows])

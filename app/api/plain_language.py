@@ -9,10 +9,11 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
-from app.api.problems import ProblemError, problem_responses
+from app.api.params import Time, check_order
+from app.api.problems import problem_responses
 from app.contracts import Contracts
 from app.language import ScoreFilter, StoredScore, load_scores
 from app.queries import person_name
@@ -150,8 +151,10 @@ def read_plain_language(
     session: SessionDep, contracts: ContractsDep, _: ReadDep,
     client: Annotated[str | None, Query(description="Only this client.")] = None,
     developer: Annotated[str | None, Query(description="Only this developer's messages (person id).")] = None,
-    since: Annotated[AwareDatetime | None, Query(description="Messages written at or after this time.")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="Messages written before this time.")] = None,
+    since: Annotated[Time | None, Query(description="Messages written at or after this time (ISO 8601 with an "
+                                                    "offset).")] = None,
+    until: Annotated[Time | None, Query(description="Messages written before this time (ISO 8601 with an "
+                                                    "offset).")] = None,
     group_by: Annotated[GroupBy, Query(description="How to group the figures.")] = GroupBy.DEVELOPER,
     min_words: Annotated[int, Query(ge=1, le=1_000_000,
                                     description="Scored words a group needs before a share is given.")] = 150,
@@ -159,9 +162,7 @@ def read_plain_language(
     limit: Annotated[int, Query(ge=0, le=1000, description="At most this many messages listed per group.")] = 50,
 ) -> PlainLanguageReport:
     """Score figures per developer, client or ISO week; messages are scored by `pulse score` (and the worker)."""
-    if since is not None and until is not None and since >= until:
-        raise ProblemError(422, "The parameter 'since' must be before 'until'.",
-                           errors=[{"field": "since", "problem": "must be before until"}])
+    check_order(since, until)
     scores = load_scores(session, ScoreFilter(client=client, developer=developer, since=since, until=until))
     groups = group_scores(scores, group_by, contracts, min_words=min_words, show=show, limit=limit)
     return PlainLanguageReport(group_by=group_by, since=since, until=until, min_words=min_words, groups=groups)
