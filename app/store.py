@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +21,12 @@ _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
 _CHUNK = 500
 
 
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def dialect_insert(session: Session, table: Any) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    """Return an INSERT that knows ON CONFLICT for the session's database."""
+    return _DIALECT_INSERT[session.get_bind().dialect.name](table)
 
 
 def _item_row(item: WorkItem) -> dict[str, Any]:
@@ -99,51 +103,67 @@ def _is_newer(new: dict[str, Any], old: dict[str, Any], stamp: str) -> bool:
     return b is None or (a is not None and a >= b)
 
 
+_ITEM_COLUMNS = tuple(_item_row(WorkItem("", "", "", "", None, None, None, None)))
+_ACTIVITY_COLUMNS = tuple(_activity_row(Activity("", "", "", "", datetime(1970, 1, 1, tzinfo=UTC))))
+
+
+@lru_cache(maxsize=4)
+def _item_upsert(dialect: str) -> Any:
+    """Build the work-item upsert once per dialect, so SQLAlchemy compiles it once and caches it."""
+    stmt = _DIALECT_INSERT[dialect](WorkItemRow.__table__)
+    table, ex = WorkItemRow.__table__, stmt.excluded
+    newer = or_(
+        and_(table.c.partial, ~ex.partial),
+        and_(
+            or_(~ex.partial, table.c.partial),
+            func.coalesce(ex.updated_at, _EPOCH) >= func.coalesce(table.c.updated_at, _EPOCH),
+        ),
+    )
+    updates = {
+        col: case((newer, ex[col]), else_=table.c[col])
+        for col in _ITEM_COLUMNS
+        if col not in ("source", "key", "deleted", "partial")
+    }
+    updates["deleted"] = or_(table.c.deleted, ex.deleted)
+    updates["partial"] = and_(table.c.partial, ex.partial)
+    return stmt.on_conflict_do_update(index_elements=["source", "key"], set_=updates)
+
+
+@lru_cache(maxsize=4)
+def _activity_upsert(dialect: str) -> Any:
+    """Build the activity upsert once per dialect (see ``_item_upsert``)."""
+    stmt = _DIALECT_INSERT[dialect](ActivityRow.__table__)
+    table, ex = ActivityRow.__table__, stmt.excluded
+    newer = ex.updated_at >= table.c.updated_at
+    updates = {
+        col: case((newer, ex[col]), else_=table.c[col])
+        for col in _ACTIVITY_COLUMNS
+        if col not in ("source", "external_id", "deleted")
+    }
+    # A placeholder key (a Jira Data Center comment known only by its issue's numeric id) never
+    # replaces a real one, whatever the order of arrival.
+    updates["item_key"] = case(
+        (ex.item_key.like(f"{PLACEHOLDER_PREFIX}%"), table.c.item_key), (newer, ex.item_key),
+        else_=table.c.item_key,
+    )
+    updates["deleted"] = or_(table.c.deleted, ex.deleted)
+    return stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=updates)
+
+
 def upsert_work_items(session: Session, items: Sequence[WorkItem]) -> None:
     """Insert or update work items; an older snapshot never overwrites a newer one, a partial never a full one."""
     rows = _newest((_item_row(i) for i in items), ("source", "key"), "updated_at")
-    table = WorkItemRow.__table__
+    stmt = _item_upsert(session.get_bind().dialect.name)
     for start in range(0, len(rows), _CHUNK):
-        stmt = dialect_insert(session, table).values(rows[start : start + _CHUNK])
-        ex = stmt.excluded
-        newer = or_(
-            and_(table.c.partial, ~ex.partial),
-            and_(
-                or_(~ex.partial, table.c.partial),
-                func.coalesce(ex.updated_at, _EPOCH) >= func.coalesce(table.c.updated_at, _EPOCH),
-            ),
-        )
-        updates = {
-            col: case((newer, ex[col]), else_=table.c[col])
-            for col in rows[0]
-            if col not in ("source", "key", "deleted", "partial")
-        }
-        updates["deleted"] = or_(table.c.deleted, ex.deleted)
-        updates["partial"] = and_(table.c.partial, ex.partial)
-        session.execute(stmt.on_conflict_do_update(index_elements=["source", "key"], set_=updates))
+        session.execute(stmt, rows[start : start + _CHUNK])
 
 
 def upsert_activities(session: Session, activities: Sequence[Activity]) -> None:
     """Insert or update activities; an older edit never overwrites a newer one, a deletion is final."""
     rows = _newest((_activity_row(a) for a in activities), ("source", "external_id"), "updated_at")
-    table = ActivityRow.__table__
+    stmt = _activity_upsert(session.get_bind().dialect.name)
     for start in range(0, len(rows), _CHUNK):
-        stmt = dialect_insert(session, table).values(rows[start : start + _CHUNK])
-        ex = stmt.excluded
-        newer = ex.updated_at >= table.c.updated_at
-        updates = {
-            col: case((newer, ex[col]), else_=table.c[col])
-            for col in rows[0]
-            if col not in ("source", "external_id", "deleted")
-        }
-        # A placeholder key (a Jira Data Center comment known only by its issue's numeric id) never
-        # replaces a real one, whatever the order of arrival.
-        updates["item_key"] = case(
-            (ex.item_key.like(f"{PLACEHOLDER_PREFIX}%"), table.c.item_key), (newer, ex.item_key),
-            else_=table.c.item_key,
-        )
-        updates["deleted"] = or_(table.c.deleted, ex.deleted)
-        session.execute(stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=updates))
+        session.execute(stmt, rows[start : start + _CHUNK])
 
 
 def _previous_items(session: Session, activities: Sequence[Activity]) -> set[tuple[str, str]]:

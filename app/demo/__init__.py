@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts, parse_contracts
 from app.demo.history import build_history
-from app.intake import NORMALIZERS, Delivery, ingest
+from app.intake import NORMALIZERS, Delivery, ingest_many
 from app.models import RawDelivery
+from connectors.records import Batch
+
+DEMO_GROUP = 50
 
 
 def demo_contracts_text() -> str:
@@ -41,17 +44,16 @@ def load_demo(factory: sessionmaker[Session], contracts: Contracts, now: datetim
         )
     if present:
         return 0, int(present)
-    added = seen = 0
+    group: list[tuple[Delivery, Batch]] = []
     for demo in build_history(now):
         body = json.dumps(demo.payload, separators=(",", ":")).encode()
         delivery = Delivery(demo.source, f"demo:{demo.delivery_id}", demo.event, demo.payload.get("action"),
                             body, demo.payload)
         batch = NORMALIZERS[demo.source](delivery)
-        if batch is None:
-            continue
-        result = ingest(factory, contracts, delivery, batch)
-        if result.status == "duplicate":
-            seen += 1
-        else:
-            added += 1
-    return added, seen
+        if batch is not None:
+            group.append((delivery, batch))
+    results = []
+    for start in range(0, len(group), DEMO_GROUP):  # groups, as webhooks arriving together are stored
+        results += ingest_many(factory, contracts, group[start : start + DEMO_GROUP])
+    added = sum(r.status == "accepted" for r in results)
+    return added, len(results) - added
