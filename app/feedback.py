@@ -308,14 +308,15 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, str] | None]]:
     return rows
 
 
-# Demo ratings over the last four whole ISO weeks: acme finds answers slow while the clocks say they are
-# mostly on time, which is the disagreement the alignment view exists to show.
+# Demo ratings over the last four whole ISO weeks, set against the demo history so the alignment view has
+# something to show: globex finds answers slow while its clocks say they are on time, and acme finds
+# messages hard to follow although they pass the plain-language check.
 _DEMO = (
-    ("acme", "", {"responsiveness": (2, 3, 2, 2), "fix_speed": (4, 4, 5, 4), "clarity": (5, 4, 5, 4)},
-     "Answers often feel slow when our customers are waiting."),
+    ("acme", "", {"responsiveness": (3, 3, 2, 3), "fix_speed": (4, 4, 5, 4), "clarity": (2, 3, 2, 2)},
+     "We often have to ask twice what a change means for our customers."),
     ("acme", "olena", {"responsiveness": (4, 4, 5, 4), "clarity": (5, 5, 4, 5)}, "Olena explains things well."),
-    ("globex", "", {"responsiveness": (4, 5, 4, 4), "fix_speed": (2, 3, 2, 2), "clarity": (4, 4, 4, 5)},
-     "Outages take too long to resolve."),
+    ("globex", "", {"responsiveness": (2, 3, 2, 2), "fix_speed": (4, 4, 3, 4), "clarity": (4, 4, 4, 5)},
+     "Answers feel slow when our customers are waiting."),
 )
 
 

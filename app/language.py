@@ -24,7 +24,7 @@ from app.queries import storable
 from app.store import dialect_insert
 from connectors.records import MESSAGE_KINDS
 from metrics.model import Role
-from metrics.plain_language import FlaggedTerm, score_message, shipped_lexicon
+from metrics.plain_language import FlaggedTerm, aggregate, score_message, shipped_lexicon
 from metrics.plain_language import MessageScore as Score
 
 # Bump when metrics/language changes how a message is read: every stored score is then read again.
@@ -321,3 +321,17 @@ def load_scores(session: Session, flt: ScoreFilter) -> list[StoredScore]:
 
 def metric_scores(scores: Iterable[StoredScore]) -> list[Score]:
     return [s.metric for s in scores]
+
+
+def plain_language_figures(session: Session, flt: ScoreFilter, *, min_words: int = 150) -> dict[str, Any]:
+    """Summarize stored scores for a scorecard: counts, shares (None when too few words), top flagged terms."""
+    summary = aggregate(metric_scores(load_scores(session, flt)), min_words=min_words)
+    return {
+        "messages": summary.messages, "scored_messages": summary.scored_messages,
+        "skipped_messages": summary.skipped_messages, "words": summary.words,
+        "passed_messages": summary.passed_messages,
+        "pass_share": None if summary.pass_share is None else round(summary.pass_share, 4),
+        "mean_jargon_share": None if summary.mean_jargon_share is None else round(summary.mean_jargon_share, 4),
+        "enough_data": summary.enough_data, "note": summary.note,
+        "top_flagged": [{"term": t.term, "count": t.count, "suggestion": t.suggestion} for t in summary.top_flagged],
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.language import score_pending
+from app.language import ScoreFilter, plain_language_figures, score_pending
 from tests.conftest import AUTH
 from tests.language.conftest import READ, T0, Thread
 from tests.language.test_scoring import CODE_ONLY, JARGON, PLAIN, UKRAINIAN
@@ -102,3 +102,13 @@ def test_plain_language_needs_a_token_and_sane_parameters(client):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "since"
     assert client.get(URL, params={"group_by": "planet"}, headers=READ).status_code == 422
     assert client.get(URL, params={"since": "2024-03-05T00:00:00"}, headers=READ).status_code == 422
+
+
+def test_scorecard_figures_say_when_there_is_too_little(client, factory, contracts):
+    _history(client, factory, contracts)
+    with factory() as session:
+        olena = plain_language_figures(session, ScoreFilter(client="acme", developer="olena"))
+        marco = plain_language_figures(session, ScoreFilter(developer="marco"))
+    assert olena["pass_share"] == 0.875 and olena["note"] is None
+    assert olena["top_flagged"][0]["count"] == 1
+    assert marco["pass_share"] is None and marco["note"].startswith("Too little to judge yet")
