@@ -35,7 +35,10 @@ def job_lock(engine: Engine, name: str) -> Iterator[None]:
     """Hold the lock for ``name`` while the block runs; raise JobBusy at once if another holder has it."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            key = _advisory_key(name)
+            # Advisory locks span the whole database: name the schema too, so two installations
+            # (or two test runs) in one database never block each other.
+            schema = conn.execute(text("SELECT current_schema()")).scalar()
+            key = _advisory_key(f"{schema}:{name}")
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             conn.commit()
             if not got:

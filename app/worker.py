@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.alerts import deliver_due, queue_digests, scan
 from app.contracts import Contracts
 from app.db import transaction
+from app.language import score_pending
 from app.locks import JobBusy
 from app.models import SyncRun
 from app.settings import Settings
@@ -76,6 +77,7 @@ class Worker:
         jobs = [
             Job("clocks", timedelta(seconds=s.clock_check_seconds), self.check_clocks),
             Job("requested-sync", timedelta(seconds=s.queue_poll_seconds), self.run_requested),
+            Job("plain-language", timedelta(seconds=s.clock_check_seconds), self.score_messages),
             Job("sync", timedelta(seconds=s.sync_interval_seconds), lambda now: self.sync("incremental", "schedule")),
             Job("reconcile", timedelta(seconds=s.reconcile_interval_seconds),
                 lambda now: self.sync("reconcile", "schedule")),
@@ -90,6 +92,12 @@ class Worker:
         if queued or sent or failed:
             log.info("alerts: %s queued, %s sent, %s to retry", queued, sent, failed)
         return sent, failed
+
+    def score_messages(self, now: datetime) -> int:
+        """Score new and edited developer messages for plain language (off the webhook path)."""
+        with transaction(self.factory) as session:
+            run = score_pending(session, self.contracts, limit=500)
+        return run.scored
 
     def sync(self, mode: str, requested_by: str, run_id: int | None = None, source: str | None = None) -> str:
         try:

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts, parse_contracts
 from app.demo.history import build_history
+from app.feedback import load_demo_feedback
 from app.intake import NORMALIZERS, Delivery, ingest_many
+from app.language import score_pending
 from app.models import RawDelivery
 from connectors.records import Batch
 
@@ -56,4 +58,14 @@ def load_demo(factory: sessionmaker[Session], contracts: Contracts, now: datetim
     for start in range(0, len(group), DEMO_GROUP):  # groups, as webhooks arriving together are stored
         results += ingest_many(factory, contracts, group[start : start + DEMO_GROUP])
     added = sum(r.status == "accepted" for r in results)
+    _score_and_rate(factory, contracts, now)
     return added, len(results) - added
+
+
+def _score_and_rate(factory: sessionmaker[Session], contracts: Contracts, now: datetime) -> None:
+    """Score the demo's developer messages for plain language and add the clients' own ratings."""
+    while True:
+        with factory() as session, session.begin():
+            if not score_pending(session, contracts, limit=500).more:
+                break
+    load_demo_feedback(factory, contracts, now)

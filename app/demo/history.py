@@ -135,6 +135,11 @@ _ANSWERS = [
     "Yes, that is about two days of work. I can start tomorrow if you agree.",
     "I found the cause: the page loads every product at once. I'll make it load only what you see.",
 ]
+_TECHNICAL_ANSWERS = [
+    "Root cause is a race condition in the idempotency middleware; I'll hotfix the endpoint and redeploy via CI.",
+    "The regression comes from the ORM upgrade: N+1 queries on the SKU endpoint. I'll refactor and add a DB index.",
+    "LGTM from my side, it's a cache invalidation issue in the CDN layer, TTL is misconfigured. Will patch ASAP.",
+]
 _FOLLOW_UPS = ["Any news on this?", "One more detail: it only happens on mobile.", "Thanks! Does this need a release?"]
 
 
@@ -180,7 +185,8 @@ def _conversation(w: _Writer, repo: _Repo, rng: random.Random, at: datetime, dev
     if rng.random() < 0.3 and repo.full_name == "acme/shop":
         w.comment(repo, n, at + timedelta(minutes=1), "acme-ci", "Automated check: no deploy in progress.")
     t = at + timedelta(minutes=rng.choice([6, 9, 12, 18, 22, 27, 41, 55, 95]))
-    w.comment(repo, n, t, dev, rng.choice(_ANSWERS))
+    jargon = dev == "marco-codes" and rng.random() < 0.6  # one developer still writes for engineers
+    w.comment(repo, n, t, dev, rng.choice(_TECHNICAL_ANSWERS if jargon else _ANSWERS))
     if rng.random() < 0.5:
         t += timedelta(minutes=rng.randint(20, 90))
         w.comment(repo, n, t, client, rng.choice(_FOLLOW_UPS))
