@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter as Tally
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -140,14 +141,10 @@ def _parse_stored(value: Any) -> datetime | None:
 def _open_clock_family(session: Session, clients: list[str]) -> Metric:
     family = GaugeMetricFamily("pulse_open_clocks", "Clocks not stopped yet, by client, promise and state right "
                                "now (running, at_risk, paused, breached).", labels=["client", "kind", "state"])
-    state = state_expr(datetime.now(UTC))
-    counts = {
-        (client, kind, st): n
-        for client, kind, st, n in session.execute(
-            select(ClockRow.client, ClockRow.kind, state, func.count())
-            .where(ClockRow.stopped_at.is_(None)).group_by(ClockRow.client, ClockRow.kind, state)
-        )
-    }
+    # Counted here rather than with GROUP BY, which SQLite answers by walking an index row by row.
+    counts = Tally(tuple(row) for row in session.execute(
+        select(ClockRow.client, ClockRow.kind, state_expr(datetime.now(UTC))).where(ClockRow.stopped_at.is_(None))
+    ))
     # Every client, promise and state is reported, zeros included, so dashboards see a series from the start.
     names = sorted(set(clients) | {c for c, _, _ in counts})
     for client in names:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +59,8 @@ class ClockFilter:
             return stmt.where(false())
         if self.kind is not None:
             stmt = stmt.where(ClockRow.kind == self.kind.value)
+        else:  # lets the (kind, started_at) index serve a plain time window
+            stmt = stmt.where(ClockRow.kind.in_([k.value for k in ClockKind]))
         if self.client is not None:
             stmt = stmt.where(ClockRow.client == self.client)
         if self.developer is not None:
@@ -75,10 +78,18 @@ class ClockFilter:
         return stmt
 
 
+_FIGURE_COLUMNS = (ClockRow.kind, ClockRow.source, ClockRow.item_key, ClockRow.client, ClockRow.seq,
+                   ClockRow.developer, ClockRow.started_at, ClockRow.stopped_at, ClockRow.elapsed_seconds,
+                   ClockRow.target_seconds, ClockRow.running_since, ClockRow.deadline, ClockRow.at_risk_at)
+
+
 def load_clocks(session: Session, flt: ClockFilter, now: datetime | None = None) -> list[Clock]:
-    """Return the stored clocks matching a filter."""
-    rows = session.scalars(flt.apply(select(ClockRow), now)).all()
-    return [row_to_clock(r) for r in rows]
+    """Return the stored clocks matching a filter, for figures: without their evidence (not read, so faster)."""
+    kinds = {k.value: k for k in ClockKind}
+    return [
+        Clock(kinds[kind], *rest, evidence=())
+        for kind, *rest in session.execute(flt.apply(select(*_FIGURE_COLUMNS), now))
+    ]
 
 
 @dataclass(frozen=True)
@@ -102,17 +113,48 @@ def clock_calendar(clock: Clock, contracts: Contracts) -> Calendar:
 
 def live_elapsed(clock: Clock, contracts: Contracts, now: datetime) -> int:
     """Return a clock's working seconds so far: stored ones, plus the running segment up to `now`."""
-    if clock.stopped or clock.running_since is None:
-        return clock.elapsed_seconds
-    return clock.elapsed_seconds + working_seconds_between(clock.running_since, now, clock_calendar(clock, contracts))
+    return live_elapsed_all([clock], contracts, now)[0]
+
+
+def live_elapsed_all(clocks: Sequence[Clock], contracts: Contracts, now: datetime) -> list[int]:
+    """Return each clock's working seconds so far, walking each calendar back from `now` only once.
+
+    Working time is additive, w(a, now) = w(a, b) + w(b, now), so running clocks sorted by the start of
+    their running segment share the count from the later ones: a page of long-open clocks costs one pass
+    over the oldest span instead of one per clock.
+    """
+    out = [c.elapsed_seconds for c in clocks]
+    running: dict[Calendar, list[int]] = defaultdict(list)
+    for i, clock in enumerate(clocks):
+        if not clock.stopped and clock.running_since is not None:
+            running[clock_calendar(clock, contracts)].append(i)
+    for calendar, members in running.items():
+        members.sort(key=lambda i: clocks[i].running_since or now, reverse=True)
+        counted, mark = 0, now
+        for i in members:
+            since = clocks[i].running_since or now
+            if since < mark:
+                counted += working_seconds_between(since, mark, calendar)
+                mark = since
+            out[i] = clocks[i].elapsed_seconds + counted
+    return out
+
+
+_Found = tuple[Clock, str | None, str | None]
+
+
+def _found(session: Session, stmt: Select[Any]) -> list[_Found]:
+    return [(row_to_clock(row), url, title) for row, url, title in session.execute(stmt)]
+
+
+def _as_views(found: Sequence[_Found], contracts: Contracts, now: datetime) -> list[ClockView]:
+    elapsed = live_elapsed_all([clock for clock, _, _ in found], contracts, now)
+    return [ClockView(clock, url, title, clock.state_at(now), seconds)
+            for (clock, url, title), seconds in zip(found, elapsed, strict=True)]
 
 
 def _views(session: Session, stmt: Select[Any], contracts: Contracts, now: datetime) -> list[ClockView]:
-    views = []
-    for row, url, title in session.execute(stmt):
-        clock = row_to_clock(row)
-        views.append(ClockView(clock, url, title, clock.state_at(now), live_elapsed(clock, contracts, now)))
-    return views
+    return _as_views(_found(session, stmt), contracts, now)
 
 
 def _view_select() -> Select[Any]:
@@ -142,17 +184,25 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 def clock_page(
     session: Session, flt: ClockFilter, contracts: Contracts, now: datetime, *, limit: int, cursor: str | None
 ) -> tuple[list[ClockView], str | None]:
-    """Return one page of clocks, newest start first, and the cursor of the next page (None at the end)."""
-    stmt = flt.apply(_view_select(), now)
-    if cursor is not None:
-        started, clock_id = decode_cursor(cursor)
-        stmt = stmt.where(or_(ClockRow.started_at < started,
-                              and_(ClockRow.started_at == started, ClockRow.id < clock_id)))
-    stmt = stmt.order_by(ClockRow.started_at.desc(), ClockRow.id.desc()).limit(limit + 1)
-    views = _views(session, stmt, contracts, now)
-    more = len(views) > limit
-    views = views[:limit]
-    return views, encode_cursor(views[-1].clock) if more and views else None
+    """Return one page of clocks, newest start first, and the cursor of the next page (None at the end).
+
+    Each promise is read on its own and the pages merged: the (kind, started_at) indexes then hand over
+    the newest rows directly, where one query over both kinds would sort the whole table.
+    """
+    after = decode_cursor(cursor) if cursor is not None else None
+    # Ties on the start are broken by id in byte order, the same in SQL and in Python.
+    tie = ClockRow.id.collate("C") if session.get_bind().dialect.name == "postgresql" else ClockRow.id
+    found: list[_Found] = []
+    for kind in [flt.kind] if flt.kind is not None else list(ClockKind):
+        stmt = replace(flt, kind=kind).apply(_view_select(), now)
+        if after is not None:
+            started, clock_id = after
+            stmt = stmt.where(or_(ClockRow.started_at < started, and_(ClockRow.started_at == started, tie < clock_id)))
+        found += _found(session, stmt.order_by(ClockRow.started_at.desc(), tie.desc()).limit(limit + 1))
+    found.sort(key=lambda f: (f[0].started_at, f[0].clock_id), reverse=True)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1][0]) if len(found) > limit and page else None
+    return _as_views(page, contracts, now), next_cursor
 
 
 def open_clock_views(session: Session, flt: ClockFilter, contracts: Contracts, now: datetime) -> list[ClockView]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.contracts import Contracts, PersonSpec
@@ -98,10 +98,12 @@ def person_record(person_id: str, contracts: Contracts) -> dict[str, Any]:
 
 
 def _open_counts(session: Session, column: Any, client: str | None = None) -> Counter[str]:
-    stmt = select(column, func.count()).where(ClockRow.stopped_at.is_(None)).group_by(column)
+    # Counted here rather than with GROUP BY: SQLite would walk the grouping column's index and look up
+    # every row, twenty times slower than one scan of the (few) open clocks.
+    stmt = select(column).where(ClockRow.stopped_at.is_(None))
     if client is not None:
         stmt = stmt.where(ClockRow.client == client)
-    return Counter({key: n for key, n in session.execute(stmt) if key is not None})
+    return Counter(key for key in session.scalars(stmt) if key is not None)
 
 
 def developer_rows(
