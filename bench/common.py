@@ -1,0 +1,212 @@
+"""Shared helpers for the benchmarks: the machine, percentiles, throwaway databases, servers in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+POSTGRES_URL = os.environ.get("PULSE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def machine() -> str:
+    """Describe this machine in one line: date, cores, memory and CPU model."""
+    cpu = "unknown CPU"
+    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    total = next((int(line.split()[1]) for line in meminfo.splitlines() if line.startswith("MemTotal")), 0)
+    today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    python = sys.version.split()[0]
+    return f"{today}; nproc {os.cpu_count()}, {total / 1024 / 1024:.1f} GiB memory, {cpu}; Python {python}"
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Return the q-th percentile (0-100) by linear interpolation, as numpy's default does."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_available() -> bool:
+    """Say whether the machine's PostgreSQL answers at POSTGRES_URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        engine = create_engine(POSTGRES_URL)
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except OperationalError:
+        return False
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """Yield the URL of an empty database with the app's tables: a SQLite file, or a private PostgreSQL schema."""
+    from sqlalchemy import create_engine, text
+
+    from app.db import make_engine
+    from app.models import Base
+
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+        return
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    # Every connection the app opens gets the schema through libpq's options, so no app code changes.
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    try:
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@contextmanager
+def uvicorn_server(
+    target: str, env: dict[str, str], *, root: Path = ROOT, wait_path: str = "/openapi.json"
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve ``module:factory`` from the code tree ``root`` under uvicorn in its own process; yield (URL, process).
+
+    ``root`` may be a scratch copy of the repository holding a candidate change, measured like the original.
+    """
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1", "--port", str(port),
+        "--workers", "1", "--loop", "auto", "--http", "auto", "--no-access-log", "--log-level", "warning",
+    ]
+    # The bench helpers come from this tree; the app from ``root`` (first on the path, as uvicorn's cwd).
+    path = os.pathsep.join(dict.fromkeys([str(root), str(ROOT)]))
+    proc = subprocess.Popen(command, cwd=root, env={**os.environ, "PYTHONPATH": path, **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{target} exited with {proc.returncode} before serving")
+            try:
+                if httpx.get(base + wait_path, timeout=1).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{target} did not answer on {base} within 30 s")
+            time.sleep(0.1)
+        yield base, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int | str = "self") -> tuple[float, float]:
+    """Return (current RSS, peak RSS) of a process in MB, from /proc (VmRSS and VmHWM)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+def profile_during(pid: int, out: Path, seconds: int, focus: Sequence[str] = ()) -> Callable[[], dict[str, Any]]:
+    """Record ``pid`` with py-spy for ``seconds``; return a function that waits and sums the profile up.
+
+    Only the thread holding the GIL is sampled (``--gil``): in one Python process that is the scarce
+    resource, so the shares say where the server's time really goes.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    command = [str(spy), "record", "-p", str(pid), "-d", str(seconds), "-r", "200", "--gil", "-f", "raw",
+               "-o", str(out)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def finish() -> dict[str, Any]:
+        proc.wait(timeout=seconds + 60)
+        return summarize_profile(out, focus)
+
+    return finish
+
+
+def summarize_profile(path: Path, focus: Sequence[str] = (), top: int = 12) -> dict[str, Any]:
+    """Read py-spy's collapsed stacks; return the samples, each focus function's share, the top self frames."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        frames = [_short(f) for f in stack.split(";")]
+        for name in {f.split(" (")[0] for f in frames}:
+            inclusive[name] += samples
+        own[frames[-1]] += samples
+    total = max(total, 1)
+    lines = [f"inclusive {100 * inclusive[name] / total:5.1f}%  {name}" for name in focus]
+    lines += [f"self      {100 * n / total:5.1f}%  {f}" for f, n in own.most_common(top)]
+    return {"samples": total, "path": str(path), "top": lines}
+
+
+def _short(frame: str) -> str:
+    """Shorten 'func (/long/path/site-packages/pkg/mod.py:12)' to 'func (pkg/mod.py)'."""
+    name, _, where = frame.partition(" (")
+    where = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", str(ROOT) + "/", "lib/python3.11/"):
+        if marker in where:
+            where = where.split(marker, 1)[1]
+            break
+    return f"{name} ({where})"
