@@ -1,0 +1,103 @@
+"""The evidence page: one work item, its clocks and the activities that started, paused and stopped them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.api.problems import ProblemError
+from app.api.schemas import ClockOut
+from app.api.work_items import ActivityOut, Source, WorkItemDetail, read_work_item
+from app.contracts import Contracts
+from app.dashboard.views import KIND_WORDS, STATE_TEXT, anchor, developer_href
+from app.tokens import Caller
+from metrics.model import ClockKind, ClockState
+
+ROLE_WORDS = {"start": "started", "pause": "paused", "resume": "resumed", "stop": "stopped"}
+
+
+@dataclass(frozen=True)
+class EvidenceStep:
+    """One moment of a clock: what it did, when, and where the activity is on this page and at the source."""
+
+    role: str
+    at: datetime
+    activity_id: str
+    on_page: str | None  # the activity's anchor, when it belongs to this item (a fixing PR's merge does not)
+    url: str | None
+
+
+@dataclass(frozen=True)
+class EvidenceClock:
+    """A clock of the item, with where each of its moments is shown on the page and at the source."""
+
+    clock: ClockOut
+    anchor: str
+    steps: list[EvidenceStep]
+
+    @property
+    def kind_words(self) -> str:
+        return KIND_WORDS[ClockKind(self.clock.kind)]
+
+    @property
+    def state(self) -> ClockState:
+        return ClockState(self.clock.state)
+
+    @property
+    def icon(self) -> str:
+        return STATE_TEXT[self.state][0]
+
+    @property
+    def state_label(self) -> str:
+        late = self.state is ClockState.BREACHED and self.clock.stopped_at is not None
+        return "Late" if late else STATE_TEXT[self.state][1]
+
+    @property
+    def developer_href(self) -> str | None:
+        return developer_href(self.clock.developer) if self.clock.developer else None
+
+
+@dataclass(frozen=True)
+class EvidenceActivity:
+    activity: ActivityOut
+    anchor: str
+    cited: list[str]  # e.g. ["started Answer", "stopped Answer"]
+
+
+@dataclass(frozen=True)
+class EvidencePage:
+    item: WorkItemDetail
+    clocks: list[EvidenceClock]
+    activities: list[EvidenceActivity]
+
+
+def activity_anchor(activity_id: str) -> str:
+    return "activity-" + anchor(activity_id).removeprefix("clock-")
+
+
+def evidence_page(session: Session, contracts: Contracts, caller: Caller, source: str, key: str) -> EvidencePage | None:
+    """Build a work item's evidence page from the API's own answer, or None when the item is unknown."""
+    try:
+        item = read_work_item(Source(source), key, session, contracts, caller)
+    except (ProblemError, ValueError):
+        return None
+    cited: dict[str, list[str]] = {}
+    for clock in item.clocks:
+        for ev in clock.evidence:
+            cited.setdefault(ev.activity_id, []).append(f"{ROLE_WORDS.get(ev.role, ev.role)} "
+                                                        f"{KIND_WORDS[ClockKind(clock.kind)].lower()} clock")
+    present = {a.id for a in item.activities}
+    clocks = [
+        EvidenceClock(c, anchor(c.id), [
+            EvidenceStep(e.role.capitalize(), e.at, e.activity_id,
+                         activity_anchor(e.activity_id) if e.activity_id in present else None, e.url)
+            for e in c.evidence
+        ])
+        for c in item.clocks
+    ]
+    return EvidencePage(
+        item=item, clocks=clocks,
+        activities=[EvidenceActivity(a, activity_anchor(a.id), cited.get(a.id, [])) for a in item.activities],
+    )

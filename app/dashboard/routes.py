@@ -1,0 +1,136 @@
+"""The dashboard's pages: sign-in, the overview, a developer, a client, and a work item's evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from app.api.deps import ContractsDep, SessionDep
+from app.contracts import Contracts
+from app.dashboard.auth import (
+    COOKIE,
+    ViewerDep,
+    check_token,
+    forget,
+    read_form,
+    remember,
+    safe_target,
+)
+from app.dashboard.client import client_page
+from app.dashboard.developer import developer_page
+from app.dashboard.evidence import evidence_page
+from app.dashboard.filters import PERIOD_WORDS, Filters, developer_choices, read_filters
+from app.dashboard.overview import overview
+from app.dashboard.rendering import PAGE_HEADERS, render
+from app.queries import has_clocks, person_name, storable
+from app.tokens import Caller
+
+router = APIRouter(include_in_schema=False)
+
+
+def _is_developer(session: Session, contracts: Contracts, person_id: str) -> bool:
+    """Accept the ids the API accepts: a roster developer, or anyone credited with a clock."""
+    person = contracts.people.get(person_id)
+    return person.role == "developer" if person else storable(person_id) and has_clocks(session, person_id)
+
+
+def _filters(request: Request, session: Session, contracts: Contracts) -> Filters:
+    return read_filters(request.query_params, contracts, lambda pid: _is_developer(session, contracts, pid))
+
+
+def _page(request: Request, viewer: Caller, contracts: Contracts, filters: Filters, **context: Any) -> dict[str, Any]:
+    """Return what every signed-in page shows: who is signed in, the filters and their choices."""
+    return {
+        "viewer": viewer, "filters": filters, "periods": PERIOD_WORDS, "clients": sorted(contracts.clients),
+        "developers": developer_choices(contracts, filters.developer), "path": request.url.path,
+        "developer_name": person_name(filters.developer, contracts) if filters.developer else None, **context,
+    }
+
+
+def _not_found(request: Request, viewer: Caller, contracts: Contracts, filters: Filters, what: str) -> HTMLResponse:
+    context = _page(request, viewer, contracts, filters, title="Not found", missing=what)
+    return render(request, "not_found.html", context, status_code=404)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def read_login(request: Request, target: Annotated[str | None, Query(alias="next")] = None,
+               expired: str | None = None, signed_out: str | None = None) -> Response:
+    token = request.cookies.get(COOKIE)
+    if token and check_token(request.app, token) is not None:
+        return RedirectResponse(safe_target(target), status_code=303)
+    notice = ("Your sign-in has ended: the token was revoked or changed. Sign in again." if expired else
+              "You are signed out." if signed_out else None)
+    context = {"title": "Sign in", "target": safe_target(target), "notice": notice, "error": None}
+    return render(request, "login.html", context)
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def sign_in(request: Request) -> Response:
+    form = await read_form(request)
+    token = form.get("token", "").strip()
+    target = safe_target(form.get("next"))
+    caller = await run_in_threadpool(check_token, request.app, token) if token else None
+    if caller is None:
+        error = ("Enter an API token." if not token else
+                 "This API token is not valid or was revoked. Ask an administrator for a current one.")
+        context = {"title": "Sign in", "target": target, "notice": None, "error": error}
+        return render(request, "login.html", context, status_code=401)
+    response = RedirectResponse(target, status_code=303)
+    remember(response, request, token)
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+@router.api_route("/logout", methods=["GET", "POST"])
+def sign_out() -> Response:
+    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    forget(response)
+    response.headers.update(PAGE_HEADERS)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def read_overview(request: Request, viewer: ViewerDep, session: SessionDep, contracts: ContractsDep) -> Response:
+    filters = _filters(request, session, contracts)
+    model = overview(session, contracts, filters, datetime.now(UTC))
+    return render(request, "overview.html", _page(request, viewer, contracts, filters, title="Overview", page=model))
+
+
+@router.get("/developers/{person_id}", response_class=HTMLResponse)
+def read_developer_page(person_id: str, request: Request, viewer: ViewerDep, session: SessionDep,
+                        contracts: ContractsDep) -> Response:
+    filters = _filters(request, session, contracts)
+    if not _is_developer(session, contracts, person_id):
+        return _not_found(request, viewer, contracts, filters, f"There is no developer with id {person_id!r}.")
+    model = developer_page(session, contracts, person_id, filters, datetime.now(UTC))
+    context = _page(request, viewer, contracts, filters, title=model.person["name"], page=model)
+    return render(request, "developer.html", context)
+
+
+@router.get("/clients/{name}", response_class=HTMLResponse)
+def read_client_page(name: str, request: Request, viewer: ViewerDep, session: SessionDep, contracts: ContractsDep,
+                     breaches: str | None = None) -> Response:
+    filters = _filters(request, session, contracts)
+    if name not in contracts.clients:
+        return _not_found(request, viewer, contracts, filters, f"There is no client named {name!r}.")
+    try:
+        model = client_page(session, contracts, name, filters, datetime.now(UTC), cursor=breaches)
+    except ValueError:
+        return RedirectResponse(f"{request.url.path}{filters.query()}", status_code=303)
+    return render(request, "client.html", _page(request, viewer, contracts, filters, title=name, page=model))
+
+
+@router.get("/items/{source}/{key:path}", response_class=HTMLResponse)
+def read_evidence(source: str, key: str, request: Request, viewer: ViewerDep, session: SessionDep,
+                  contracts: ContractsDep) -> Response:
+    filters = _filters(request, session, contracts)
+    model = evidence_page(session, contracts, viewer, source, key)
+    if model is None:
+        return _not_found(request, viewer, contracts, filters, f"No {source} work item {key!r} has been received.")
+    title = model.item.title or model.item.key
+    return render(request, "evidence.html", _page(request, viewer, contracts, filters, title=title, page=model))
