@@ -14,6 +14,7 @@ from app.api import plain_language as plain_language_api
 from app.api import sync as sync_api
 from app.api.problems import install_problem_handlers, install_problem_schema
 from app.contracts import Contracts, ContractsSpec, load_contracts
+from app.dashboard import install_dashboard
 from app.db import make_engine, make_sessionmaker
 from app.prom import install_metrics
 from app.prom import router as prometheus_router
@@ -69,6 +70,7 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.include_router(plain_language_api.router)
     app.include_router(sync_api.router)
     install_problem_schema(app)
+    install_dashboard(app)
     if warn:
         _warn_about_gaps(settings)
     return app
