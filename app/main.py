@@ -12,6 +12,7 @@ from app.api import clients, clocks, contracts, developers, health, metrics, web
 from app.api import feedback as feedback_api
 from app.api import plain_language as plain_language_api
 from app.api import sync as sync_api
+from app.api.limits import BodyLimit, redact_access_log
 from app.api.problems import install_problem_handlers, install_problem_schema
 from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.dashboard import install_dashboard
@@ -63,6 +64,8 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.state.api_tokens = configured_tokens(settings.bearer_tokens())
     install_problem_handlers(app)
     install_metrics(app)
+    app.add_middleware(BodyLimit, webhook_limit=settings.max_webhook_bytes)
+    redact_access_log()
     for router in _ROUTERS:
         app.include_router(router)
     app.include_router(feedback_api.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,7 @@ from app.intake import NORMALIZERS, Delivery
 from app.models import RawDelivery
 from app.recompute import recompute_all
 from app.store import store_batch
+from app.validate import checked_batch
 from connectors.records import Batch, PayloadError
 
 CHUNK = 500
@@ -45,7 +47,8 @@ def replay(factory: sessionmaker[Session], contracts: Contracts) -> ReplaySummar
                     payload = json.loads(row.body)
                     delivery = Delivery(row.source, row.delivery_id, row.event, row.action, row.body, payload)
                     batch = NORMALIZERS[row.source](delivery)
-                except (PayloadError, ValueError, KeyError) as exc:
+                    batch = checked_batch(batch, datetime.now(UTC)) if batch is not None else None
+                except (PayloadError, ValueError, KeyError, TypeError, AttributeError) as exc:
                     row.status, row.error = "failed", str(exc)[:2000]
                     summary.failed += 1
                     continue

@@ -20,6 +20,7 @@ from app.models import HttpETag, SyncRun, WorkItemRow, utcnow
 from app.recompute import recompute_clocks
 from app.settings import Settings
 from app.store import get_cursors, save_cursor, store_batch
+from app.validate import checked_batch
 from connectors.github.client import GitHubClient, GitHubError
 from connectors.github.sync import GitHubSync
 from connectors.jira.client import JiraClient, JiraError
@@ -245,8 +246,9 @@ def _stored_keys(session: Session, source: str, scope: str) -> list[str]:
 
 def _store_page(factory: sessionmaker[Session], contracts: Contracts, source: str, scope: str, page: Any) -> None:
     """Store a page and its clocks, then its cursor, in one transaction: a crash loses nothing, repeats nothing."""
+    batch = checked_batch(page.batch, datetime.now(UTC))
     with transaction(factory) as session:
-        touched = store_batch(session, page.batch)
+        touched = store_batch(session, batch)
         recompute_clocks(session, contracts, touched)
         if page.cursor is not None:
             save_cursor(session, source, scope, page.stream, page.cursor)

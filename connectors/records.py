@@ -133,7 +133,10 @@ def parse_time(value: Any, *, field_name: str = "time") -> datetime:
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        dt = datetime.fromtimestamp(value / 1000, tz=UTC)
+        try:
+            dt = datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise PayloadError(f"{field_name} is not a valid time in milliseconds: {value!r}") from exc
     elif isinstance(value, str) and value:
         text = value.strip()
         if text.endswith("Z"):
@@ -149,4 +152,7 @@ def parse_time(value: Any, *, field_name: str = "time") -> datetime:
         raise PayloadError(f"{field_name} is missing or not a date and time: {value!r}")
     if dt.tzinfo is None:
         raise PayloadError(f"{field_name} has no time zone: {value!r}")
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError as exc:
+        raise PayloadError(f"{field_name} is out of range: {value!r}") from exc

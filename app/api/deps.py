@@ -14,7 +14,7 @@ from app.contracts import Contracts
 from app.settings import Settings
 from app.tokens import Caller, KnownToken, match_configured, match_stored
 
-_bearer = HTTPBearer(
+bearer_scheme = HTTPBearer(
     auto_error=False,
     description="An API token: an entry of PULSE_API_TOKENS (`read:<token>` for read-only) or one made with "
     "`pulse token create --name X --scope read|admin`.",
@@ -37,9 +37,14 @@ def get_contracts(request: Request) -> Contracts:
 
 def require_token(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
     """Accept only a known, unrevoked bearer token."""
+    return check_bearer(request, credentials)
+
+
+def check_bearer(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    """Return who the bearer token belongs to, or raise a 401 problem."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ProblemError(401, "Sign in with an API token: send the header 'Authorization: Bearer <token>'.",
                            headers=_CHALLENGE)

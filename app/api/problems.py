@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -117,7 +118,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(exc.status, exc.detail, headers=exc.headers, errors=exc.errors)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI reads the body before it checks the token: say "sign in" first, not what the body lacks.
+        if request.url.path.startswith("/v1"):
+            from app.api.deps import bearer_scheme, check_bearer
+
+            try:
+                await run_in_threadpool(check_bearer, request, await bearer_scheme(request))
+            except ProblemError as problem:
+                return problem_response(problem.status, problem.detail, headers=problem.headers)
         detail, errors = _explain_validation(exc)
         return problem_response(422, detail, errors=errors)
 

@@ -5,22 +5,26 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 
 from app.api.problems import Problem, ProblemError
 from app.batcher import IntakeBatcher
 from app.intake import NORMALIZERS, Delivery, IntakeResult, content_id
 from app.settings import Settings
+from app.validate import checked_batch
 from connectors.github import webhook as github_webhook
 from connectors.jira import webhook as jira_webhook
 from connectors.records import PayloadError
 
 log = logging.getLogger("pulse.webhooks")
 router = APIRouter(tags=["webhooks"])
+MAX_DELIVERY_ID = 200  # raw_deliveries.delivery_id
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "The body is not valid JSON or lacks a required field."},
@@ -73,10 +77,18 @@ def _unsigned_allowed(settings: Settings, source: str) -> bool:
 
 async def _accept(request: Request, delivery: Delivery) -> WebhookAnswer:
     app = request.app
+    if len(delivery.delivery_id) > MAX_DELIVERY_ID:
+        raise ProblemError(400, f"The delivery id is longer than {MAX_DELIVERY_ID} characters; nothing was stored.")
     try:
         batch = NORMALIZERS[delivery.source](delivery)
+        if batch is not None:
+            batch = checked_batch(batch, datetime.now(UTC))
     except PayloadError as exc:
         raise ProblemError(400, f"The {delivery.source} payload is not usable: {exc}") from None
+    except Exception as exc:  # normalizing is pure: whatever it raises comes from the payload's shape
+        log.warning("delivery %s has an unexpected shape", delivery.delivery_id, exc_info=True)
+        raise ProblemError(400, f"The {delivery.source} payload has a field of an unexpected type or shape "
+                                f"({type(exc).__name__}); nothing was stored.") from None
     if batch is None:
         return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
                              detail=f"Event {delivery.event!r} {delivery.action or ''} is not used.".replace(" .", "."))
@@ -85,6 +97,9 @@ async def _accept(request: Request, delivery: Delivery) -> WebhookAnswer:
         batcher = app.state.intake_batcher = IntakeBatcher(app.state)
     try:
         result: IntakeResult = await batcher.submit(delivery, batch)
+    except DataError as exc:
+        log.warning("delivery %s cannot be stored: %s", delivery.delivery_id, type(exc).__name__)
+        raise ProblemError(400, "The payload holds a value the database cannot store; nothing was stored.") from None
     except SQLAlchemyError as exc:
         log.warning("delivery %s not stored: %s", delivery.delivery_id, type(exc).__name__)
         raise ProblemError(503, "The database is unavailable right now; nothing was stored. Retry later.",
@@ -130,7 +145,12 @@ async def create_github_delivery(request: Request) -> Any:
     responses={200: {"model": WebhookAnswer, "description": "A delivery seen before; nothing counted twice."},
                **_ERRORS},
 )
-async def create_jira_delivery(request: Request, token: str | None = None) -> Any:
+async def create_jira_delivery(
+    request: Request,
+    token: Annotated[str | None, Query(
+        description="For Jira webhooks that cannot be signed: the PULSE_JIRA_WEBHOOK_TOKEN, as the documented "
+        "alternative to the X-Hub-Signature header.")] = None,
+) -> Any:
     settings: Settings = request.app.state.settings
     body = await _read_body(request, settings.max_webhook_bytes)
     secret, url_token = settings.jira_webhook_secret, settings.jira_webhook_token
@@ -144,16 +164,17 @@ async def create_jira_delivery(request: Request, token: str | None = None) -> An
         raise ProblemError(401, "The X-Hub-Signature signature (or the ?token= in the URL) is missing or wrong; "
                                 "nothing was stored.")
     payload = _parse_json(body)
-    event = jira_webhook.event_name(payload)
+    try:
+        event = jira_webhook.event_name(payload)
+    except PayloadError:
+        event = None
     if not event:
-        raise ProblemError(400, "The payload has no webhookEvent field.")
+        raise ProblemError(400, "The payload has no webhookEvent field (text naming the Jira event).")
     delivery = Delivery("jira", jira_webhook.delivery_id(request.headers, body), event,
                         payload.get("issue_event_type_name"), body, payload)
     return _answer(await _accept(request, delivery))
 
 
 def _answer(answer: WebhookAnswer) -> Any:
-    from fastapi.responses import JSONResponse
-
     code = 200 if answer.status == "duplicate" else 202
     return JSONResponse(answer.model_dump(exclude_none=True), status_code=code)
