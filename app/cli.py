@@ -90,7 +90,8 @@ def serve(
         settings = settings.model_copy(update={"api_tokens": SecretStr(token)})
         err.print(f"No PULSE_API_TOKENS set; this run accepts the token: [bold]{token}[/bold]\n"
                   f"  curl -H 'Authorization: Bearer {token}' "
-                  f"'http://{host}:{port}/v1/metrics/responsiveness?group_by=developer'", highlight=False, soft_wrap=True)
+                  f"'http://{host}:{port}/v1/metrics/responsiveness?group_by=developer'",
+                  highlight=False, soft_wrap=True)
     app = create_app(settings, contracts=contracts)
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
 

@@ -82,8 +82,8 @@ def ingest_many(
     for index, (delivery, _) in enumerate(deliveries):
         firsts.setdefault((delivery.source, delivery.delivery_id), index)
     rows = [
-        {"source": d.source, "delivery_id": d.delivery_id, "event": d.event[:64], "action": (d.action or "")[:64] or None,
-         "body": d.body,
+        {"source": d.source, "delivery_id": d.delivery_id, "event": d.event[:64],
+         "action": (d.action or "")[:64] or None, "body": d.body,
          "status": "processed", "received_at": utcnow()}
         for i, (d, _) in enumerate(deliveries) if firsts[(d.source, d.delivery_id)] == i
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +24,7 @@ def _advisory_key(name: str) -> int:
 def _lock_path(engine: Engine, name: str) -> Path:
     database = make_url(str(engine.url)).database
     if not database or database == ":memory:":
-        base = Path(os.environ.get("TMPDIR", "/tmp")) / "pulse-memory"
+        base = Path(tempfile.gettempdir()) / "pulse-memory"
     else:
         base = Path(database).resolve()
     return base.with_name(f"{base.name}.{name}.lock")

@@ -119,8 +119,8 @@ class Connectors:
             raise SyncConfigError(JIRA_NOT_CONFIGURED)
         return JiraClient(
             s.jira_url, email=s.jira_email, token=s.jira_token.get_secret_value() if s.jira_token else None,
-            deployment=s.jira_deployment, timeout=s.http_timeout_seconds, max_wait_seconds=s.max_rate_limit_wait_seconds,
-            transport=self.jira_transport, sleep=self.sleep,
+            deployment=s.jira_deployment, timeout=s.http_timeout_seconds,
+            max_wait_seconds=s.max_rate_limit_wait_seconds, transport=self.jira_transport, sleep=self.sleep,
         )
 
 
