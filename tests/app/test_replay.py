@@ -18,7 +18,8 @@ def _state(factory):
         return (
             sorted((r.key, r.title, r.updated_at, r.deleted) for r in s.scalars(select(WorkItemRow))),
             sorted((r.external_id, r.item_key, r.at, r.body) for r in s.scalars(select(ActivityRow))),
-            sorted((r.id, r.started_at, r.stopped_at, r.elapsed_seconds, r.developer) for r in s.scalars(select(ClockRow))),
+            sorted((r.id, r.started_at, r.stopped_at, r.elapsed_seconds, r.developer)
+                   for r in s.scalars(select(ClockRow))),
         )
 
 

@@ -109,9 +109,8 @@ def test_plan_refuses_unknown_sources_and_empty_contracts(contracts):
 
 
 def test_only_one_sync_at_a_time(factory, contracts, engine):
-    with job_lock(engine, "sync"):
-        with pytest.raises(JobBusy, match="already running"):
-            run_sync(factory=factory, contracts=contracts, connectors=_connectors(factory), source="github")
+    with job_lock(engine, "sync"), pytest.raises(JobBusy, match="already running"):
+        run_sync(factory=factory, contracts=contracts, connectors=_connectors(factory), source="github")
     assert _count(factory, SyncRun) == 0
 
 

@@ -112,7 +112,8 @@ def _rows(factory) -> dict[str, list]:
         return {
             "items": sorted((r.key, r.title, r.updated_at) for r in s.scalars(select(WorkItemRow))),
             "activities": sorted((r.external_id, r.kind, r.at) for r in s.scalars(select(ActivityRow))),
-            "clocks": sorted((r.id, r.started_at, r.stopped_at, r.elapsed_seconds) for r in s.scalars(select(ClockRow))),
+            "clocks": sorted((r.id, r.started_at, r.stopped_at, r.elapsed_seconds)
+                             for r in s.scalars(select(ClockRow))),
         }
 
 
