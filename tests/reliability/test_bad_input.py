@@ -70,6 +70,8 @@ def send(client: TestClient, sent: Sent) -> httpx.Response:
 
 
 def _stored_texts(engine: Engine, variants: tuple[str, ...]) -> list[str]:
+    if engine.dialect.name == "postgresql":  # PostgreSQL text cannot hold NUL, not even in a query
+        variants = tuple(v for v in variants if "\x00" not in v)
     with engine.connect() as conn:
         bodies = conn.scalars(select(ActivityRow.body).where(ActivityRow.body.in_(variants))).all()
         titles = conn.scalars(select(WorkItemRow.title).where(or_(*(WorkItemRow.title == v for v in variants)))).all()
@@ -109,7 +111,7 @@ def check(case: Case, r: httpx.Response, service: Service, before: dict[str, int
 def test_each_bad_input_gets_a_clear_answer_and_changes_nothing(service: Service, case: Case,
                                                                 request: pytest.FixtureRequest):
     if case.bug and service.dialect in case.bug_on:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case.bug]))
+        request.applymarker(pytest.mark.xfail(strict=True, raises=AssertionError, reason=KNOWN_BUGS[case.bug]))
     if case.first is not None:
         assert send(service.client, case.first()).status_code == 202
     before = row_counts(service.engine)
