@@ -30,20 +30,6 @@ CREDENTIALS = {
     "the token with a read: prefix": {"Authorization": f"Bearer read:{TOKEN}"},
 }
 
-# Known faults (strict xfails until fixed)
-BODY_BEFORE_TOKEN = (
-    "FastAPI parses a JSON body before it solves the require_token dependency, so a malformed body "
-    "without a token is answered 422 (after reading all of it), not 401"
-)
-URL_TOKEN_LOGGED = (
-    "uvicorn's access log writes the full request line, query string included, so the Jira ?token= "
-    "secret lands in every access log line of a Jira delivery"
-)
-NO_API_BODY_LIMIT = (
-    "only the webhooks limit their bodies: /v1 reads and parses a body of any size "
-    "(FastAPI(max_body_size=...) or an ASGI limit in create_app would cover every route)"
-)
-
 
 @dataclass(frozen=True)
 class Operation:
@@ -79,7 +65,6 @@ def test_every_v1_endpoint_refuses_missing_and_wrong_tokens(client):
     assert wrong == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=BODY_BEFORE_TOKEN)
 @pytest.mark.parametrize("op", WITH_BODY, ids=[f"{o.method} {o.path}" for o in WITH_BODY])
 def test_a_v1_request_without_a_token_is_refused_whatever_its_body(client, op):
     r = client.request(op.method, op.path, content=b'{"client": "acme", ', headers={"Content-Type": "application/json"})
@@ -109,7 +94,7 @@ def logged_run(live: LiveServer) -> tuple[str, str]:
                      jira_sent(jira_created(), signature="", query="?token=wrong")):
             r = http.post(sent.path, content=sent.body, headers=sent.headers)  # type: ignore[arg-type]
             answers.append(f"{r.status_code} {r.headers} {r.text}")
-    # A delivery that has been answered 500 with a logged traceback (no webhookEvent, see test_bad_input.py);
+    # A delivery without webhookEvent (it used to fail with a logged traceback, see test_bad_input.py);
     # uvicorn may close the connection after a 500, so it goes on a connection of its own.
     broken = jira_sent({"timestamp": 1})
     with contextlib.suppress(httpx.TransportError):
@@ -131,7 +116,6 @@ def test_no_secret_sent_in_headers_or_signatures_reaches_the_log_or_an_answer(lo
     assert leaked(answers, SECRETS | {"a presented token": WRONG_TOKEN}) == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=URL_TOKEN_LOGGED)
 def test_the_jira_url_token_never_reaches_the_log(logged_run):
     log, _ = logged_run
     assert leaked(log, {"Jira URL token": JIRA_URL_TOKEN}) == []
@@ -164,7 +148,6 @@ def test_a_webhook_body_over_the_limit_is_refused_413_without_reading_it_all(liv
     assert httpx.get(f"{live.base_url}/healthz").status_code == 200
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NO_API_BODY_LIMIT)
 @pytest.mark.parametrize("op", WITH_BODY, ids=[f"{o.method} {o.path}" for o in WITH_BODY])
 def test_a_v1_body_over_the_limit_is_refused_413(live, op):
     size = OVER_LIMIT + 1024 * 1024
