@@ -73,6 +73,25 @@ def pulse_app() -> FastAPI:
     return create_app(settings, contracts=parse_contracts(CONTRACTS_YAML, "bench contracts"), warn=False)
 
 
+def pulse_app_raw_only() -> FastAPI:
+    """Build the real app whose group commit stores raw deliveries only: the cost of the durable part alone."""
+    import app.batcher as batcher
+    from connectors.records import Batch
+
+    ingest = batcher.ingest_many
+    batcher.ingest_many = lambda factory, contracts, group: ingest(factory, contracts, [(d, Batch()) for d, _ in group])
+    return pulse_app()
+
+
+def pulse_app_no_db() -> FastAPI:
+    """Build the real app whose group commit answers without the database: the cost of everything else."""
+    import app.batcher as batcher
+    from app.intake import IntakeResult
+
+    batcher.ingest_many = lambda factory, contracts, group: [IntakeResult("accepted", d.delivery_id) for d, _ in group]
+    return pulse_app()
+
+
 def bare_app() -> FastAPI:
     """Build a bare endpoint that reads the same body and answers 202 (the uvicorn factory)."""
     app = FastAPI()
@@ -258,6 +277,7 @@ async def paced_freshness(endpoint: str, deliveries: list[tuple[bytes, str]], ra
     engine = make_engine(url)
     answered: list[float] = []
     fresh: list[float] = []
+    lags: list[float] = []
     sql = text("SELECT count(*) FROM clocks WHERE source = 'github' AND item_key = :k")
 
     def clock_shown(key: str) -> bool:
@@ -268,6 +288,7 @@ async def paced_freshness(endpoint: str, deliveries: list[tuple[bytes, str]], ra
         body, key = deliveries[index]
         headers = {"Content-Type": "application/json", "X-GitHub-Event": "issue_comment", "X-GitHub-Hook-ID": "1",
                    "X-Hub-Signature-256": sign(body), "X-GitHub-Delivery": f"fresh-{index}"}
+        lags.append(time.monotonic() - due)
         try:
             answer = await client.post(endpoint, content=body, headers=headers)
         except httpx.HTTPError:
@@ -299,13 +320,16 @@ async def paced_freshness(endpoint: str, deliveries: list[tuple[bytes, str]], ra
             "answer_p50_ms": percentile(answered, 50) * 1000, "answer_p99_ms": percentile(answered, 99) * 1000,
             "p50_ms": percentile(fresh, 50) * 1000, "p99_ms": percentile(fresh, 99) * 1000,
             "max_ms": max(fresh, default=0) * 1000, "clock_seen": len(fresh),
+            "lag_p99_ms": percentile(lags, 99) * 1000,
             "items_with_clock": len(keys & {key for _, key in deliveries})}
 
 
 def measure(kind: str, args: argparse.Namespace, body: bytes, folder: Path, round_no: int, use_wrk: bool) -> dict:
     """Start one server (bare, or the app on a fresh database), warm it up, load it; return its figures."""
-    db_kind = None if kind == "bare" else kind
-    target = "bench.intake:bare_app" if kind == "bare" else "bench.intake:pulse_app"
+    db_kind, _, variant = kind.partition("-")
+    db_kind = None if kind == "bare" else db_kind
+    suffix = f"_{variant}" if variant else ""
+    target = "bench.intake:bare_app" if kind == "bare" else f"bench.intake:pulse_app{suffix}"
     with _maybe_database(db_kind, folder) as url:
         env = {"BENCH_DATABASE_URL": url or ""}
         root = Path(args.app_root) if args.app_root and kind != "bare" else ROOT
@@ -324,10 +348,10 @@ def measure(kind: str, args: argparse.Namespace, body: bytes, folder: Path, roun
             figures["cpu_share"] = (cpu_seconds(proc.pid) - cpu_before) / args.seconds
             if profile is not None:
                 figures["profile"] = profile()
-            if url:
+            if url and variant != "no_db":
                 figures["stored"] = count_deliveries(url)
                 figures["acknowledged"] += warm["acknowledged"]
-            if url and round_no == args.rounds - 1 and args.rate:
+            if url and not variant and round_no == args.rounds - 1 and args.rate:
                 bodies = variant_bodies(body, args.rate * args.fresh_seconds)
                 figures["freshness"] = asyncio.run(paced_freshness(endpoint, bodies, args.rate, url))
     figures["kind"] = kind
@@ -343,7 +367,7 @@ def _maybe_database(kind: str | None, folder: Path):  # noqa: ANN202
 def report(results: list[dict], kinds: list[str], rounds: int) -> None:
     """Print medians per server and the durable/bare ratio of each round, then its median."""
     by_kind = {k: [r for r in results if r["kind"] == k] for k in kinds}
-    print(f"{'server':<11} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'CPU share':>10} "
+    print(f"{'server':<19} {'deliveries/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} {'CPU share':>10} "
           f"{'non-2xx':>8}  stored/acknowledged (warm-up included)")
     for kind, runs in by_kind.items():
         rps = statistics.median(r["rps"] for r in runs)
@@ -352,8 +376,8 @@ def report(results: list[dict], kinds: list[str], rounds: int) -> None:
         cpu = statistics.median(r["cpu_us"] for r in runs)
         share = statistics.median(r["cpu_share"] for r in runs)
         bad = sum(r["non_2xx"] + r["socket_errors"] for r in runs)
-        stored = ", ".join(f"{r['stored']}/{r['acknowledged']}" for r in runs) if kind != "bare" else "-"
-        print(f"{kind:<11} {rps:>13.0f} {p50:>8.1f} {p99:>8.1f} {cpu:>11.0f} {share:>9.0%} {bad:>8}  {stored}")
+        stored = ", ".join(f"{r['stored']}/{r['acknowledged']}" for r in runs) if "stored" in runs[0] else "-"
+        print(f"{kind:<19} {rps:>13.0f} {p50:>8.1f} {p99:>8.1f} {cpu:>11.0f} {share:>9.0%} {bad:>8}  {stored}")
     for kind in kinds[1:]:
         ratios = [d["rps"] / b["rps"] for b, d in zip(by_kind["bare"], by_kind[kind], strict=True)]
         per_round = ", ".join(f"{r:.2f}" for r in ratios)
@@ -367,7 +391,8 @@ def report(results: list[dict], kinds: list[str], rounds: int) -> None:
                   f"{fresh['ok']} acknowledged (answer p50 {fresh['answer_p50_ms']:.0f} ms, p99 "
                   f"{fresh['answer_p99_ms']:.0f} ms); receipt -> clock in the table p50 {fresh['p50_ms']:.0f} ms, "
                   f"p99 {fresh['p99_ms']:.0f} ms, max {fresh['max_ms']:.0f} ms (target p99 < 1000 ms); "
-                  f"{fresh['clock_seen']} clocks seen while polling, {fresh['items_with_clock']} in the table after")
+                  f"{fresh['clock_seen']} clocks seen while polling, {fresh['items_with_clock']} in the table after; "
+                  f"sender late by p99 {fresh['lag_p99_ms']:.0f} ms")
         if run.get("profile"):
             print(f"profile of {run['kind']} (py-spy, {run['profile']['samples']} samples) -> {run['profile']['path']}")
             for line in run["profile"]["top"]:
@@ -385,11 +410,16 @@ def main() -> None:
     parser.add_argument("--python-client", action="store_true", help="use the bounded Python client, not wrk")
     parser.add_argument("--profile", help="folder for a py-spy profile of the SQLite run")
     parser.add_argument("--app-root", help="serve app/, connectors/, metrics/ from this copy (a candidate change)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also measure the app storing raw deliveries only (-raw_only) and without the database "
+                             "(-no_db), to see what each part of a delivery costs")
     args = parser.parse_args()
     kinds = ["bare", *[k for k in args.databases.split(",") if k]]
     if "postgresql" in kinds and not postgres_available():
         print("PostgreSQL is not reachable: measuring SQLite only")
         kinds.remove("postgresql")
+    if args.breakdown:
+        kinds += [f"{k}-{variant}" for k in kinds[1:] for variant in ("raw_only", "no_db")]
     use_wrk = not args.python_client and ensure_wrk()
     body, origin = load_body()
     print(machine())
