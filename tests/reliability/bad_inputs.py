@@ -36,6 +36,8 @@ KNOWN_BUGS = {
     "types": "a wrong JSON type makes the normalizer raise ValueError/AttributeError (connectors/github/shapes.py: "
              "item_key's int(number), _labels' label.get); app/api/webhooks.py _accept answers any such error 400 "
              "'a field of an unexpected type or shape (ValueError)' without naming the field",
+    "string-labels": "connectors/github/shapes.py _labels iterates whatever issue.labels holds: a string "
+                     "'production' is accepted (202) and stored as the labels c, d, i, n, o, p, r, t, u",
 }
 
 
@@ -284,6 +286,8 @@ CASES: list[Case] = [
     Case("gh-number-is-not-a-number", lambda: github("issues", opened(number="abc")), words="number",
          bug="types"),
     Case("gh-labels-are-numbers", lambda: github("issues", opened(labels=[1, 2])), words="labels", bug="types"),
+    Case("gh-labels-is-a-string", lambda: github("issues", opened(labels="production")), words="labels",
+         bug="string-labels"),
     Case("gh-title-is-an-object", lambda: github("issues", opened(title={"text": "x"})), words="title"),
     Case("jira-fields-is-a-list", lambda: jira_sent(jira_created() | {"issue": {"key": "SHOP-1", "fields": [1]}}),
          words="fields"),

@@ -23,7 +23,7 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import ActivityRow, WorkItemRow
-from tests.conftest import CONTRACTS_YAML, _drop_schema, _postgres_engine, _require_postgres, make_settings
+from tests.conftest import AUTH, CONTRACTS_YAML, _drop_schema, _postgres_engine, _require_postgres, make_settings
 from tests.reliability.bad_inputs import CASES, KNOWN_BUGS, Case, Sent, github, opened
 from tests.reliability.secrets import JIRA_URL_TOKEN
 from tests.reliability.snapshot import RECORD_TABLES, row_counts
@@ -122,3 +122,17 @@ def test_each_bad_input_gets_a_clear_answer_and_changes_nothing(service: Service
 def test_the_catalogue_covers_at_least_thirty_kinds():
     assert len({c.name for c in CASES}) == len(CASES) >= 30
     assert {c.expect for c in CASES} == {"refused", "ignored", "duplicate", "stored"}
+
+
+JSON_ERROR_NAMED_BY_OFFSET = (
+    "app/api/problems.py _explain_validation names a JSON decode error by its location ('body', 19): "
+    "'The parameter '19' is wrong: JSON decode error.' instead of saying the body is not valid JSON"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=JSON_ERROR_NAMED_BY_OFFSET)
+def test_a_malformed_v1_body_is_explained_as_not_json(service: Service):
+    headers = AUTH | {"Content-Type": "application/json"}
+    r = service.client.post("/v1/feedback", content=b'{"client": "acme", ', headers=headers)
+    assert r.status_code in (400, 422)
+    assert "'19'" not in r.json()["detail"] and "JSON" in r.json()["detail"], r.json()["detail"]
