@@ -106,6 +106,8 @@ def _explain_validation(exc: RequestValidationError) -> tuple[str, list[dict[str
         if str(err.get("type")) == "value_error":
             problem = str(err.get("msg", "")).removeprefix("Value error, ")
         errors.append({"field": ".".join(loc) or "request", "problem": problem})
+    if any(str(err.get("type")) == "json_invalid" for err in exc.errors()):
+        return "The body is not valid JSON; send a JSON object as the endpoint describes.", errors
     first = errors[0] if errors else {"field": "request", "problem": "is invalid"}
     return f"The parameter {first['field']!r} is wrong: {first['problem']}.", errors
 

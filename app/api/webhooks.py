@@ -53,9 +53,11 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _parse_json(body: bytes) -> Mapping[str, Any]:
+def _parse_json(body: bytes, content_type: str = "") -> Mapping[str, Any]:
     if not body:
         raise ProblemError(400, "The body is empty; a webhook delivery must be a JSON object.")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        raise ProblemError(400, "The webhook sends form data, not JSON: set its content type to application/json in the webhook settings.")
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -129,7 +131,7 @@ async def create_github_delivery(request: Request) -> Any:
     event = request.headers.get(github_webhook.EVENT_HEADER)
     if not event:
         raise ProblemError(400, "The X-GitHub-Event header is missing.")
-    payload = _parse_json(body)
+    payload = _parse_json(body, request.headers.get("content-type", ""))
     guid = request.headers.get(github_webhook.DELIVERY_HEADER) or content_id(body)
     hook = request.headers.get("X-GitHub-Hook-ID", "")
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
@@ -163,7 +165,7 @@ async def create_jira_delivery(
     ):
         raise ProblemError(401, "The X-Hub-Signature signature (or the ?token= in the URL) is missing or wrong; "
                                 "nothing was stored.")
-    payload = _parse_json(body)
+    payload = _parse_json(body, request.headers.get("content-type", ""))
     try:
         event = jira_webhook.event_name(payload)
     except PayloadError:

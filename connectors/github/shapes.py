@@ -78,6 +78,8 @@ def actor(user: Any) -> Actor | None:
 
 def item_key(repo: str, number: Any) -> str:
     """Return the work item key ``owner/repo#N``."""
+    if isinstance(number, bool) or not isinstance(number, int | str) or not str(number).isdigit():
+        raise PayloadError(f"The GitHub payload's item number must be a whole number, not {number!r}.")
     return f"{repo}#{int(number)}"
 
 
@@ -112,9 +114,19 @@ def _merged_at(obj: Mapping[str, Any], where: str) -> tuple[datetime | None, boo
 
 
 def _labels(labels: Any) -> tuple[str, ...]:
-    # The OpenAPI schema allows a label to be a bare name as well as an object.
-    names = (label if isinstance(label, str) else label.get("name") for label in labels or ())
-    return tuple(sorted(str(name) for name in names if name))
+    if labels is None:
+        return ()
+    if not isinstance(labels, list):
+        raise PayloadError(f"The GitHub payload's labels must be a list, not {type(labels).__name__}.")
+    names = []
+    for label in labels:
+        # The OpenAPI schema allows a label to be a bare name as well as an object.
+        name = label if isinstance(label, str) else label.get("name") if isinstance(label, Mapping) else None
+        if name is None and not isinstance(label, Mapping):
+            raise PayloadError(f"The GitHub payload's labels must be names or objects, not {label!r}.")
+        if name:
+            names.append(str(name))
+    return tuple(sorted(names))
 
 
 def work_item(
