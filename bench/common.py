@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -210,3 +213,108 @@ def _short(frame: str) -> str:
             where = where.split(marker, 1)[1]
             break
     return f"{name} ({where})"
+
+
+LUA = """
+local f = io.open("%(body_path)s", "rb")
+local body = f:read("*a")
+f:close()
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("tid", #threads)
+end
+
+function init(args)
+  wrk.method = "POST"
+  wrk.body = body
+%(headers)s
+end
+
+function request()
+  counter = counter + 1
+  wrk.headers["%(unique)s"] = "%(prefix)s-" .. tid .. "-" .. counter
+  return wrk.format()
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, ' ..
+    '"status": %%d, "connect": %%d, "read": %%d, "write": %%d, "timeout": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+def ensure_wrk() -> bool:
+    """Say whether wrk is here, installing Debian's package first if it is missing and we may."""
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        done = subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True)
+        if done.returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True)
+    return shutil.which("wrk") is not None
+
+
+def wrk_load(endpoint: str, body: bytes, headers: dict[str, str], unique: str, *, seconds: int, connections: int,
+             prefix: str) -> dict[str, Any]:
+    """POST ``body`` to ``endpoint`` with wrk (one thread, fixed connections), header ``unique`` new each time."""
+    with tempfile.TemporaryDirectory(prefix="pulse-wrk-") as tmp:
+        body_path, script = Path(tmp) / "body.json", Path(tmp) / "deliveries.lua"
+        body_path.write_bytes(body)
+        lines = "\n".join(f'  wrk.headers["{name}"] = "{value}"' for name, value in headers.items())
+        script.write_text(LUA % {"body_path": body_path, "headers": lines, "unique": unique, "prefix": prefix})
+        done = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), endpoint],
+            capture_output=True, text=True, timeout=seconds + 60,
+        )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result: {done.stdout}\n{done.stderr}")
+    raw = json.loads(line.removeprefix("RESULT "))
+    socket_errors = raw["connect"] + raw["read"] + raw["write"] + raw["timeout"]
+    return {"rps": raw["requests"] / (raw["duration_us"] / 1e6), "p50_ms": raw["p50_us"] / 1000,
+            "p99_ms": raw["p99_us"] / 1000, "requests": raw["requests"], "non_2xx": raw["status"],
+            "socket_errors": socket_errors, "acknowledged": raw["requests"] - raw["status"]}
+
+
+def python_load(endpoint: str, body: bytes, headers: dict[str, str], unique: str, *, seconds: int, connections: int,
+                prefix: str) -> dict[str, Any]:
+    """POST like ``wrk_load`` from ``connections`` asyncio senders for ``seconds`` (the fallback without wrk)."""
+    import asyncio
+
+    async def run() -> tuple[list[float], list[int], float]:
+        latencies: list[float] = []
+        statuses: list[int] = []
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+            start = time.monotonic()
+            deadline = start + seconds
+
+            async def sender(n: int) -> None:
+                count = 0
+                while time.monotonic() < deadline:
+                    count += 1
+                    sent = time.monotonic()
+                    try:
+                        answer = await client.post(endpoint, content=body,
+                                                   headers={**headers, unique: f"{prefix}-{n}-{count}"})
+                        statuses.append(answer.status_code)
+                    except httpx.HTTPError:
+                        statuses.append(0)
+                    latencies.append(time.monotonic() - sent)
+
+            await asyncio.gather(*(sender(n) for n in range(connections)))
+            return latencies, statuses, time.monotonic() - start
+
+    latencies, statuses, elapsed = asyncio.run(run())
+    ok = sum(1 for s in statuses if 200 <= s < 300)
+    return {"rps": len(statuses) / elapsed, "p50_ms": percentile(latencies, 50) * 1000,
+            "p99_ms": percentile(latencies, 99) * 1000, "requests": len(statuses),
+            "non_2xx": sum(1 for s in statuses if s and not 200 <= s < 300),
+            "socket_errors": statuses.count(0), "acknowledged": ok}

@@ -24,16 +24,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import database, machine, postgres_available, rss_mb  # noqa: E402
 
 TARGET_MB = 300
+# The generated repository has one author, "dev": made a client here, so every item gets a response clock
+# (a client message nobody answers) and every "labeled bug" event a production-bug clock, as in a real backfill.
 CONTRACTS_YAML = """
 people:
-  - {id: dev, name: Dev One, role: developer, github: dev}
+  - {id: dev, name: Dev Client, role: client, github: dev}
 clients:
   - name: acme
     github_repos: [acme/shop]
     unknown_authors: client
     calendar: {timezone: UTC, working_hours: "24/7"}
     targets: {response_time: 30m, production_bug_fix: 3h, at_risk: 0.75}
-    production_bug: {labels: [production]}
+    production_bug: {labels: [bug]}
 """
 
 
@@ -63,9 +65,11 @@ class RssSampler:
 def backfill(url: str, items: int, comments: int, review_comments: int, events: int, pr_every: int) -> dict:
     """Run one full backfill through run_sync; return timings, counts and RSS along the way (MB)."""
     import httpx
+    from sqlalchemy import func, select
 
     from app.contracts import parse_contracts
     from app.db import make_engine, make_sessionmaker
+    from app.models import ClockRow
     from app.settings import Settings
     from app.sync import Connectors, run_sync
     from bench.github_sync import FakeGitHub, Repository
@@ -90,11 +94,14 @@ def backfill(url: str, items: int, comments: int, review_comments: int, events: 
         summary = run_sync(factory=factory, contracts=contracts, connectors=connectors, source="github",
                            mode="full", progress=progress)
     elapsed = time.monotonic() - started
+    with engine.connect() as conn:
+        clocks = int(conn.scalar(select(func.count()).select_from(ClockRow)) or 0)
     engine.dispose()
     current, high_water = rss_mb()
     return {"items": items, "comments": comments, "review_comments": review_comments, "events": events,
             "pulls": len(repo.pulls), "status": summary.status, "errors": summary.errors, "pages": summary.pages,
             "requests": summary.requests, "stored_items": summary.items, "activities": summary.activities,
+            "clocks": clocks,
             "seconds": elapsed, "baseline_mb": baseline, "peak_sampled_mb": sampler.peak, "peak_mb": high_water,
             "end_mb": current, "along": along}
 
@@ -123,7 +130,8 @@ def report(run: dict) -> None:
     verdict = "met" if run["peak_mb"] < TARGET_MB else "NOT met"
     print(f"{run['database']:<10} {run['items']:>7} issues/PRs ({run['pulls']} PRs), {run['comments']} comments, "
           f"{run['review_comments']} review comments, {run['events']} events: {run['status']}, {run['pages']} pages, "
-          f"{run['requests']} requests, {run['stored_items']} items + {run['activities']} activities stored in "
+          f"{run['requests']} requests, {run['stored_items']} items + {run['activities']} activities stored "
+          f"({run['clocks']} clocks) in "
           f"{run['seconds']:.0f} s ({run['stored_items'] / max(run['seconds'], 1e-9):.0f} items/s)")
     print(f"{'':<10} RSS before the sync {run['baseline_mb']:.0f} MB, peak {run['peak_mb']:.0f} MB (VmHWM; sampled "
           f"{run['peak_sampled_mb']:.0f}), at the end {run['end_mb']:.0f} MB; target < {TARGET_MB} MB: {verdict}")
