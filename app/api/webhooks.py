@@ -57,7 +57,8 @@ def _parse_json(body: bytes, content_type: str = "") -> Mapping[str, Any]:
     if not body:
         raise ProblemError(400, "The body is empty; a webhook delivery must be a JSON object.")
     if content_type.startswith("application/x-www-form-urlencoded"):
-        raise ProblemError(400, "The webhook sends form data, not JSON: set its content type to application/json in the webhook settings.")
+        raise ProblemError(400, "The webhook sends form data, not JSON: set its content type to "
+                                "application/json in the webhook settings.")
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError) as exc:
