@@ -52,6 +52,8 @@ def _contracts(settings: Settings, demo: bool) -> Contracts:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if level != "DEBUG":
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API request drowns the summary
 
 
 @cli.command()

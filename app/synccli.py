@@ -41,7 +41,7 @@ class SyncProgress:
             self._progress.stop()
 
     def __call__(self, scope: str, stream: str, summary: SyncSummary) -> None:
-        text = (f"{scope} {stream}: {summary.items} items, {summary.activities} activities, "
+        text = (f"{scope} {stream} stored; so far {summary.items} items, {summary.activities} activities, "
                 f"{summary.requests} requests")
         if self._progress is not None:
             self._progress.update(self._task, description=text)
@@ -70,7 +70,8 @@ def stop_on_sigterm() -> Iterator[threading.Event]:
 
 def print_summary(console: Console, summary: SyncSummary) -> None:
     """Print the run's figures as a small table."""
-    table = Table(title=f"Sync {summary.mode} of {summary.source}: {summary.status}", show_header=False)
+    what = "GitHub and Jira" if summary.source == "all" else {"github": "GitHub", "jira": "Jira"}[summary.source]
+    table = Table(title=f"{summary.mode.capitalize()} sync of {what}: {summary.status}", show_header=False)
     table.add_column("what")
     table.add_column("figure", justify="right")
     table.add_row("repositories and projects done", str(summary.scopes))
