@@ -12,9 +12,9 @@ from markupsafe import Markup
 
 from app.dashboard.views import percent
 
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 14, 42
-MAX_LABELS = 10
+WIDTH, HEIGHT = 1100, 290
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 44
+MAX_LABELS = 14
 
 
 @dataclass(frozen=True)

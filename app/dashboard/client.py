@@ -15,15 +15,15 @@ from app.contracts import Contracts
 from app.dashboard.charts import trend_chart
 from app.dashboard.developer import WeekLine, week_lines
 from app.dashboard.filters import Filters
-from app.dashboard.overview import PersonLine
+from app.dashboard.overview import RUNNING_SHOWN, PersonLine
 from app.dashboard.views import (
     ClockLine,
     PromiseCell,
     clock_line,
     developer_href,
+    most_urgent,
     percent,
     promise_cell,
-    urgency,
 )
 from app.queries import ClockFilter, clock_page
 from app.scorecards import Period, client_scorecard
@@ -83,6 +83,7 @@ class ClientPage:
     team: AlignmentGroup
     alignment: list[AlignmentGroup]
     running: list[ClockLine]
+    running_hidden: int
 
 
 def _verdict(p: PromiseAlignment) -> VerdictLine:
@@ -122,7 +123,8 @@ def client_page(session: Session, contracts: Contracts, name: str, filters: Filt
     ]
     listed, more = breaches(session, contracts, name, filters, span, now, cursor)
     report = alignment_report(session, contracts, since=span.since, until=span.until, now=now, client=name)[0]
-    running = [clock_line(v, contracts) for v in card["open_clocks"]]
+    mine = [v for v in card["open_clocks"] if filters.developer in (None, v.clock.developer)]
+    running, hidden = most_urgent(mine, contracts, RUNNING_SHOWN)
     return ClientPage(
         name=name, contract=contract_out(contracts.clients[name]), span=span,
         responsiveness=promise_cell(card["responsiveness"], spec), bug_fix=promise_cell(card["bug_fix"], spec),
@@ -131,5 +133,5 @@ def client_page(session: Session, contracts: Contracts, name: str, filters: Filt
         breaches=listed, more_breaches=more,
         team=alignment_group(report.team),
         alignment=[alignment_group(d) for d in report.developers if filters.developer in (None, d.developer)],
-        running=sorted((r for r in running if filters.developer in (None, r.developer)), key=urgency),
+        running=running, running_hidden=hidden,
     )

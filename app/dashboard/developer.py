@@ -13,18 +13,17 @@ from app.alignment import mean_scores
 from app.contracts import Contracts
 from app.dashboard.charts import trend_chart
 from app.dashboard.filters import Filters
-from app.dashboard.overview import PersonLine
+from app.dashboard.overview import RUNNING_SHOWN, PersonLine
 from app.dashboard.views import (
     STATUS_TEXT,
     ClockLine,
     PromiseCell,
     Status,
     client_href,
-    clock_line,
+    most_urgent,
     percent,
     promise_cell,
     thresholds,
-    urgency,
 )
 from app.feedback import FeedbackFilter, list_feedback
 from app.language import ScoreFilter, plain_language_figures
@@ -94,6 +93,7 @@ class DeveloperPage:
     weeks: list[WeekLine]
     chart: Markup
     running: list[ClockLine]
+    running_hidden: int
 
 
 def plain_language(session: Session, contracts: Contracts, flt: ScoreFilter) -> PlainLanguage:
@@ -152,6 +152,7 @@ def developer_page(session: Session, contracts: Contracts, person_id: str, filte
         for c in card["clients"]
     ]
     name = card["developer"]["name"]
+    running, hidden = most_urgent(card["open_clocks"], contracts, RUNNING_SHOWN)
     return DeveloperPage(
         person=card["developer"], span=span,
         responsiveness=promise_cell(card["responsiveness"], spec), bug_fix=promise_cell(card["bug_fix"], spec),
@@ -161,5 +162,5 @@ def developer_page(session: Session, contracts: Contracts, person_id: str, filte
         per_client=per_client,
         weeks=week_lines(card["trend"], contracts, filters.client),
         chart=trend_chart(card["trend"], good=spec.good_attainment, title=f"{name}: share on time, week by week"),
-        running=sorted((clock_line(v, contracts) for v in card["open_clocks"]), key=urgency),
+        running=running, running_hidden=hidden,
     )

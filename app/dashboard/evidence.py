@@ -12,6 +12,7 @@ from app.api.schemas import ClockOut
 from app.api.work_items import ActivityOut, Source, WorkItemDetail, read_work_item
 from app.contracts import Contracts
 from app.dashboard.views import KIND_WORDS, STATE_TEXT, anchor, developer_href
+from app.queries import person_name
 from app.tokens import Caller
 from metrics.model import ClockKind, ClockState
 
@@ -34,6 +35,7 @@ class EvidenceClock:
     """A clock of the item, with where each of its moments is shown on the page and at the source."""
 
     clock: ClockOut
+    number: int  # 1, 2... in the order the page lists them
     anchor: str
     steps: list[EvidenceStep]
 
@@ -63,7 +65,8 @@ class EvidenceClock:
 class EvidenceActivity:
     activity: ActivityOut
     anchor: str
-    cited: list[str]  # e.g. ["started Answer", "stopped Answer"]
+    who: str  # the roster name when the actor is listed, else the login or account as the source wrote it
+    cited: list[str]  # e.g. ["started answer clock #1", "stopped answer clock #1"]
 
 
 @dataclass(frozen=True)
@@ -84,20 +87,28 @@ def evidence_page(session: Session, contracts: Contracts, caller: Caller, source
     except (ProblemError, ValueError):
         return None
     cited: dict[str, list[str]] = {}
-    for clock in item.clocks:
+    for number, clock in enumerate(item.clocks, start=1):
         for ev in clock.evidence:
             cited.setdefault(ev.activity_id, []).append(f"{ROLE_WORDS.get(ev.role, ev.role)} "
-                                                        f"{KIND_WORDS[ClockKind(clock.kind)].lower()} clock")
+                                                        f"{KIND_WORDS[ClockKind(clock.kind)].lower()} clock #{number}")
     present = {a.id for a in item.activities}
     clocks = [
-        EvidenceClock(c, anchor(c.id), [
+        EvidenceClock(c, number, anchor(c.id), [
             EvidenceStep(e.role.capitalize(), e.at, e.activity_id,
                          activity_anchor(e.activity_id) if e.activity_id in present else None, e.url)
             for e in c.evidence
         ])
-        for c in item.clocks
+        for number, c in enumerate(item.clocks, start=1)
     ]
     return EvidencePage(
         item=item, clocks=clocks,
-        activities=[EvidenceActivity(a, activity_anchor(a.id), cited.get(a.id, [])) for a in item.activities],
+        activities=[EvidenceActivity(a, activity_anchor(a.id), _who(a, contracts), cited.get(a.id, []))
+                    for a in item.activities],
     )
+
+
+def _who(activity: ActivityOut, contracts: Contracts) -> str:
+    actor = activity.actor
+    if actor.person and actor.person in contracts.people:
+        return person_name(actor.person, contracts)
+    return actor.name or actor.identity or "someone unknown"

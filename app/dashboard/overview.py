@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
@@ -17,16 +19,17 @@ from app.dashboard.views import (
     PromiseCell,
     Status,
     client_href,
-    clock_line,
     developer_href,
+    most_urgent,
     promise_cell,
     thresholds,
     urgency,
     worst,
 )
 from app.formats import promise_words
-from app.queries import ClockFilter, open_clock_views
-from app.scorecards import Period, client_rows, developer_rows
+from app.models import WorkItemRow
+from app.queries import ClockFilter, ClockView, figures, live_elapsed_all, load_clocks
+from app.scorecards import Period, client_rows, developer_rows, developer_scorecard
 
 RUNNING_SHOWN = 50
 CLIENT_SUMMARY = {Status.HOLDING: "All promises holding", Status.SLIPPING: "A promise is slipping",
@@ -96,21 +99,25 @@ class Overview:
     running: list[ClockLine]
     running_hidden: int
     developers: list[PersonLine]
-    client_lines: list[PersonLine]
 
 
 def _week_rows(session: Session, contracts: Contracts, span: Period, now: datetime,
                filters: Filters) -> dict[str, dict[str, Any]]:
     """Return each shown client's figures over a week; for one developer, that developer's share of them."""
-    names = [filters.client] if filters.client else sorted(contracts.clients)
     if filters.developer is None:
-        return {r["name"]: r for r in client_rows(session, contracts, span, now) if r["name"] in names}
-    out = {}
-    for name in names:
-        rows = developer_rows(session, contracts, span, now, client=name, developer=filters.developer)
-        if rows:
-            out[name] = rows[0]
-    return out
+        rows = {r["name"]: r for r in client_rows(session, contracts, span, now)}
+    else:
+        # One scorecard holds the developer's figures per client: one read instead of one per client.
+        card = developer_scorecard(session, contracts, filters.developer, span, now)
+        open_now = Counter(v.clock.client for v in card["open_clocks"])
+        rows = {c["client"]: {**c, "open_clocks": open_now[c["client"]]} for c in card["clients"]}
+        rows |= {name: {**_no_clocks(now), "open_clocks": n} for name, n in open_now.items() if name not in rows}
+    return {name: row for name, row in rows.items()
+            if name in contracts.clients and filters.client in (None, name)}
+
+
+def _no_clocks(now: datetime) -> dict[str, Any]:
+    return {p: figures([], now) for p in PROMISES}
 
 
 def client_weeks(session: Session, contracts: Contracts, filters: Filters, now: datetime) -> list[ClientWeeks]:
@@ -121,26 +128,38 @@ def client_weeks(session: Session, contracts: Contracts, filters: Filters, now: 
     for name in sorted(current.keys() | previous.keys()):
         client = contracts.clients[name]
         spec = client.spec.alignment
-        now_row, before_row = current.get(name), previous.get(name)
-        if now_row is None or before_row is None:
-            continue
-        if filters.developer and not (now_row["responsiveness"]["clocks"] + now_row["bug_fix"]["clocks"]
-                                      + before_row["responsiveness"]["clocks"] + before_row["bug_fix"]["clocks"]
-                                      + now_row["open_clocks"]):
-            continue  # this developer did no work for this client in either week
+        empty = {**_no_clocks(now), "open_clocks": 0}
+        now_row, before_row = current.get(name, empty), previous.get(name, empty)
+        open_now = (current.get(name) or previous[name])["open_clocks"]  # counted now, the same in both
         words = promise_words(client)
         promises = tuple(PromiseWeeks(p, PROMISE_NAMES[p], words[p], promise_cell(now_row[p], spec),
                                       promise_cell(before_row[p], spec)) for p in PROMISES)
-        out.append(ClientWeeks(name, client_href(name), promises, now_row["open_clocks"]))
+        out.append(ClientWeeks(name, client_href(name), promises, open_now))
     return out
 
 
 def running_now(session: Session, contracts: Contracts, filters: Filters, now: datetime,
                 limit: int = RUNNING_SHOWN) -> tuple[list[ClockLine], int]:
-    """Return the clocks running now, most urgent first, and how many more were left out."""
-    views = open_clock_views(session, ClockFilter(client=filters.client, developer=filters.developer), contracts, now)
-    lines = sorted((clock_line(v, contracts) for v in views), key=urgency)
-    return lines[:limit], max(0, len(lines) - limit)
+    """Return the most urgent clocks running now (at most `limit`) and how many more are running."""
+    # Overdue and paused clocks pile up on a large history: rank them all from the figure columns alone,
+    # then read links and titles for the few shown.
+    clocks = load_clocks(session, ClockFilter(client=filters.client, developer=filters.developer, open_only=True))
+    elapsed = live_elapsed_all(clocks, contracts, now)
+    ranked = sorted((ClockView(c, None, None, c.state_at(now), e) for c, e in zip(clocks, elapsed, strict=True)),
+                    key=urgency)[:limit]
+    links = _item_links(session, {(v.clock.source, v.clock.item_key) for v in ranked})
+    shown = [replace(v, url=links.get((v.clock.source, v.clock.item_key), (None, None))[0],
+                     title=links.get((v.clock.source, v.clock.item_key), (None, None))[1]) for v in ranked]
+    lines, _ = most_urgent(shown, contracts, limit)
+    return lines, len(clocks) - len(lines)
+
+
+def _item_links(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    if not keys:
+        return {}
+    rows = session.execute(select(WorkItemRow.source, WorkItemRow.key, WorkItemRow.url, WorkItemRow.title)
+                           .where(tuple_(WorkItemRow.source, WorkItemRow.key).in_(sorted(keys))))
+    return {(source, key): (url, title) for source, key, url, title in rows}
 
 
 def developer_lines(session: Session, contracts: Contracts, filters: Filters, span: Period,
@@ -152,19 +171,6 @@ def developer_lines(session: Session, contracts: Contracts, filters: Filters, sp
                        promise_cell(r["bug_fix"], spec), r["open_clocks"]) for r in rows]
 
 
-def client_lines(session: Session, contracts: Contracts, filters: Filters, span: Period,
-                 now: datetime) -> list[PersonLine]:
-    """Both promises per client over the period (all developers: the client's view)."""
-    out = []
-    for r in client_rows(session, contracts, span, now):
-        if filters.client and r["name"] != filters.client:
-            continue
-        spec = thresholds(contracts, r["name"])
-        out.append(PersonLine(r["name"], r["name"], client_href(r["name"]), promise_cell(r["responsiveness"], spec),
-                              promise_cell(r["bug_fix"], spec), r["open_clocks"]))
-    return out
-
-
 def overview(session: Session, contracts: Contracts, filters: Filters, now: datetime) -> Overview:
     """Build the overview page for the filters at `now`."""
     span = filters.span(now)
@@ -173,5 +179,4 @@ def overview(session: Session, contracts: Contracts, filters: Filters, now: date
         span=span, this_week=this_week(now), last_week=last_week(now),
         clients=client_weeks(session, contracts, filters, now), running=running, running_hidden=hidden,
         developers=developer_lines(session, contracts, filters, span, now),
-        client_lines=client_lines(session, contracts, filters, span, now),
     )

@@ -39,11 +39,16 @@ def day(value: date | datetime) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def sentence(text: str) -> str:
+    """Start a phrase with a capital letter, leaving the rest as written (time zones, holidays)."""
+    return text[:1].upper() + text[1:]
+
+
 def make_templates() -> Jinja2Templates:
     """Load the dashboard's templates, escaping every value unless a view marks it safe (the SVG charts)."""
     env = Environment(loader=PackageLoader("app.dashboard", "templates"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=when, iso=utc_text, day=day)
+    env.filters.update(when=when, iso=utc_text, day=day, sentence=sentence)
     return Jinja2Templates(env=env)
 
 

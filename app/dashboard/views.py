@@ -6,7 +6,7 @@ Figures come from the scorecard functions as the API serves them; this module on
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -67,10 +67,12 @@ def worst(statuses: list[Status]) -> Status:
 
 
 def percent(share: float | None) -> str:
-    """Say a share as a whole percent, rounded down so that 100 % means every clock met its target."""
+    """Say a share as a whole percent, as the alignment's explanations do; 100 % only when nothing was late."""
     if share is None:
         return "–"
-    return f"{int(share * 100 + 1e-9)} %"
+    if 0.995 <= share < 1:
+        return "99 %"
+    return f"{share * 100:.0f} %"
 
 
 @dataclass(frozen=True)
@@ -221,9 +223,15 @@ def clock_line(view: ClockView, contracts: Contracts) -> ClockLine:
 _URGENCY = {ClockState.AT_RISK: 0, ClockState.BREACHED: 1, ClockState.RUNNING: 2, ClockState.PAUSED: 3}
 
 
-def urgency(line: ClockLine) -> tuple[int, int, str]:
+def urgency(view: ClockView) -> tuple[int, int, str]:
     """Order running clocks for action: at risk, overdue, running, paused."""
     # At risk can still be saved, least time left first; of the overdue, the freshest breach comes first,
     # since an answer now still helps that client most.
-    rank = _URGENCY.get(line.state, 4)
-    return rank, abs(line.left_seconds), line.clock_id
+    left = view.clock.target_seconds - view.elapsed_seconds
+    return _URGENCY.get(view.state, 4), abs(left), view.clock.clock_id
+
+
+def most_urgent(views: Sequence[ClockView], contracts: Contracts, limit: int) -> tuple[list[ClockLine], int]:
+    """Return rows for the `limit` most urgent clocks, and how many were left out."""
+    ordered = sorted(views, key=urgency)
+    return [clock_line(v, contracts) for v in ordered[:limit]], max(0, len(ordered) - limit)
