@@ -18,7 +18,19 @@ from sqlalchemy.orm import Session
 from app.contracts import Contracts, PersonSpec
 from app.formats import promise_words
 from app.models import ClockRow
-from app.queries import ClockFilter, figures, load_clocks, open_clock_views, person_name, storable
+from app.queries import (
+    EMPTY,
+    ClockFilter,
+    Tally,
+    developer_column,
+    figures,
+    open_clock_views,
+    person_name,
+    storable,
+    tally,
+    week_name,
+    week_start,
+)
 from metrics.model import Clock, ClockKind
 from metrics.stats import group_clocks, iso_week
 
@@ -57,6 +69,16 @@ def _split(clocks: Iterable[Clock], now: datetime) -> dict[str, dict[str, Any]]:
     return {"responsiveness": figures(response, now), "bug_fix": figures(bug_fix, now)}
 
 
+def _promises(found: dict[tuple[Any, ...], Tally], *group: Any) -> dict[str, dict[str, Any]]:
+    """Both promises' figures of one group of a tally keyed by (*group, kind)."""
+    return {"responsiveness": found.get((*group, ClockKind.RESPONSE.value), EMPTY).figures(),
+            "bug_fix": found.get((*group, ClockKind.BUG_FIX.value), EMPTY).figures()}
+
+
+def _tally(session: Session, flt: ClockFilter, now: datetime, *keys: Any) -> dict[tuple[Any, ...], Tally]:
+    return tally(session, flt, [*keys, ClockRow.kind], now)
+
+
 def week_keys(period: Period) -> list[str] | None:
     """Name every ISO week the period touches, or None when there are too many to list."""
     if period.until <= period.since:
@@ -77,6 +99,17 @@ def week_keys(period: Period) -> list[str] | None:
 def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[str, Any]]:
     """Figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
     by_week = group_clocks(clocks, lambda c: iso_week(c.started_at))
+    return _weekly({week: _split(found, now) for week, found in by_week.items()}, period, _split([], now))
+
+
+def _trend_in_sql(session: Session, flt: ClockFilter, period: Period, now: datetime) -> list[dict[str, Any]]:
+    """The same as trend(), counted and ranked in SQL."""
+    found = _tally(session, flt, now, week_start(session))
+    mondays = {monday for monday, _ in found}
+    return _weekly({week_name(m): _promises(found, m) for m in mondays}, period, _promises({}))
+
+
+def _weekly(by_week: dict[str, dict[str, Any]], period: Period, empty: dict[str, Any]) -> list[dict[str, Any]]:
     weeks = week_keys(period)
     if weeks is None:
         weeks = sorted(by_week)
@@ -84,7 +117,7 @@ def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[s
     for week in weeks:
         year, number = week.split("-W")
         out.append({"week": week, "starts_on": date.fromisocalendar(int(year), int(number), 1),
-                    **_split(by_week.get(week, []), now)})
+                    **by_week.get(week, empty)})
     return out
 
 
@@ -113,16 +146,16 @@ def developer_rows(
     """Both promises per developer over the period: roster developers, and anyone else credited."""
     if not storable(client, developer):
         return []
-    clocks = load_clocks(session, period.filter(client=client, developer=developer))
+    found = _tally(session, period.filter(client=client, developer=developer), now, ClockRow.developer)
+    found = {key: value for key, value in found.items() if key[0]}  # credited to nobody: no row
     open_now = _open_counts(session, ClockRow.developer, client)
-    credited = {c.developer for c in clocks if c.developer} | set(open_now)
+    credited = {pid for pid, _ in found} | set(open_now)
     if client is None:
         credited |= {p.id for p in contracts.spec.people if p.role == "developer"}
     if developer is not None:
         credited = {developer} if developer in credited or developer in contracts.people else set()
-    by_person = group_clocks((c for c in clocks if c.developer), lambda c: c.developer or "")
     rows = [
-        {**person_record(pid, contracts), **_split(by_person.get(pid, []), now), "open_clocks": open_now[pid]}
+        {**person_record(pid, contracts), **_promises(found, pid), "open_clocks": open_now[pid]}
         for pid in credited
     ]
     return sorted(rows, key=lambda r: (r["name"].lower(), r["id"]))
@@ -131,15 +164,15 @@ def developer_rows(
 def developer_scorecard(session: Session, contracts: Contracts, person_id: str, period: Period,
                         now: datetime) -> dict[str, Any]:
     """One developer's scorecard: totals, per client, week by week, and the clocks open right now."""
-    clocks = load_clocks(session, period.filter(developer=person_id))
-    per_client = group_clocks(clocks, lambda c: c.client)
+    flt = period.filter(developer=person_id)
+    per_client = _tally(session, flt, now, ClockRow.client)
     return {
         "developer": person_record(person_id, contracts),
         "since": period.since,
         "until": period.until,
-        **_split(clocks, now),
-        "clients": [{"client": name, **_split(per_client[name], now)} for name in sorted(per_client)],
-        "trend": trend(clocks, period, now),
+        **_promises(_tally(session, flt, now)),
+        "clients": [{"client": name, **_promises(per_client, name)} for name in sorted({c for c, _ in per_client})],
+        "trend": _trend_in_sql(session, flt, period, now),
         "open_clocks": open_clock_views(session, ClockFilter(developer=person_id), contracts, now),
     }
 
@@ -158,10 +191,10 @@ def client_record(name: str, contracts: Contracts) -> dict[str, Any]:
 
 def client_rows(session: Session, contracts: Contracts, period: Period, now: datetime) -> list[dict[str, Any]]:
     """Both promises per client over the period."""
-    by_client = group_clocks(load_clocks(session, period.filter()), lambda c: c.client)
+    found = _tally(session, period.filter(), now, ClockRow.client)
     open_now = _open_counts(session, ClockRow.client)
     return [
-        {**client_record(name, contracts), **_split(by_client.get(name, []), now), "open_clocks": open_now[name]}
+        {**client_record(name, contracts), **_promises(found, name), "open_clocks": open_now[name]}
         for name in sorted(contracts.clients)
     ]
 
@@ -169,17 +202,17 @@ def client_rows(session: Session, contracts: Contracts, period: Period, now: dat
 def client_scorecard(session: Session, contracts: Contracts, name: str, period: Period,
                      now: datetime) -> dict[str, Any]:
     """One client's scorecard: its promises in words, totals, per developer, week by week, open clocks."""
-    clocks = load_clocks(session, period.filter(client=name))
-    per_developer = group_clocks(clocks, lambda c: c.developer or "unassigned")
+    flt = period.filter(client=name)
+    per_developer = _tally(session, flt, now, developer_column())
     return {
         "client": client_record(name, contracts),
         "since": period.since,
         "until": period.until,
-        **_split(clocks, now),
+        **_promises(_tally(session, flt, now)),
         "developers": [
-            {"id": pid, "name": person_name(pid, contracts), **_split(per_developer[pid], now)}
-            for pid in sorted(per_developer)
+            {"id": pid, "name": person_name(pid, contracts), **_promises(per_developer, pid)}
+            for pid in sorted({pid for pid, _ in per_developer})
         ],
-        "trend": trend(clocks, period, now),
+        "trend": _trend_in_sql(session, flt, period, now),
         "open_clocks": open_clock_views(session, ClockFilter(client=name), contracts, now),
     }
