@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -77,6 +77,14 @@ def redirect_to_login(request: Request, exc: Exception) -> Response:
         forget(response)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def same_origin(request: Request) -> bool:
+    """Tell whether a form was posted from this site (browsers send Origin on every cross-site POST)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def remember(response: Response, request: Request, token: str) -> None:

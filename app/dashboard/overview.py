@@ -19,8 +19,8 @@ from app.dashboard.views import (
     PromiseCell,
     Status,
     client_href,
+    clock_line,
     developer_href,
-    most_urgent,
     promise_cell,
     thresholds,
     urgency,
@@ -148,9 +148,10 @@ def running_now(session: Session, contracts: Contracts, filters: Filters, now: d
     ranked = sorted((ClockView(c, None, None, c.state_at(now), e) for c, e in zip(clocks, elapsed, strict=True)),
                     key=urgency)[:limit]
     links = _item_links(session, {(v.clock.source, v.clock.item_key) for v in ranked})
-    shown = [replace(v, url=links.get((v.clock.source, v.clock.item_key), (None, None))[0],
-                     title=links.get((v.clock.source, v.clock.item_key), (None, None))[1]) for v in ranked]
-    lines, _ = most_urgent(shown, contracts, limit)
+    lines = []
+    for view in ranked:
+        url, title = links.get((view.clock.source, view.clock.item_key), (None, None))
+        lines.append(clock_line(replace(view, url=url, title=title), contracts))
     return lines, len(clocks) - len(lines)
 
 

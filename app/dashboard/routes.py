@@ -20,6 +20,7 @@ from app.dashboard.auth import (
     read_form,
     remember,
     safe_target,
+    same_origin,
 )
 from app.dashboard.client import client_page
 from app.dashboard.developer import developer_page
@@ -74,6 +75,11 @@ async def sign_in(request: Request) -> Response:
     form = await read_form(request)
     token = form.get("token", "").strip()
     target = safe_target(form.get("next"))
+    if not same_origin(request):
+        # Another site posting its own token would sign this browser in as someone else.
+        context = {"title": "Sign in", "target": "/", "notice": None,
+                   "error": "This sign-in came from another site. Sign in from this page instead."}
+        return render(request, "login.html", context, status_code=403)
     caller = await run_in_threadpool(check_token, request.app, token) if token else None
     if caller is None:
         error = ("Enter an API token." if not token else

@@ -54,6 +54,14 @@ def test_a_wrong_token_is_refused_and_nothing_is_stored(client, token):
     assert 'role="alert"' in r.text
 
 
+def test_a_sign_in_posted_from_another_site_is_refused(client):
+    evil = {"Origin": "https://evil.example"}
+    r = client.post("/login", data={"token": READ_TOKEN}, headers=evil, follow_redirects=False)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    same = {"Origin": "http://testserver"}
+    assert client.post("/login", data={"token": READ_TOKEN}, headers=same, follow_redirects=False).status_code == 303
+
+
 def test_admin_and_created_tokens_sign_in_too_until_revoked(client, factory):
     with factory() as session, session.begin():
         _, created = create_token(session, name="morning-view", scope=Scope.READ)
