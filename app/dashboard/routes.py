@@ -49,12 +49,13 @@ def _page(request: Request, viewer: Caller, contracts: Contracts, filters: Filte
     return {
         "viewer": viewer, "filters": filters, "periods": PERIOD_WORDS, "clients": sorted(contracts.clients),
         "developers": developer_choices(contracts, filters.developer), "path": request.url.path,
-        "developer_name": person_name(filters.developer, contracts) if filters.developer else None, **context,
+        "developer_name": person_name(filters.developer, contracts) if filters.developer else None,
+        "show_filters": True, **context,
     }
 
 
 def _not_found(request: Request, viewer: Caller, contracts: Contracts, filters: Filters, what: str) -> HTMLResponse:
-    context = _page(request, viewer, contracts, filters, title="Not found", missing=what)
+    context = _page(request, viewer, contracts, filters, title="Not found", missing=what, show_filters=False)
     return render(request, "not_found.html", context, status_code=404)
 
 
@@ -139,4 +140,5 @@ def read_evidence(source: str, key: str, request: Request, viewer: ViewerDep, se
     if model is None:
         return _not_found(request, viewer, contracts, filters, f"No {source} work item {key!r} has been received.")
     title = model.item.title or model.item.key
-    return render(request, "evidence.html", _page(request, viewer, contracts, filters, title=title, page=model))
+    context = _page(request, viewer, contracts, filters, title=title, page=model, show_filters=False)
+    return render(request, "evidence.html", context)
