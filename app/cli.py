@@ -95,7 +95,20 @@ def serve(
                   f"'http://{host}:{port}/v1/metrics/responsiveness?group_by=developer'",
                   highlight=False, soft_wrap=True)
     app = create_app(settings, contracts=contracts)
+    freeze_startup_objects()
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+
+
+def freeze_startup_objects() -> None:
+    """Keep the objects built at start-up out of garbage collection.
+
+    The app keeps about 150,000 long-lived objects (routes, schemas, word lists); without this every
+    full collection rescans them, which profiling showed as the largest cost per webhook delivery.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 75

@@ -73,12 +73,15 @@ clients:
 def pulse_app() -> FastAPI:
     """Build the real app for the database in BENCH_DATABASE_URL (the uvicorn factory)."""
     from app.contracts import parse_contracts
+    from app.cli import freeze_startup_objects
     from app.main import create_app
     from app.settings import Settings
 
     settings = Settings(_env_file=None, database_url=os.environ["BENCH_DATABASE_URL"],  # type: ignore[call-arg]
                         github_webhook_secret=SECRET, api_tokens="bench-token-0123456789")
-    return create_app(settings, contracts=parse_contracts(CONTRACTS_YAML, "bench contracts"), warn=False)
+    app = create_app(settings, contracts=parse_contracts(CONTRACTS_YAML, "bench contracts"), warn=False)
+    freeze_startup_objects()  # as `pulse serve` does
+    return app
 
 
 def pulse_app_raw_only() -> FastAPI:

@@ -297,8 +297,9 @@ CASES: list[Case] = [
     Case("jira-far-future", lambda: jira_sent(jira_created(created="9999-12-31T23:59:59.000+0000")),
          words="created"),
     Case("jira-timestamp-beyond-range", lambda: jira_sent(_jira_deleted_comment(10**20)), words="timestamp"),
+    # NaN is not JSON (RFC 8259): the strict parser refuses the body
     Case("jira-timestamp-nan", lambda: jira_sent(_raw(_jira_deleted_comment(1), '"timestamp": 1', '"timestamp": NaN')),
-         words="timestamp"),
+         words="not valid JSON"),
     # Odd text: stored exactly, never a 5xx
     Case("gh-unicode", lambda: github("issue_comment", commented(UNICODE)), expect=STORED, stored_as=(UNICODE,)),
     Case("gh-control-characters", lambda: github("issue_comment", commented(CONTROL)), expect=STORED,
@@ -311,8 +312,9 @@ CASES: list[Case] = [
     Case("jira-unicode", lambda: jira_sent(jira_commented(UNICODE)), expect=STORED, stored_as=(UNICODE,)),
     Case("gh-nul-character", lambda: github("issue_comment", commented("before\x00after")), expect=STORED,
          stored_as=("beforeafter", "before\ufffdafter")),
+    # A lone surrogate is no Unicode text: the strict parser refuses the body (a clean-up gate stands behind it)
     Case("gh-lone-surrogate", lambda: github("issue_comment", _raw(commented("HALF"), '"HALF"', '"bad \\ud800 half"')),
-         expect=STORED, stored_as=("bad \ufffd half", "bad ? half", "bad  half")),
+         words="not valid JSON"),
     Case("gh-250-character-login", lambda: github("issues", issue_event("opened", issue(next(_numbers), "a" * 250, T),
                                                                         "a" * 250)), words="longer"),
     Case("gh-300-character-delivery-id", lambda: github("issues", opened(), delivery="d" * 300), words="longer"),
