@@ -124,7 +124,7 @@ def client_page(session: Session, contracts: Contracts, name: str, filters: Filt
     listed, more = breaches(session, contracts, name, filters, span, now, cursor)
     report = alignment_report(session, contracts, since=span.since, until=span.until, now=now, client=name)[0]
     mine = [v for v in card["open_clocks"] if filters.developer in (None, v.clock.developer)]
-    running, hidden = most_urgent(mine, contracts, RUNNING_SHOWN)
+    running, hidden = most_urgent(mine, contracts, now, RUNNING_SHOWN)
     return ClientPage(
         name=name, contract=contract_out(contracts.clients[name]), span=span,
         responsiveness=promise_cell(card["responsiveness"], spec), bug_fix=promise_cell(card["bug_fix"], spec),

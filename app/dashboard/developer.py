@@ -152,7 +152,7 @@ def developer_page(session: Session, contracts: Contracts, person_id: str, filte
         for c in card["clients"]
     ]
     name = card["developer"]["name"]
-    running, hidden = most_urgent(card["open_clocks"], contracts, RUNNING_SHOWN)
+    running, hidden = most_urgent(card["open_clocks"], contracts, now, RUNNING_SHOWN)
     return DeveloperPage(
         person=card["developer"], span=span,
         responsiveness=promise_cell(card["responsiveness"], spec), bug_fix=promise_cell(card["bug_fix"], spec),

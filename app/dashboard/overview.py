@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
@@ -23,18 +23,20 @@ from app.dashboard.views import (
     developer_href,
     promise_cell,
     thresholds,
-    urgency,
     worst,
 )
 from app.formats import promise_words
-from app.models import WorkItemRow
-from app.queries import ClockFilter, ClockView, figures, live_elapsed_all, load_clocks
+from app.history import row_to_clock
+from app.models import ClockRow, WorkItemRow
+from app.queries import ClockFilter, ClockView, figures, live_elapsed_all, state_expr
 from app.scorecards import Period, client_rows, developer_rows, developer_scorecard
+from metrics.model import ClockState
 
 RUNNING_SHOWN = 50
 CLIENT_SUMMARY = {Status.HOLDING: "All promises holding", Status.SLIPPING: "A promise is slipping",
                   Status.BROKEN: "A promise is broken", Status.NO_DATA: "No clocks this week"}
 PROMISES = ("responsiveness", "bug_fix")
+_ITEM = and_(WorkItemRow.source == ClockRow.source, WorkItemRow.key == ClockRow.item_key)
 
 
 @dataclass(frozen=True)
@@ -141,26 +143,22 @@ def client_weeks(session: Session, contracts: Contracts, filters: Filters, now: 
 def running_now(session: Session, contracts: Contracts, filters: Filters, now: datetime,
                 limit: int = RUNNING_SHOWN) -> tuple[list[ClockLine], int]:
     """Return the most urgent clocks running now (at most `limit`) and how many more are running."""
-    # Overdue and paused clocks pile up on a large history: rank them all from the figure columns alone,
-    # then read links and titles for the few shown.
-    clocks = load_clocks(session, ClockFilter(client=filters.client, developer=filters.developer, open_only=True))
-    elapsed = live_elapsed_all(clocks, contracts, now)
-    ranked = sorted((ClockView(c, None, None, c.state_at(now), e) for c, e in zip(clocks, elapsed, strict=True)),
-                    key=urgency)[:limit]
-    links = _item_links(session, {(v.clock.source, v.clock.item_key) for v in ranked})
-    lines = []
-    for view in ranked:
-        url, title = links.get((view.clock.source, view.clock.item_key), (None, None))
-        lines.append(clock_line(replace(view, url=url, title=title), contracts))
-    return lines, len(clocks) - len(lines)
-
-
-def _item_links(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str | None, str | None]]:
-    if not keys:
-        return {}
-    rows = session.execute(select(WorkItemRow.source, WorkItemRow.key, WorkItemRow.url, WorkItemRow.title)
-                           .where(tuple_(WorkItemRow.source, WorkItemRow.key).in_(sorted(keys))))
-    return {(source, key): (url, title) for source, key, url, title in rows}
+    # Overdue and paused clocks pile up on a large history (thousands), so the database ranks them, in the
+    # order `urgency` gives, and only the shown ones are read and have their working time counted.
+    flt = ClockFilter(client=filters.client, developer=filters.developer, open_only=True)
+    state = state_expr(now)
+    rank = case((state == ClockState.AT_RISK.value, 0), (state == ClockState.BREACHED.value, 1),
+                (state == ClockState.RUNNING.value, 2), else_=3)
+    soonest = case((rank.in_([0, 2]), ClockRow.deadline))
+    freshest = case((rank == 1, func.coalesce(ClockRow.deadline, ClockRow.started_at)))
+    stmt = flt.apply(select(ClockRow, WorkItemRow.url, WorkItemRow.title).outerjoin(WorkItemRow, _ITEM), now)
+    stmt = stmt.order_by(rank, soonest, freshest.desc(), ClockRow.started_at.desc(), ClockRow.id).limit(limit)
+    found = [(row_to_clock(row), url, title) for row, url, title in session.execute(stmt)]
+    elapsed = live_elapsed_all([clock for clock, _, _ in found], contracts, now)
+    lines = [clock_line(ClockView(clock, url, title, clock.state_at(now), seconds), contracts)
+             for (clock, url, title), seconds in zip(found, elapsed, strict=True)]
+    total = session.scalar(flt.apply(select(func.count()).select_from(ClockRow), now)) or 0
+    return lines, max(0, total - len(lines))
 
 
 def developer_lines(session: Session, contracts: Contracts, filters: Filters, span: Period,

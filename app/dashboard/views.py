@@ -16,7 +16,7 @@ from urllib.parse import quote
 from app.contracts import AlignmentSpec, Contracts
 from app.formats import human_duration
 from app.queries import ClockView, person_name
-from metrics.model import ClockKind, ClockState
+from metrics.model import Clock, ClockKind, ClockState
 
 _GITHUB_KEY = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -223,15 +223,21 @@ def clock_line(view: ClockView, contracts: Contracts) -> ClockLine:
 _URGENCY = {ClockState.AT_RISK: 0, ClockState.BREACHED: 1, ClockState.RUNNING: 2, ClockState.PAUSED: 3}
 
 
-def urgency(view: ClockView) -> tuple[int, int, str]:
+def urgency(clock: Clock, now: datetime) -> tuple[Any, ...]:
     """Order running clocks for action: at risk, overdue, running, paused."""
-    # At risk can still be saved, least time left first; of the overdue, the freshest breach comes first,
-    # since an answer now still helps that client most.
-    left = view.clock.target_seconds - view.elapsed_seconds
-    return _URGENCY.get(view.state, 4), abs(left), view.clock.clock_id
+    # At risk and running: the soonest deadline first. Overdue: the freshest breach first, since an answer
+    # now still helps that client most. Stored deadlines rank them without counting working hours.
+    state = clock.state_at(now)
+    rank = _URGENCY.get(state, 4)
+    tie = (clock.source, clock.item_key, clock.kind, clock.seq)  # the clock's id, without building the string
+    if state in (ClockState.AT_RISK, ClockState.RUNNING) and clock.deadline is not None:
+        return rank, clock.deadline.timestamp(), *tie
+    moment = clock.deadline if state is ClockState.BREACHED and clock.deadline is not None else clock.started_at
+    return rank, -moment.timestamp(), *tie
 
 
-def most_urgent(views: Sequence[ClockView], contracts: Contracts, limit: int) -> tuple[list[ClockLine], int]:
+def most_urgent(views: Sequence[ClockView], contracts: Contracts, now: datetime,
+                limit: int) -> tuple[list[ClockLine], int]:
     """Return rows for the `limit` most urgent clocks, and how many were left out."""
-    ordered = sorted(views, key=urgency)
+    ordered = sorted(views, key=lambda v: urgency(v.clock, now))
     return [clock_line(v, contracts) for v in ordered[:limit]], max(0, len(ordered) - limit)

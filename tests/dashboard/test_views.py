@@ -9,7 +9,8 @@ from app.dashboard.developer import developer_page
 from app.dashboard.evidence import evidence_page
 from app.dashboard.filters import Filters
 from app.dashboard.overview import client_weeks, developer_lines, overview, running_now
-from app.dashboard.views import Status
+from app.dashboard.views import Status, urgency
+from app.queries import ClockFilter, open_clock_views
 from app.scorecards import client_scorecard, developer_scorecard
 from app.tokens import Caller, Scope
 from metrics.model import ClockKind, ClockState
@@ -164,3 +165,22 @@ def test_the_whole_overview_builds_for_every_filter(story, factory, contracts):
             page = overview(session, contracts, filters, story.now)
             assert page.span.until == story.now
             assert page.this_week.since <= story.now
+
+
+def test_the_database_ranks_running_clocks_as_urgency_does(story, client, factory, contracts):
+    # Two more open clocks, so all four ranks meet: #6 older than #5 (both overdue), #7 just opened.
+    from tests.conftest import post_github
+    from tests.payloads import issue, issue_event
+
+    for number, age in ((6, timedelta(hours=5)), (7, timedelta(minutes=1))):
+        item = issue(number, "alice-acme", story.now - age, title=f"Item {number}", assignees=("marco-codes",))
+        assert post_github(client, "issues", issue_event("opened", item, "alice-acme")).status_code in (200, 202)
+    later = story.now + timedelta(minutes=15)
+    with factory() as session:
+        ranked, hidden = running_now(session, contracts, Filters(), later)
+        views = open_clock_views(session, ClockFilter(), contracts, later)
+    expected = [v.clock.item_key for v in sorted(views, key=lambda v: urgency(v.clock, later))]
+    assert [line.key for line in ranked] == expected == ["acme/shop#4", "acme/shop#5", "acme/shop#6", "acme/shop#7"]
+    assert [line.state for line in ranked] == [ClockState.AT_RISK, ClockState.BREACHED, ClockState.BREACHED,
+                                               ClockState.RUNNING]
+    assert hidden == 0
