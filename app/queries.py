@@ -12,8 +12,25 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Select, and_, case, cast, false, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from app.contracts import Contracts
 from app.formats import human_duration
@@ -329,26 +346,42 @@ def week_name(monday: date | str) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _ranked(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime) -> Select[Any]:
-    """Count the stopped clocks per group and pick the durations at the median's and p90's ranks."""
+def _ranks(n: ColumnElement[int]) -> list[ColumnElement[int]]:
+    """The 1-based ranks of the values the median and the p90 are made of, in a group of n durations."""
+    p90 = (n - 1) * 9 // 10 + 1  # the value at or just below the 90th percentile, as metrics.stats.percentile
+    return [(n - 1) // 2 + 1, n // 2 + 1, p90, case((p90 < n, p90 + 1), else_=n)]
+
+
+def _ranked_by_window(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime) -> Select[Any]:
+    """Count the stopped clocks per group and pick the durations at the ranks with window functions."""
     value, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
     ranked = flt.apply(select(
         *(key.label(f"k{i}") for i, key in enumerate(keys)), value.label("v"), target.label("t"),
         func.row_number().over(partition_by=list(keys), order_by=value).label("rn"),
         func.count().over(partition_by=list(keys)).label("n"),
     ).where(ClockRow.stopped_at.is_not(None)), now).subquery()
-    v, n, rn = ranked.c.v, ranked.c.n, ranked.c.rn
-    p90 = (n - 1) * 9 // 10 + 1  # 1-based rank of the value at or below the 90th percentile
-
-    def at(rank: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.max(case((rn == rank, v)))
-
+    v, t = ranked.c.v, ranked.c.t
     group = [ranked.c[f"k{i}"] for i in range(len(keys))]
     return select(
-        *group, func.count(), func.sum(case((v <= ranked.c.t, 1), else_=0)), func.sum(v),
-        func.min(ranked.c.t), func.max(ranked.c.t), at((n - 1) // 2 + 1), at(n // 2 + 1), at(p90),
-        at(case((p90 < n, p90 + 1), else_=n)),
+        *group, func.count(), func.sum(case((v <= t, 1), else_=0)), func.sum(v), func.min(t), func.max(t),
+        *(func.max(case((ranked.c.rn == rank, v))) for rank in _ranks(ranked.c.n)),
     ).group_by(*group)
+
+
+def _ranked_by_array(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime) -> Select[Any]:
+    """The same on PostgreSQL: each group's durations sorted into an array, the ranks read from it."""
+    value, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
+    grouped = flt.apply(select(
+        *(key.label(f"k{i}") for i, key in enumerate(keys)), func.count().label("n"),
+        func.sum(case((value <= target, 1), else_=0)).label("met"), func.sum(value).label("total"),
+        func.min(target).label("low"), func.max(target).label("high"),
+        func.array_agg(aggregate_order_by(value, value), type_=ARRAY(BigInteger)).label("durations"),
+    ).where(ClockRow.stopped_at.is_not(None)), now).group_by(*keys).subquery()
+    c = grouped.c
+    return select(
+        *(c[f"k{i}"] for i in range(len(keys))), c.n, c.met, c.total, c.low, c.high,
+        *(c.durations[rank] for rank in _ranks(c.n)),
+    )
 
 
 def _open_states(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime) -> Select[Any]:
@@ -357,7 +390,10 @@ def _open_states(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: date
     return flt.apply(stmt.where(ClockRow.stopped_at.is_(None)), now).group_by(*keys, state)
 
 
-def _stopped_stats(row: Sequence[Any]) -> tuple[GroupStats, int, int]:
+_Part = tuple[GroupStats, int, int]  # a group's stopped clocks: their statistics, lowest and highest target
+
+
+def _stopped_stats(row: Sequence[Any]) -> _Part:
     n, met, total, low, high, m_lo, m_hi, p_lo, p_hi = row
     position = (n - 1) * 90 / 100  # as metrics.stats.percentile computes it, to the last bit
     p90 = float(p_lo + (p_hi - p_lo) * (position - math.floor(position)))
@@ -366,30 +402,40 @@ def _stopped_stats(row: Sequence[Any]) -> tuple[GroupStats, int, int]:
     return stats, low, high
 
 
+def _stopped_parts(session: Session, stmt: Select[Any], width: int) -> dict[tuple[Any, ...], _Part]:
+    return {tuple(row[:width]): _stopped_stats(row[width:]) for row in session.execute(stmt)}
+
+
+def _open_parts(
+    session: Session, flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime
+) -> dict[tuple[Any, ...], tuple[Counter[str], int, int]]:
+    out: dict[tuple[Any, ...], tuple[Counter[str], int, int]] = {}
+    for *key, state, count, low, high in session.execute(_open_states(flt, keys, now)):
+        states, old_low, old_high = out.get(tuple(key), (Counter(), low, high))
+        states[state] += count
+        out[tuple(key)] = (states, min(old_low, low), max(old_high, high))
+    return out
+
+
+def _combine(
+    stopped: dict[tuple[Any, ...], _Part], opened: dict[tuple[Any, ...], tuple[Counter[str], int, int]]
+) -> dict[tuple[Any, ...], Tally]:
+    out = {}
+    for group in stopped.keys() | opened.keys():
+        stats, *limits = stopped.get(group, (EMPTY.stats,))
+        states, *more = opened.get(group, (Counter(),))
+        low, high = min(limits[:1] + more[:1]), max(limits[1:] + more[1:])
+        out[group] = Tally(_merge(stats, states), low if low == high else None)
+    return out
+
+
 def tally(
     session: Session, flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime
 ) -> dict[tuple[Any, ...], Tally]:
     """Return summarize()'s statistics of the clocks matching a filter, per group of `keys`, computed in SQL."""
-    width = len(keys)
-    parts: dict[tuple[Any, ...], tuple[GroupStats, int, int]] = {}
-    for row in session.execute(_ranked(flt, keys, now)):
-        parts[tuple(row[:width])] = _stopped_stats(row[width:])
-    opened: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
-    limits: dict[tuple[Any, ...], tuple[int, int]] = {}
-    for *key, state, count, low, high in session.execute(_open_states(flt, keys, now)):
-        group = tuple(key)
-        opened[group][state] += count
-        old = limits.get(group, (low, high))
-        limits[group] = (min(old[0], low), max(old[1], high))
-    out = {}
-    for group in parts.keys() | opened.keys():
-        stopped, low, high = parts.get(group, (EMPTY.stats, None, None))
-        states = opened.get(group, Counter())
-        if group in limits:
-            low = limits[group][0] if low is None else min(low, limits[group][0])
-            high = limits[group][1] if high is None else max(high, limits[group][1])
-        out[group] = Tally(_merge(stopped, states), low if low == high else None)
-    return out
+    ranked = _ranked_by_array if session.get_bind().dialect.name == "postgresql" else _ranked_by_window
+    stopped = _stopped_parts(session, ranked(flt, keys, now), len(keys))
+    return _combine(stopped, _open_parts(session, flt, keys, now))
 
 
 def _merge(stopped: GroupStats, states: Counter[str]) -> GroupStats:
@@ -401,6 +447,76 @@ def _merge(stopped: GroupStats, states: Counter[str]) -> GroupStats:
         at_risk=states[ClockState.AT_RISK.value], paused=states[ClockState.PAUSED.value],
         attainment=met / (met + breached) if met + breached else None,
     )
+
+
+def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    # SQLite never narrows an index by a term under a unary plus: the window is then checked row by row
+    # while the planner walks a developer's durations in order (https://sqlite.org/optoverview.html).
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def _window_share(session: Session, flt: ClockFilter) -> float:
+    """Judge by their span how much of the stored clocks of a kind the time window holds: 1.0 when all."""
+    of_kind = ClockRow.kind == flt.kind.value  # min and max apart: each is then one step down the index
+    first, last = session.execute(select(
+        select(func.min(ClockRow.started_at)).where(of_kind).scalar_subquery(),
+        select(func.max(ClockRow.started_at)).where(of_kind).scalar_subquery(),
+    )).one()
+    if first is None or last is None:
+        return 1.0
+    since = first if flt.since is None else max(flt.since, first)
+    if since <= first and (flt.until is None or flt.until > last):
+        return 1.0
+    until = last if flt.until is None else min(flt.until, last)
+    return min(0.99, max(0.0, (until - since) / (last - first))) if last > first else 0.0
+
+
+# Below this many durations per developer on average, one statement ranking them all costs less than a
+# read per developer.
+_FEW_PER_READ = 60
+
+
+def _ranked_in_order(session: Session, flt: ClockFilter, now: datetime) -> dict[tuple[Any, ...], _Part]:
+    """Count each developer's stopped clocks, then read the durations at the ranks with LIMIT/OFFSET (SQLite).
+
+    A long window walks each developer's durations in order (ix_clocks_durations) and never sorts; a short
+    one sorts only that developer's clocks in the window (ix_clocks_developer). Both read from the longest
+    duration down, so the p90 is a few steps away. Window functions would cost several times the whole scan.
+    """
+    value, target, who = ClockRow.elapsed_seconds, ClockRow.target_seconds, ClockRow.developer
+    terms, window = [ClockRow.stopped_at.is_not(None)], flt
+    share = _window_share(session, flt)
+    if share >= 0.5:
+        if share < 1.0:
+            terms += [_unindexed(ClockRow.started_at) >= flt.since] if flt.since is not None else []
+            terms += [_unindexed(ClockRow.started_at) < flt.until] if flt.until is not None else []
+        flt = replace(flt, since=None, until=None)
+    counts = flt.apply(select(who, func.count(), func.sum(case((value <= target, 1), else_=0)), func.sum(value),
+                              func.min(target), func.max(target)).where(*terms), now).group_by(who)
+    pick = flt.apply(select(value).where(*terms, who.is_not_distinct_from(bindparam("who"))), now)
+    pick = pick.order_by(value.desc()).limit(bindparam("take")).offset(bindparam("skip"))
+    groups = session.execute(counts).all()
+    if sum(n for _, n, *_ in groups) < _FEW_PER_READ * len(groups):
+        return _stopped_parts(session, _ranked_by_window(window, [who], now), 1)
+    out = {}
+    for person, n, met, total, low, high in groups:
+        ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
+        found: dict[int, int] = {}
+        # Walking, two short reads; sorting, one read from the p90's rank to the median's.
+        for first, last in [ranks[:2], ranks[2:]] if share >= 0.5 else [(ranks[0], ranks[3])]:
+            rows = session.scalars(pick, {"who": person, "skip": n - 1 - last, "take": last - first + 1})
+            found.update(zip(range(last, first - 1, -1), rows, strict=False))
+        out[(person,)] = _stopped_stats([n, met, total, low, high, *(found[rank] for rank in ranks)])
+    return out
+
+
+def developer_tally(session: Session, flt: ClockFilter, now: datetime) -> dict[str | None, Tally]:
+    """Tally the clocks per credited person id (None: nobody), through the indexes kept for these figures."""
+    plain = flt.kind is not None and flt.client is None and flt.developer is None and flt.state is None
+    if session.get_bind().dialect.name != "sqlite" or not plain or flt.open_only:
+        return {key: found for (key,), found in tally(session, flt, [ClockRow.developer], now).items()}
+    opened = _open_parts(session, flt, [ClockRow.developer], now)
+    return {key: found for (key,), found in _combine(_ranked_in_order(session, flt, now), opened).items()}
 
 
 def developer_column() -> ColumnElement[str]:
@@ -419,13 +535,24 @@ def group_column(session: Session, group_by: str) -> ColumnElement[Any]:
     return week_start(session)
 
 
+def _by_developer(session: Session, flt: ClockFilter, now: datetime) -> dict[str, Tally] | None:
+    """Tally per developer as group_key names them; None when nobody, '' and 'unassigned' would share a row."""
+    found = developer_tally(session, flt, now)
+    if sum(1 for key in found if not key or key == "unassigned") > 1:
+        return None
+    return {key or "unassigned": value for key, value in found.items()}
+
+
 def metric_groups(
     session: Session, flt: ClockFilter, group_by: str, contracts: Contracts, now: datetime
 ) -> list[dict[str, Any]]:
     """Summarize the stored clocks matching a filter per group in SQL; equal to group_stats over load_clocks."""
     if not storable(flt.client, flt.developer):
         return []
-    found = {key: found for (key,), found in tally(session, flt, [group_column(session, group_by)], now).items()}
+    found = _by_developer(session, flt, now) if group_by == "developer" else None
+    if found is None:
+        column = group_column(session, group_by)
+        found = {key: value for (key,), value in tally(session, flt, [column], now).items()}
     if group_by == "week":
         found = {week_name(key): value for key, value in found.items()}
     titles = _titles(session, found) if group_by == "work_item" else {}

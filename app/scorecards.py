@@ -23,6 +23,7 @@ from app.queries import (
     ClockFilter,
     Tally,
     developer_column,
+    developer_tally,
     figures,
     open_clock_views,
     person_name,
@@ -146,8 +147,13 @@ def developer_rows(
     """Both promises per developer over the period: roster developers, and anyone else credited."""
     if not storable(client, developer):
         return []
-    found = _tally(session, period.filter(client=client, developer=developer), now, ClockRow.developer)
-    found = {key: value for key, value in found.items() if key[0]}  # credited to nobody: no row
+    found = {
+        (pid, kind.value): value
+        for kind in ClockKind
+        for pid, value in developer_tally(session, period.filter(kind=kind, client=client, developer=developer),
+                                          now).items()
+        if pid  # credited to nobody: no row
+    }
     open_now = _open_counts(session, ClockRow.developer, client)
     credited = {pid for pid, _ in found} | set(open_now)
     if client is None:

@@ -27,7 +27,7 @@ def _moment(rng: random.Random, edges: list[datetime]) -> datetime:
     return NOW - timedelta(seconds=rng.randint(-2 * 86400, 45 * 86400))
 
 
-def random_clock(rng: random.Random, index: int) -> Clock:
+def random_clock(rng: random.Random, index: int, developers: list[str | None] = DEVELOPERS) -> Clock:
     """Build one stored clock in any state: stopped, running, paused, at risk or breached at NOW."""
     edges = [NOW, NOW - timedelta(days=7), NOW - timedelta(days=30), NOW - timedelta(seconds=1)]
     client = rng.choice(CLIENTS)
@@ -42,16 +42,16 @@ def random_clock(rng: random.Random, index: int) -> Clock:
         at_risk = deadline - timedelta(seconds=rng.choice([0, 1, 600])) if deadline and rng.random() < 0.8 else None
     return Clock(
         kind=rng.choice(list(ClockKind)), source="github", item_key=f"acme/shop#{index // 3}", client=client,
-        seq=index % 3, developer=rng.choice(DEVELOPERS), started_at=started,
+        seq=index % 3, developer=rng.choice(developers), started_at=started,
         stopped_at=started + timedelta(seconds=elapsed) if stopped else None, elapsed_seconds=elapsed,
         target_seconds=target, running_since=running_since, deadline=deadline, at_risk_at=at_risk, evidence=(),
     )
 
 
-def store_random_clocks(factory, seed: int, count: int) -> list[Clock]:
+def store_random_clocks(factory, seed: int, count: int, developers: list[str | None] = DEVELOPERS) -> list[Clock]:
     """Store `count` random clocks and return them as they read back (figures carry no evidence)."""
     rng = random.Random(seed)
-    clocks = [random_clock(rng, i) for i in range(count)]
+    clocks = [random_clock(rng, i, developers) for i in range(count)]
     if clocks:
         with transaction(factory) as session:
             session.execute(insert(ClockRow), [clock_to_row(c) for c in clocks])

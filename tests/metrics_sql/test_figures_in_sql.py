@@ -11,6 +11,7 @@ from app.queries import (
     EMPTY,
     ClockFilter,
     developer_column,
+    developer_tally,
     group_stats,
     load_clocks,
     metric_groups,
@@ -92,3 +93,30 @@ def test_small_groups_pick_the_right_ranks(factory, contracts, count):
         if count == 0:
             assert tally(session, flt, [ClockRow.kind], NOW) == {}
             assert EMPTY.stats == summarize([], NOW)
+
+
+def test_many_clocks_per_developer_read_in_order(factory, contracts):
+    """Enough clocks per developer that SQLite reads the ranks developer by developer, walking or sorting."""
+    clocks = store_random_clocks(factory, 7, 2400)
+    # All of them, most (walked in order with the window checked row by row), and a short one (sorted).
+    windows = [*WINDOWS, (NOW - timedelta(days=40), None), (None, NOW - timedelta(days=20)),
+               (NOW - timedelta(days=20), NOW)]
+    with factory() as session:
+        for since, until in windows:
+            for kind in ClockKind:
+                found = developer_tally(session, ClockFilter(kind=kind, since=since, until=until), NOW)
+                inside = (c for c in clocks if c.kind is kind and _inside(c, since, until))
+                groups = group_clocks(inside, lambda c: repr(c.developer))
+                assert sorted(map(repr, found)) == sorted(groups)
+                for person, value in found.items():
+                    assert value.stats == summarize(groups[repr(person)], NOW), (kind, since, until, person)
+
+
+def test_metric_groups_by_developer_read_in_order(factory, contracts):
+    store_random_clocks(factory, 8, 2000, developers=["olena", "marco", "github:stranger", None])
+    with factory() as session:
+        for since, until in [*WINDOWS, (NOW - timedelta(days=40), None)]:
+            for kind in ClockKind:
+                flt = ClockFilter(kind=kind, since=since, until=until)
+                expected = group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+                assert metric_groups(session, flt, "developer", contracts, NOW) == expected
