@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -48,7 +49,7 @@ def storable(*values: str | None) -> bool:
     return not any(v is not None and "\x00" in v for v in values)
 
 
-def state_expr(now: datetime) -> ColumnElement[str]:
+def state_expr(now: datetime | ColumnElement[datetime]) -> ColumnElement[str]:
     """Decide a clock's state at `now` in SQL, exactly as Clock.state_at does."""
     c = ClockRow
     return case(
@@ -316,6 +317,8 @@ def _name(key: str, group_by: str, contracts: Contracts, titles: dict[str, str])
 # The stopped clocks of a group are counted and ranked in SQL (the values at the ranks the median and
 # p90 need, picked exactly), the open ones counted by their state at `now` with state_expr; Python only
 # does summarize()'s last arithmetic on those few numbers, so the figures are identical to it.
+# Statements are built once per shape of filter and grouping, values bound at each call: building them
+# cost more than running them on a developer's month.
 
 
 @dataclass(frozen=True)
@@ -330,14 +333,21 @@ class Tally:
 
 
 EMPTY = Tally(GroupStats(0, 0, 0, 0, 0, 0, None, None, None, None), None)
+_Part = tuple[GroupStats, int, int]  # a group's stopped clocks: their statistics, lowest and highest target
+_Shape = tuple[bool, ...]  # which of a ClockFilter's conditions apply
 
 
-def week_start(session: Session) -> ColumnElement[Any]:
-    """Name, in SQL, the Monday (UTC) of the ISO week a clock started in."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("week", func.timezone("UTC", ClockRow.started_at)), Date)
-    # SQLite stores UTC as text; 'weekday 0' moves to the coming Sunday (or stays), then back to Monday.
-    return func.date(ClockRow.started_at, "weekday 0", "-6 days")
+def key_column(name: str, dialect: str) -> ColumnElement[Any]:
+    """Return the SQL expression clocks are grouped by: a column, whom they are credited to, or their week."""
+    if name == "credited":  # as group_key names it: 'unassigned' when nobody
+        return func.coalesce(func.nullif(ClockRow.developer, ""), "unassigned")
+    if name == "week":  # the Monday (UTC) of the ISO week the clock started in
+        if dialect == "postgresql":
+            return cast(func.date_trunc("week", func.timezone("UTC", ClockRow.started_at)), Date)
+        # SQLite stores UTC as text; 'weekday 0' moves to the coming Sunday (or stays), then back to Monday.
+        return func.date(ClockRow.started_at, "weekday 0", "-6 days")
+    return {"kind": ClockRow.kind, "client": ClockRow.client, "developer": ClockRow.developer,
+            "work_item": ClockRow.item_key}[name]
 
 
 def week_name(monday: date | str) -> str:
@@ -346,20 +356,65 @@ def week_name(monday: date | str) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _bound(flt: ClockFilter, now: datetime) -> tuple[_Shape, dict[str, Any]]:
+    """Split a filter into its shape (which conditions apply) and the values they compare with."""
+    values = {"kind": flt.kind and flt.kind.value, "client": flt.client, "developer": flt.developer,
+              "since": flt.since, "until": flt.until, "state": flt.state and flt.state.value}
+    shape = (*(value is not None for value in values.values()), flt.open_only)
+    return shape, {name: value for name, value in values.items() if value is not None} | {"now": now}
+
+
+def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    # SQLite never narrows an index by a term under a unary plus: the window is then checked row by row
+    # while the planner walks a developer's durations in order (https://sqlite.org/optoverview.html).
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def _terms(shape: _Shape, walk: bool = False) -> list[ColumnElement[bool]]:
+    """The conditions of a filter of this shape, on bound values (see ClockFilter.apply)."""
+    kind, client, developer, since, until, state, open_only = shape
+    started = _unindexed(ClockRow.started_at) if walk else ClockRow.started_at
+    terms = [ClockRow.kind == bindparam("kind") if kind else ClockRow.kind.in_([k.value for k in ClockKind])]
+    terms += [ClockRow.client == bindparam("client")] if client else []
+    terms += [ClockRow.developer == bindparam("developer")] if developer else []
+    terms += [started >= bindparam("since")] if since else []
+    terms += [started < bindparam("until")] if until else []
+    terms += [ClockRow.stopped_at.is_(None)] if open_only else []
+    terms += [state_expr(bindparam("now")) == bindparam("state")] if state else []
+    return terms
+
+
 def _ranks(n: ColumnElement[int]) -> list[ColumnElement[int]]:
     """The 1-based ranks of the values the median and the p90 are made of, in a group of n durations."""
     p90 = (n - 1) * 9 // 10 + 1  # the value at or just below the 90th percentile, as metrics.stats.percentile
     return [(n - 1) // 2 + 1, n // 2 + 1, p90, case((p90 < n, p90 + 1), else_=n)]
 
 
-def _ranked_by_window(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime) -> Select[Any]:
-    """Count the stopped clocks per group and pick the durations at the ranks with window functions."""
+@lru_cache(maxsize=256)
+def _ranked(dialect: str, keys: tuple[str, ...], shape: _Shape) -> Select[Any]:
+    """Count the stopped clocks per group and pick the durations at the ranks.
+
+    PostgreSQL sorts each group's durations into an array and reads the ranks from it; SQLite numbers
+    them with a window function.
+    """
     value, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
-    ranked = flt.apply(select(
-        *(key.label(f"k{i}") for i, key in enumerate(keys)), value.label("v"), target.label("t"),
-        func.row_number().over(partition_by=list(keys), order_by=value).label("rn"),
-        func.count().over(partition_by=list(keys)).label("n"),
-    ).where(ClockRow.stopped_at.is_not(None)), now).subquery()
+    columns = [key_column(key, dialect).label(f"k{i}") for i, key in enumerate(keys)]
+    stopped = [ClockRow.stopped_at.is_not(None), *_terms(shape)]
+    if dialect == "postgresql":
+        grouped = select(
+            *columns, func.count().label("n"), func.sum(case((value <= target, 1), else_=0)).label("met"),
+            func.sum(value).label("total"), func.min(target).label("low"), func.max(target).label("high"),
+            func.array_agg(aggregate_order_by(value, value), type_=ARRAY(BigInteger)).label("durations"),
+        ).where(*stopped).group_by(*(c.element for c in columns)).subquery()
+        c = grouped.c
+        return select(*(c[f"k{i}"] for i in range(len(keys))), c.n, c.met, c.total, c.low, c.high,
+                      *(c.durations[rank] for rank in _ranks(c.n)))
+    partition = [c.element for c in columns]
+    ranked = select(
+        *columns, value.label("v"), target.label("t"),
+        func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+        func.count().over(partition_by=partition).label("n"),
+    ).where(*stopped).subquery()
     v, t = ranked.c.v, ranked.c.t
     group = [ranked.c[f"k{i}"] for i in range(len(keys))]
     return select(
@@ -368,29 +423,14 @@ def _ranked_by_window(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now:
     ).group_by(*group)
 
 
-def _ranked_by_array(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime) -> Select[Any]:
-    """The same on PostgreSQL: each group's durations sorted into an array, the ranks read from it."""
-    value, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
-    grouped = flt.apply(select(
-        *(key.label(f"k{i}") for i, key in enumerate(keys)), func.count().label("n"),
-        func.sum(case((value <= target, 1), else_=0)).label("met"), func.sum(value).label("total"),
-        func.min(target).label("low"), func.max(target).label("high"),
-        func.array_agg(aggregate_order_by(value, value), type_=ARRAY(BigInteger)).label("durations"),
-    ).where(ClockRow.stopped_at.is_not(None)), now).group_by(*keys).subquery()
-    c = grouped.c
-    return select(
-        *(c[f"k{i}"] for i in range(len(keys))), c.n, c.met, c.total, c.low, c.high,
-        *(c.durations[rank] for rank in _ranks(c.n)),
-    )
-
-
-def _open_states(flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime) -> Select[Any]:
-    state = state_expr(now).label("state")
-    stmt = select(*keys, state, func.count(), func.min(ClockRow.target_seconds), func.max(ClockRow.target_seconds))
-    return flt.apply(stmt.where(ClockRow.stopped_at.is_(None)), now).group_by(*keys, state)
-
-
-_Part = tuple[GroupStats, int, int]  # a group's stopped clocks: their statistics, lowest and highest target
+@lru_cache(maxsize=256)
+def _open_states(dialect: str, keys: tuple[str, ...], shape: _Shape) -> Select[Any]:
+    columns = [key_column(key, dialect) for key in keys]
+    state = state_expr(bindparam("now")).label("state")
+    target = ClockRow.target_seconds
+    return select(*columns, state, func.count(), func.min(target), func.max(target)).where(
+        ClockRow.stopped_at.is_(None), *_terms(shape)
+    ).group_by(*columns, state)
 
 
 def _stopped_stats(row: Sequence[Any]) -> _Part:
@@ -402,15 +442,12 @@ def _stopped_stats(row: Sequence[Any]) -> _Part:
     return stats, low, high
 
 
-def _stopped_parts(session: Session, stmt: Select[Any], width: int) -> dict[tuple[Any, ...], _Part]:
-    return {tuple(row[:width]): _stopped_stats(row[width:]) for row in session.execute(stmt)}
-
-
 def _open_parts(
-    session: Session, flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime
+    session: Session, keys: tuple[str, ...], shape: _Shape, params: dict[str, Any]
 ) -> dict[tuple[Any, ...], tuple[Counter[str], int, int]]:
     out: dict[tuple[Any, ...], tuple[Counter[str], int, int]] = {}
-    for *key, state, count, low, high in session.execute(_open_states(flt, keys, now)):
+    stmt = _open_states(session.get_bind().dialect.name, keys, shape)
+    for *key, state, count, low, high in session.execute(stmt, params):
         states, old_low, old_high = out.get(tuple(key), (Counter(), low, high))
         states[state] += count
         out[tuple(key)] = (states, min(old_low, low), max(old_high, high))
@@ -429,15 +466,6 @@ def _combine(
     return out
 
 
-def tally(
-    session: Session, flt: ClockFilter, keys: Sequence[ColumnElement[Any]], now: datetime
-) -> dict[tuple[Any, ...], Tally]:
-    """Return summarize()'s statistics of the clocks matching a filter, per group of `keys`, computed in SQL."""
-    ranked = _ranked_by_array if session.get_bind().dialect.name == "postgresql" else _ranked_by_window
-    stopped = _stopped_parts(session, ranked(flt, keys, now), len(keys))
-    return _combine(stopped, _open_parts(session, flt, keys, now))
-
-
 def _merge(stopped: GroupStats, states: Counter[str]) -> GroupStats:
     """Add the open clocks, counted by state, to the stopped ones' statistics."""
     running = sum(states.values())
@@ -449,19 +477,33 @@ def _merge(stopped: GroupStats, states: Counter[str]) -> GroupStats:
     )
 
 
-def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    # SQLite never narrows an index by a term under a unary plus: the window is then checked row by row
-    # while the planner walks a developer's durations in order (https://sqlite.org/optoverview.html).
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+def tally(session: Session, flt: ClockFilter, keys: Sequence[str], now: datetime) -> dict[tuple[Any, ...], Tally]:
+    """Return summarize()'s statistics of the clocks matching a filter per group of `keys` (see key_column)."""
+    if not storable(flt.client, flt.developer):
+        return {}
+    shape, params = _bound(flt, now)
+    stmt = _ranked(session.get_bind().dialect.name, tuple(keys), shape)
+    stopped = {tuple(row[: len(keys)]): _stopped_stats(row[len(keys) :]) for row in session.execute(stmt, params)}
+    return _combine(stopped, _open_parts(session, tuple(keys), shape, params))
+
+
+# --- a developer's figures on SQLite, read in order --------------------------------------------------------
+
+# Below this many durations per developer on average, one statement ranking them all costs less than a
+# read per developer.
+_FEW_PER_READ = 60
+
+
+@lru_cache(maxsize=1)
+def _span() -> Select[Any]:
+    of_kind = ClockRow.kind == bindparam("kind")  # min and max apart: each is then one step down the index
+    return select(select(func.min(ClockRow.started_at)).where(of_kind).scalar_subquery(),
+                  select(func.max(ClockRow.started_at)).where(of_kind).scalar_subquery())
 
 
 def _window_share(session: Session, flt: ClockFilter) -> float:
     """Judge by their span how much of the stored clocks of a kind the time window holds: 1.0 when all."""
-    of_kind = ClockRow.kind == flt.kind.value  # min and max apart: each is then one step down the index
-    first, last = session.execute(select(
-        select(func.min(ClockRow.started_at)).where(of_kind).scalar_subquery(),
-        select(func.max(ClockRow.started_at)).where(of_kind).scalar_subquery(),
-    )).one()
+    first, last = session.execute(_span(), {"kind": flt.kind and flt.kind.value}).one()
     if first is None or last is None:
         return 1.0
     since = first if flt.since is None else max(flt.since, first)
@@ -471,40 +513,38 @@ def _window_share(session: Session, flt: ClockFilter) -> float:
     return min(0.99, max(0.0, (until - since) / (last - first))) if last > first else 0.0
 
 
-# Below this many durations per developer on average, one statement ranking them all costs less than a
-# read per developer.
-_FEW_PER_READ = 60
+@lru_cache(maxsize=32)
+def _in_order(shape: _Shape, walk: bool) -> tuple[Select[Any], Select[Any]]:
+    """Count each developer's stopped clocks; read a run of their durations, longest first."""
+    value, target, who = ClockRow.elapsed_seconds, ClockRow.target_seconds, ClockRow.developer
+    terms = [ClockRow.stopped_at.is_not(None), *_terms(shape, walk)]
+    counts = select(who, func.count(), func.sum(case((value <= target, 1), else_=0)), func.sum(value),
+                    func.min(target), func.max(target)).where(*terms).group_by(who)
+    pick = select(value).where(*terms, who.is_not_distinct_from(bindparam("who")))
+    return counts, pick.order_by(value.desc()).limit(bindparam("take")).offset(bindparam("skip"))
 
 
 def _ranked_in_order(session: Session, flt: ClockFilter, now: datetime) -> dict[tuple[Any, ...], _Part]:
-    """Count each developer's stopped clocks, then read the durations at the ranks with LIMIT/OFFSET (SQLite).
+    """Count each developer's stopped clocks, then read the durations at the ranks with LIMIT/OFFSET.
 
     A long window walks each developer's durations in order (ix_clocks_durations) and never sorts; a short
     one sorts only that developer's clocks in the window (ix_clocks_developer). Both read from the longest
     duration down, so the p90 is a few steps away. Window functions would cost several times the whole scan.
     """
-    value, target, who = ClockRow.elapsed_seconds, ClockRow.target_seconds, ClockRow.developer
-    terms, window = [ClockRow.stopped_at.is_not(None)], flt
     share = _window_share(session, flt)
-    if share >= 0.5:
-        if share < 1.0:
-            terms += [_unindexed(ClockRow.started_at) >= flt.since] if flt.since is not None else []
-            terms += [_unindexed(ClockRow.started_at) < flt.until] if flt.until is not None else []
-        flt = replace(flt, since=None, until=None)
-    counts = flt.apply(select(who, func.count(), func.sum(case((value <= target, 1), else_=0)), func.sum(value),
-                              func.min(target), func.max(target)).where(*terms), now).group_by(who)
-    pick = flt.apply(select(value).where(*terms, who.is_not_distinct_from(bindparam("who"))), now)
-    pick = pick.order_by(value.desc()).limit(bindparam("take")).offset(bindparam("skip"))
-    groups = session.execute(counts).all()
+    shape, params = _bound(replace(flt, since=None, until=None) if share == 1.0 else flt, now)
+    counts, pick = _in_order(shape, share >= 0.5)
+    groups = session.execute(counts, params).all()
     if sum(n for _, n, *_ in groups) < _FEW_PER_READ * len(groups):
-        return _stopped_parts(session, _ranked_by_window(window, [who], now), 1)
+        stmt = _ranked("sqlite", ("developer",), shape)
+        return {(row[0],): _stopped_stats(row[1:]) for row in session.execute(stmt, params)}
     out = {}
     for person, n, met, total, low, high in groups:
         ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
         found: dict[int, int] = {}
         # Walking, two short reads; sorting, one read from the p90's rank to the median's.
         for first, last in [ranks[:2], ranks[2:]] if share >= 0.5 else [(ranks[0], ranks[3])]:
-            rows = session.scalars(pick, {"who": person, "skip": n - 1 - last, "take": last - first + 1})
+            rows = session.scalars(pick, {**params, "who": person, "skip": n - 1 - last, "take": last - first + 1})
             found.update(zip(range(last, first - 1, -1), rows, strict=False))
         out[(person,)] = _stopped_stats([n, met, total, low, high, *(found[rank] for rank in ranks)])
     return out
@@ -514,25 +554,9 @@ def developer_tally(session: Session, flt: ClockFilter, now: datetime) -> dict[s
     """Tally the clocks per credited person id (None: nobody), through the indexes kept for these figures."""
     plain = flt.kind is not None and flt.client is None and flt.developer is None and flt.state is None
     if session.get_bind().dialect.name != "sqlite" or not plain or flt.open_only:
-        return {key: found for (key,), found in tally(session, flt, [ClockRow.developer], now).items()}
-    opened = _open_parts(session, flt, [ClockRow.developer], now)
+        return {key: found for (key,), found in tally(session, flt, ["developer"], now).items()}
+    opened = _open_parts(session, ("developer",), *_bound(flt, now))
     return {key: found for (key,), found in _combine(_ranked_in_order(session, flt, now), opened).items()}
-
-
-def developer_column() -> ColumnElement[str]:
-    """Name, in SQL, whom a clock is credited to, as group_key does: 'unassigned' when nobody."""
-    return func.coalesce(func.nullif(ClockRow.developer, ""), "unassigned")
-
-
-def group_column(session: Session, group_by: str) -> ColumnElement[Any]:
-    """Return the SQL expression a metric is grouped by (see group_key)."""
-    if group_by == "developer":
-        return developer_column()
-    if group_by == "client":
-        return ClockRow.client
-    if group_by == "work_item":
-        return ClockRow.item_key
-    return week_start(session)
 
 
 def _by_developer(session: Session, flt: ClockFilter, now: datetime) -> dict[str, Tally] | None:
@@ -543,6 +567,9 @@ def _by_developer(session: Session, flt: ClockFilter, now: datetime) -> dict[str
     return {key or "unassigned": value for key, value in found.items()}
 
 
+_GROUP_KEYS = {"developer": "credited", "client": "client", "work_item": "work_item", "week": "week"}
+
+
 def metric_groups(
     session: Session, flt: ClockFilter, group_by: str, contracts: Contracts, now: datetime
 ) -> list[dict[str, Any]]:
@@ -551,8 +578,7 @@ def metric_groups(
         return []
     found = _by_developer(session, flt, now) if group_by == "developer" else None
     if found is None:
-        column = group_column(session, group_by)
-        found = {key: value for (key,), value in tally(session, flt, [column], now).items()}
+        found = {key: value for (key,), value in tally(session, flt, [_GROUP_KEYS[group_by]], now).items()}
     if group_by == "week":
         found = {week_name(key): value for key, value in found.items()}
     titles = _titles(session, found) if group_by == "work_item" else {}

@@ -22,7 +22,6 @@ from app.queries import (
     EMPTY,
     ClockFilter,
     Tally,
-    developer_column,
     developer_tally,
     figures,
     open_clock_views,
@@ -30,7 +29,6 @@ from app.queries import (
     storable,
     tally,
     week_name,
-    week_start,
 )
 from metrics.model import Clock, ClockKind
 from metrics.stats import group_clocks, iso_week
@@ -76,8 +74,8 @@ def _promises(found: dict[tuple[Any, ...], Tally], *group: Any) -> dict[str, dic
             "bug_fix": found.get((*group, ClockKind.BUG_FIX.value), EMPTY).figures()}
 
 
-def _tally(session: Session, flt: ClockFilter, now: datetime, *keys: Any) -> dict[tuple[Any, ...], Tally]:
-    return tally(session, flt, [*keys, ClockRow.kind], now)
+def _tally(session: Session, flt: ClockFilter, now: datetime, *keys: str) -> dict[tuple[Any, ...], Tally]:
+    return tally(session, flt, [*keys, "kind"], now)
 
 
 def week_keys(period: Period) -> list[str] | None:
@@ -105,7 +103,7 @@ def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[s
 
 def _trend_in_sql(session: Session, flt: ClockFilter, period: Period, now: datetime) -> list[dict[str, Any]]:
     """The same as trend(), counted and ranked in SQL."""
-    found = _tally(session, flt, now, week_start(session))
+    found = _tally(session, flt, now, "week")
     mondays = {monday for monday, _ in found}
     return _weekly({week_name(m): _promises(found, m) for m in mondays}, period, _promises({}))
 
@@ -171,7 +169,7 @@ def developer_scorecard(session: Session, contracts: Contracts, person_id: str, 
                         now: datetime) -> dict[str, Any]:
     """One developer's scorecard: totals, per client, week by week, and the clocks open right now."""
     flt = period.filter(developer=person_id)
-    per_client = _tally(session, flt, now, ClockRow.client)
+    per_client = _tally(session, flt, now, "client")
     return {
         "developer": person_record(person_id, contracts),
         "since": period.since,
@@ -197,7 +195,7 @@ def client_record(name: str, contracts: Contracts) -> dict[str, Any]:
 
 def client_rows(session: Session, contracts: Contracts, period: Period, now: datetime) -> list[dict[str, Any]]:
     """Both promises per client over the period."""
-    found = _tally(session, period.filter(), now, ClockRow.client)
+    found = _tally(session, period.filter(), now, "client")
     open_now = _open_counts(session, ClockRow.client)
     return [
         {**client_record(name, contracts), **_promises(found, name), "open_clocks": open_now[name]}
@@ -209,7 +207,7 @@ def client_scorecard(session: Session, contracts: Contracts, name: str, period: 
                      now: datetime) -> dict[str, Any]:
     """One client's scorecard: its promises in words, totals, per developer, week by week, open clocks."""
     flt = period.filter(client=name)
-    per_developer = _tally(session, flt, now, developer_column())
+    per_developer = _tally(session, flt, now, "credited")
     return {
         "client": client_record(name, contracts),
         "since": period.since,
