@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 from app.contracts import Contracts, parse_contracts  # noqa: E402
 from app.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.models import ActivityRow, ClockRow, WorkItemRow  # noqa: E402
+from app.models import ActivityRow, ClockRow, UTCDateTime, WorkItemRow  # noqa: E402
 from app.queries import (  # noqa: E402
     ClockFilter,
     figures,
@@ -212,6 +213,31 @@ def postgres_engine(schema: str, fresh: bool) -> Engine:
     return engine
 
 
+def copy_from_sqlite(path: Path, engine: Engine) -> None:
+    """Copy the year the store code wrote into SQLite over to PostgreSQL, to time PostgreSQL on the same rows.
+
+    Writing it through the store code takes hours on PostgreSQL here (see bench/RESULTS.md); the rows,
+    and so the figures, are the same either way.
+    """
+    if not path.exists():
+        raise SystemExit(f"no SQLite load at {path}; run with --db sqlite first")
+    source = sqlite3.connect(path)
+    raw = engine.raw_connection()
+    try:
+        with raw.cursor() as cursor:
+            for table in (WorkItemRow.__table__, ActivityRow.__table__, ClockRow.__table__):
+                names = [c.name for c in table.columns]
+                moments = {i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)}
+                with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in source.execute(f"SELECT {', '.join(names)} FROM {table.name}"):
+                        copy.write_row([f"{v}+00" if i in moments and v is not None else v
+                                        for i, v in enumerate(row)])
+        raw.commit()
+    finally:
+        raw.close()
+        source.close()
+
+
 def loaded_items(factory: sessionmaker[Session]) -> int:
     with factory() as session:
         return int(session.scalar(select(func.count()).select_from(WorkItemRow)) or 0)
@@ -239,10 +265,13 @@ def prepare(name: str, args: argparse.Namespace, contracts: Contracts) -> tuple[
         if loaded_items(factory):
             raise SystemExit(f"{name}: a partial load is in the way; run again without --reuse")
         started = time.perf_counter()
-        spent = load_year(factory, contracts, items, args.group)
-        total = time.perf_counter() - started
-        print(f"{name}: loaded in {total:.0f} s (generate {spent['generate']:.0f} s, store {spent['store']:.0f} s, "
-              f"clocks {spent['clocks']:.0f} s)", flush=True)
+        if name == "postgresql" and args.copy_from_sqlite:
+            copy_from_sqlite(args.workdir / f"metrics-{tag}.db", engine)
+            print(f"{name}: copied from the SQLite load in {time.perf_counter() - started:.0f} s", flush=True)
+        else:
+            spent = load_year(factory, contracts, items, args.group)
+            print(f"{name}: loaded in {time.perf_counter() - started:.0f} s (generate {spent['generate']:.0f} s, "
+                  f"store {spent['store']:.0f} s, clocks {spent['clocks']:.0f} s)", flush=True)
     analyze(engine)
     with factory() as session:
         count = {t.__tablename__: session.scalar(select(func.count()).select_from(t))
@@ -368,6 +397,8 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="load (or check) the databases, time nothing")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pulse-bench-metrics"))
     parser.add_argument("--schema", help="PostgreSQL schema to load or reuse (default bench_metrics_s<scale>)")
+    parser.add_argument("--copy-from-sqlite", action="store_true",
+                        help="fill PostgreSQL with a copy of the SQLite load instead of writing it again")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     contracts = parse_contracts(contracts_yaml(), "bench contracts")
