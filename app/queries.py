@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.expression import Label, UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
 from app.contracts import Contracts
@@ -392,23 +392,28 @@ def _ranks(n: ColumnElement[int]) -> list[ColumnElement[int]]:
 
 @lru_cache(maxsize=256)
 def _ranked(dialect: str, keys: tuple[str, ...], shape: _Shape) -> Select[Any]:
-    """Count the stopped clocks per group and pick the durations at the ranks.
-
-    PostgreSQL sorts each group's durations into an array and reads the ranks from it; SQLite numbers
-    them with a window function.
-    """
-    value, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
+    """Count the stopped clocks per group and pick the durations at the median's and p90's ranks."""
     columns = [key_column(key, dialect).label(f"k{i}") for i, key in enumerate(keys)]
     stopped = [ClockRow.stopped_at.is_not(None), *_terms(shape)]
-    if dialect == "postgresql":
-        grouped = select(
-            *columns, func.count().label("n"), func.sum(case((value <= target, 1), else_=0)).label("met"),
-            func.sum(value).label("total"), func.min(target).label("low"), func.max(target).label("high"),
-            func.array_agg(aggregate_order_by(value, value), type_=ARRAY(BigInteger)).label("durations"),
-        ).where(*stopped).group_by(*(c.element for c in columns)).subquery()
-        c = grouped.c
-        return select(*(c[f"k{i}"] for i in range(len(keys))), c.n, c.met, c.total, c.low, c.high,
-                      *(c.durations[rank] for rank in _ranks(c.n)))
+    return (_ranked_in_arrays if dialect == "postgresql" else _ranked_in_windows)(columns, stopped)
+
+
+def _ranked_in_arrays(columns: list[Label[Any]], stopped: list[ColumnElement[bool]]) -> Select[Any]:
+    """PostgreSQL: sort each group's durations into an array and read the ranks from it."""
+    value, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
+    grouped = select(
+        *columns, func.count().label("n"), func.sum(case((value <= target, 1), else_=0)).label("met"),
+        func.sum(value).label("total"), func.min(target).label("low"), func.max(target).label("high"),
+        func.array_agg(aggregate_order_by(value, value), type_=ARRAY(BigInteger)).label("durations"),
+    ).where(*stopped).group_by(*(c.element for c in columns)).subquery()
+    c = grouped.c
+    return select(*(c[column.name] for column in columns), c.n, c.met, c.total, c.low, c.high,
+                  *(c.durations[rank] for rank in _ranks(c.n)))
+
+
+def _ranked_in_windows(columns: list[Label[Any]], stopped: list[ColumnElement[bool]]) -> Select[Any]:
+    """SQLite: number each group's durations with a window function and keep those at the ranks."""
+    value, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
     partition = [c.element for c in columns]
     ranked = select(
         *columns, value.label("v"), target.label("t"),
@@ -416,7 +421,7 @@ def _ranked(dialect: str, keys: tuple[str, ...], shape: _Shape) -> Select[Any]:
         func.count().over(partition_by=partition).label("n"),
     ).where(*stopped).subquery()
     v, t = ranked.c.v, ranked.c.t
-    group = [ranked.c[f"k{i}"] for i in range(len(keys))]
+    group = [ranked.c[column.name] for column in columns]
     return select(
         *group, func.count(), func.sum(case((v <= t, 1), else_=0)), func.sum(v), func.min(t), func.max(t),
         *(func.max(case((ranked.c.rn == rank, v))) for rank in _ranks(ranked.c.n)),
