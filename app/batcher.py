@@ -1,8 +1,8 @@
-"""Group commit for webhook intake: deliveries that arrive together are stored in one transaction.
+"""Group commit for webhook intake: deliveries that arrive together are stored raw in one transaction.
 
 Each request still waits until its own delivery is durably committed before it is acknowledged; while
 one group is being committed the next one gathers, so under load a commit covers many deliveries and
-the event loop never waits on the database.
+the event loop never waits on the database. The records and clocks follow in the intake processor.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Contracts
-from app.intake import Delivery, IntakeResult, ingest_many
+from app.intake import Delivery, IntakeResult, store_raw
+from app.processor import IntakeProcessor
 from connectors.records import Batch
 
 log = logging.getLogger("pulse.intake")
@@ -56,9 +56,9 @@ class IntakeBatcher:
 
     async def _commit(self, group: list[tuple[Delivery, Batch, asyncio.Future[IntakeResult]]]) -> None:
         factory: sessionmaker[Session] = self.state.sessionmaker  # type: ignore[attr-defined]
-        contracts: Contracts = self.state.contracts  # type: ignore[attr-defined]
+        processor: IntakeProcessor = self.state.intake_processor  # type: ignore[attr-defined]
         try:
-            results = await run_in_threadpool(ingest_many, factory, contracts, [(d, b) for d, b, _ in group])
+            results, pending = await run_in_threadpool(store_raw, factory, [(d, b) for d, b, _ in group])
         except Exception as exc:
             if len(group) > 1:
                 # One bad delivery must not fail its neighbours: store them one by one instead.
@@ -70,6 +70,7 @@ class IntakeBatcher:
             if not future.done():
                 future.set_exception(exc)
             return
+        processor.hand_over(pending)
         for (_, _, future), result in zip(group, results, strict=True):
             if not future.done():
                 future.set_result(result)

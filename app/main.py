@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from app.api import alignment as alignment_api
 from app.api import clients, clocks, contracts, developers, health, metrics, webhooks, work_items
@@ -17,12 +20,14 @@ from app.api.problems import install_problem_handlers, install_problem_schema
 from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.dashboard import install_dashboard
 from app.db import make_engine, make_sessionmaker
+from app.processor import IntakeProcessor
 from app.prom import install_metrics
 from app.prom import router as prometheus_router
 from app.settings import Settings
 from app.tokens import configured_tokens
 
 log = logging.getLogger("pulse")
+SHUTDOWN_SECONDS = 20.0  # time to finish the deliveries in hand; what is left stays queued, never lost
 
 DESCRIPTION = """Delivery Pulse measures the promises an outstaffing team makes to its clients: every client message
 answered within the contract's target, production bugs fixed within theirs, and plain language, per developer and
@@ -53,16 +58,30 @@ _ROUTERS = (health.router, prometheus_router, webhooks.router, metrics.router, c
             clients.router, work_items.router, contracts.router)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start, process deliveries a stopped server left queued; at shutdown, finish the ones in hand."""
+    processor: IntakeProcessor = app.state.intake_processor
+    processor.recover()
+    yield
+    if not await run_in_threadpool(processor.close, SHUTDOWN_SECONDS):
+        log.warning("shutting down with %s deliveries still queued; they are processed at the next start",
+                    processor.queued)
+
+
 def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: bool = True) -> FastAPI:
     """Build the application for these settings (engine, contracts and routes; nothing global)."""
-    app = FastAPI(title="Delivery Pulse", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS)
+    app = FastAPI(title="Delivery Pulse", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS,
+                  lifespan=_lifespan)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.contracts = contracts if contracts is not None else load_contracts(settings.contracts)
     app.state.api_tokens = configured_tokens(settings.bearer_tokens())
+    app.state.intake_processor = IntakeProcessor(app.state)
     install_problem_handlers(app)
+    app.add_middleware(webhooks.WebhookFastPath)  # inside the request metrics and the body limit
     install_metrics(app)
     app.add_middleware(BodyLimit, webhook_limit=settings.max_webhook_bytes)
     redact_access_log()

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -64,8 +65,24 @@ class RawDelivery(Base):
     action: Mapped[str | None] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     body: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(16))  # processed | ignored | failed
+    status: Mapped[str] = mapped_column(String(16))  # processed | ignored | failed (how its payload normalized)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class IntakeQueue(Base):
+    """Webhook deliveries acknowledged (their raw row committed) whose records and clocks are not stored yet.
+
+    A row is added with the raw delivery and deleted in the transaction that stores its records: a small row
+    of its own, so finishing a delivery never rewrites its 15 KB body.
+    """
+
+    __tablename__ = "intake_queue"
+
+    raw_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("raw_deliveries.id", ondelete="CASCADE"),
+        primary_key=True, autoincrement=False,
+    )
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WorkItemRow(Base):

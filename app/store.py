@@ -26,7 +26,12 @@ _DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 def dialect_insert(session: Session, table: Any) -> Any:
     """Return an INSERT that knows ON CONFLICT for the session's database."""
-    return _DIALECT_INSERT[session.get_bind().dialect.name](table)
+    return insert_for(session.get_bind().dialect.name, table)
+
+
+def insert_for(dialect: str, table: Any) -> Any:
+    """Return an INSERT that knows ON CONFLICT for a database by its dialect name."""
+    return _DIALECT_INSERT[dialect](table)
 
 
 def _item_row(item: WorkItem) -> dict[str, Any]:

@@ -18,10 +18,13 @@ from app.db import transaction
 from app.language import score_pending
 from app.locks import JobBusy
 from app.models import SyncRun
+from app.processor import sweep_pending
 from app.settings import Settings
 from app.sync import Connectors, SyncConfigError, run_sync
 
 log = logging.getLogger("pulse.worker")
+# A delivery queued longer than this was left by a server that stopped; a younger one is in a server's hands.
+PENDING_GRACE = timedelta(minutes=2)
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Worker:
     def scheduler(self, clock: Callable[[], datetime] | None = None) -> Scheduler:
         s = self.settings
         jobs = [
+            Job("pending-deliveries", timedelta(seconds=s.clock_check_seconds), self.sweep_deliveries),
             Job("clocks", timedelta(seconds=s.clock_check_seconds), self.check_clocks),
             Job("requested-sync", timedelta(seconds=s.queue_poll_seconds), self.run_requested),
             Job("plain-language", timedelta(seconds=s.clock_check_seconds), self.score_messages),
@@ -83,6 +87,10 @@ class Worker:
                 lambda now: self.sync("reconcile", "schedule")),
         ]
         return Scheduler(jobs, clock) if clock else Scheduler(jobs)
+
+    def sweep_deliveries(self, now: datetime) -> int:
+        """Store the records of webhook deliveries a stopped server left queued (the server does its own at start)."""
+        return sweep_pending(self.factory, self.contracts, older_than=PENDING_GRACE).processed
 
     def check_clocks(self, now: datetime) -> tuple[int, int]:
         """Queue alerts for clocks that crossed a stage, then send what is due."""

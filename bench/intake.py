@@ -54,8 +54,8 @@ DELIVERY = "X-GitHub-Delivery"
 FIXTURE = FIXTURES / "github" / "webhooks" / "issue_comment" / "created.json"
 # The steps of one delivery, for the profile's summary: framework, checks, parsing, then the group commit.
 FOCUS = ("RequestResponseCycle.run_asgi", "RequestMetricsMiddleware.__call__", "create_github_delivery", "_read_body",
-         "verify_signature", "_parse_json", "github_batch", "IntakeBatcher._commit", "ingest_many", "store_batch",
-         "recompute_clocks", "load_histories", "compute_clocks", "ClauseElement._compile_w_cache",
+         "verify_signature", "_parse_json", "github_batch", "IntakeBatcher._commit", "store_raw", "process_pending",
+         "store_batch", "recompute_clocks", "load_histories", "compute_clocks", "ClauseElement._compile_w_cache",
          "Response.__call__")
 CONTRACTS_YAML = """
 people:
@@ -72,8 +72,8 @@ clients:
 
 def pulse_app() -> FastAPI:
     """Build the real app for the database in BENCH_DATABASE_URL (the uvicorn factory)."""
-    from app.contracts import parse_contracts
     from app.cli import freeze_startup_objects
+    from app.contracts import parse_contracts
     from app.main import create_app
     from app.settings import Settings
 
@@ -85,12 +85,11 @@ def pulse_app() -> FastAPI:
 
 
 def pulse_app_raw_only() -> FastAPI:
-    """Build the real app whose group commit stores raw deliveries only: the cost of the durable part alone."""
-    import app.batcher as batcher
-    from connectors.records import Batch
+    """Build the real app with its intake processor switched off: the raw deliveries are stored, nothing else."""
+    from app.processor import IntakeProcessor
 
-    ingest = batcher.ingest_many
-    batcher.ingest_many = lambda factory, contracts, group: ingest(factory, contracts, [(d, Batch()) for d, _ in group])
+    IntakeProcessor.hand_over = lambda self, pending: None  # type: ignore[method-assign]
+    IntakeProcessor.recover = lambda self: None  # type: ignore[method-assign]
     return pulse_app()
 
 
@@ -99,7 +98,7 @@ def pulse_app_no_db() -> FastAPI:
     import app.batcher as batcher
     from app.intake import IntakeResult
 
-    batcher.ingest_many = lambda factory, contracts, group: [IntakeResult("accepted", d.delivery_id) for d, _ in group]
+    batcher.store_raw = lambda factory, group: ([IntakeResult("accepted", d.delivery_id) for d, _ in group], [])
     return pulse_app()
 
 

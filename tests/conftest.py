@@ -150,7 +150,8 @@ def app(engine: Engine, contracts: Contracts):
     application.state.engine.dispose()
     application.state.engine = engine
     application.state.sessionmaker = make_sessionmaker(engine)
-    return application
+    yield application
+    application.state.intake_processor.close(timeout=10)
 
 
 @pytest.fixture
@@ -177,7 +178,7 @@ def post_github(client: TestClient, event: str, payload: dict[str, Any] | bytes,
         "Content-Type": "application/json",
     }
     hdrs.update(headers or {})
-    return client.post("/webhooks/github", content=body, headers=hdrs)
+    return settled(client, client.post("/webhooks/github", content=body, headers=hdrs))
 
 
 def post_jira(client: TestClient, payload: dict[str, Any] | bytes, *, delivery: str | None = None,
@@ -187,4 +188,15 @@ def post_jira(client: TestClient, payload: dict[str, Any] | bytes, *, delivery: 
     if delivery:
         hdrs["X-Atlassian-Webhook-Identifier"] = delivery
     hdrs.update(headers or {})
-    return client.post("/webhooks/jira", content=body, headers=hdrs)
+    return settled(client, client.post("/webhooks/jira", content=body, headers=hdrs))
+
+
+def settle(app: Any, timeout: float = 30.0) -> None:
+    """Wait until the deliveries the app acknowledged have their records and clocks stored."""
+    assert app.state.intake_processor.settle(timeout), "the intake processor did not finish in time"
+
+
+def settled(client: TestClient, response: Any) -> Any:
+    """Return a webhook's response once what it acknowledged is processed (a 202 means stored, counted soon)."""
+    settle(client.app)
+    return response

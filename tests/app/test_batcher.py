@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 import app.batcher as batcher_module
 from app.models import ActivityRow, RawDelivery
-from tests.conftest import sign
+from tests.conftest import settle, sign
 from tests.payloads import comment_event, issue
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -37,34 +37,35 @@ async def _post_all(app, deliveries) -> list[httpx.Response]:
 
 def test_concurrent_deliveries_are_committed_in_groups(app, factory, monkeypatch):
     sizes: list[int] = []
-    real = batcher_module.ingest_many
+    real = batcher_module.store_raw
 
-    def counting(factory_, contracts, group):
+    def counting(factory_, group):
         sizes.append(len(group))
-        return real(factory_, contracts, group)
+        return real(factory_, group)
 
-    monkeypatch.setattr(batcher_module, "ingest_many", counting)
+    monkeypatch.setattr(batcher_module, "store_raw", counting)
     deliveries = _deliveries(40)
     responses = asyncio.run(_post_all(app, deliveries + deliveries[:5]))  # 5 sent twice at once
     assert sorted(r.status_code for r in responses) == [200] * 5 + [202] * 40
     assert sum(sizes) == 45
     assert len(sizes) < 45  # some commits covered several deliveries
+    settle(app)
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(RawDelivery)) == 40
         assert s.scalar(select(func.count()).select_from(ActivityRow).where(ActivityRow.kind == "comment")) == 40
 
 
 def test_one_failing_delivery_does_not_fail_its_neighbours(app, factory, monkeypatch):
-    real = batcher_module.ingest_many
+    real = batcher_module.store_raw
 
-    def fussy(factory_, contracts, group):
+    def fussy(factory_, group):
         if any(d.delivery_id.endswith(":poison") for d, _ in group):
             from sqlalchemy.exc import OperationalError
 
             raise OperationalError("insert", {}, Exception("disk full"))
-        return real(factory_, contracts, group)
+        return real(factory_, group)
 
-    monkeypatch.setattr(batcher_module, "ingest_many", fussy)
+    monkeypatch.setattr(batcher_module, "store_raw", fussy)
     deliveries = _deliveries(10)
     deliveries[3][0]["X-GitHub-Delivery"] = "poison"
     responses = asyncio.run(_post_all(app, deliveries))

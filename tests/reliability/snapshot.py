@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
-from app.models import ActivityRow, ClockRow, ItemLink, RawDelivery, WorkItemRow
+from app.models import ActivityRow, ClockRow, IntakeQueue, ItemLink, RawDelivery, WorkItemRow
 
 # Surrogate keys and arrival times differ between two runs of the same history; everything else may not.
 _VOLATILE = {"id", "received_at"}
@@ -30,6 +31,18 @@ def records(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 (tuple((c.name, _plain(v)) for c, v in zip(columns, row, strict=True)) for row in rows), key=repr
             )
     return out
+
+
+def processed_records(engine: Engine, timeout: float = 120.0) -> dict[str, list[tuple[Any, ...]]]:
+    """Wait until no acknowledged delivery is still waiting for its records and clocks, then return ``records``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            pending = conn.scalar(select(func.count()).select_from(IntakeQueue))
+        if not pending:
+            return records(engine)
+        assert time.monotonic() < deadline, f"{pending} deliveries still pending after {timeout:.0f} s"
+        time.sleep(0.1)
 
 
 def row_counts(engine: Engine) -> dict[str, int]:

@@ -23,7 +23,15 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
 from app.models import ActivityRow, WorkItemRow
-from tests.conftest import AUTH, CONTRACTS_YAML, _drop_schema, _postgres_engine, _require_postgres, make_settings
+from tests.conftest import (
+    AUTH,
+    CONTRACTS_YAML,
+    _drop_schema,
+    _postgres_engine,
+    _require_postgres,
+    make_settings,
+    settle,
+)
 from tests.reliability.bad_inputs import CASES, KNOWN_BUGS, Case, Sent, github, opened
 from tests.reliability.secrets import JIRA_URL_TOKEN
 from tests.reliability.snapshot import RECORD_TABLES, row_counts
@@ -65,8 +73,12 @@ def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 def send(client: TestClient, sent: Sent) -> httpx.Response:
+    """Send a request; for a webhook, return once what it acknowledged has its records stored."""
     body = sent.body() if callable(sent.body) else sent.body
-    return client.request(sent.method, sent.path, content=body, headers=sent.headers)
+    response = client.request(sent.method, sent.path, content=body, headers=sent.headers)
+    if sent.path.startswith("/webhooks/"):
+        settle(client.app)
+    return response
 
 
 def _stored_texts(engine: Engine, variants: tuple[str, ...]) -> list[str]:

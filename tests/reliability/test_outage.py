@@ -15,7 +15,7 @@ from tests.reliability import private_pg
 from tests.reliability.live import pulse_serve, send_all
 from tests.reliability.private_pg import PrivatePostgres
 from tests.reliability.secrets import assert_no_secrets
-from tests.reliability.snapshot import differences, records
+from tests.reliability.snapshot import differences, processed_records
 
 OUTAGES_AT = (0.25, 0.6)  # share of the deliveries answered 2xx when the database goes down
 DOWN_FOR = 2.0  # seconds
@@ -66,7 +66,7 @@ def test_a_database_crash_mid_storm_loses_nothing_once_503s_are_retried(tmp_path
             outages.join(timeout=120)
             assert outages.error is None, f"{outages.error}\n{pg.server_log()}"
             assert not outages.is_alive()
-        stored = records(engine)
+            stored = processed_records(engine)
         engine.dispose()
     assert [o.errors for o in outcomes if o.errors] == [], "no request may hang or be cut off"
     codes = Counter(code for o in outcomes for code in o.codes)

@@ -8,14 +8,14 @@ from collections import Counter
 from tests.reliability.conftest import live_database
 from tests.reliability.live import SENDERS, pulse_serve, send_all
 from tests.reliability.secrets import assert_no_secrets
-from tests.reliability.snapshot import differences, records
+from tests.reliability.snapshot import differences, processed_records
 
 
 def test_a_storm_loses_nothing_and_counts_nothing_twice(db_url, tmp_path, storm_deliveries, reference_records):
     history, shuffled = storm_deliveries
     with live_database(db_url, tmp_path) as (url, engine), pulse_serve(url, tmp_path) as server:
         outcomes = send_all(server.base_url, shuffled, senders=SENDERS)
-        stored = records(engine)
+        stored = processed_records(engine)
     assert [o for o in outcomes if o.errors] == [], "no request may hang or be cut off"
     answers = Counter((o.final, o.statuses[-1]) for o in outcomes)
     assert set(answers) <= {(202, "accepted"), (200, "duplicate")}, answers
