@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ColumnElement, Engine, and_, create_engine, event, false, or_
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -42,3 +43,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session that commits on success and rolls back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+def pairs_in(first: ColumnElement[Any], second: ColumnElement[Any], pairs: Iterable[tuple[Any, Any]]) -> Any:
+    """``(first, second) IN pairs``, written so that an index on (first, second) serves it on SQLite too.
+
+    SQLite reads a row-value IN list (``(a, b) IN (VALUES ...)``) by scanning the whole table, which made
+    every recompute cost a pass over all activities; ``first = x AND second IN (...)``, once per distinct
+    ``first`` (a source: there are two), is an index search on both databases.
+    """
+    by_first: dict[Any, list[Any]] = defaultdict(list)
+    for a, b in pairs:
+        by_first[a].append(b)
+    terms = [and_(first == a, second.in_(bs)) for a, bs in sorted(by_first.items())]
+    return or_(*terms) if terms else false()

@@ -6,10 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.contracts import Client, Contracts
+from app.db import pairs_in
 from app.models import ActivityRow, ClockRow, ItemLink, WorkItemRow
 from connectors.records import parse_time
 from metrics.model import (
@@ -41,12 +42,12 @@ def load_histories(
     for chunk in _chunks(keys):
         items = {
             (r.source, r.key): r
-            for r in session.scalars(select(WorkItemRow).where(tuple_(WorkItemRow.source, WorkItemRow.key).in_(chunk)))
+            for r in session.scalars(select(WorkItemRow).where(pairs_in(WorkItemRow.source, WorkItemRow.key, chunk)))
         }
         acts: dict[tuple[str, str], list[ActivityRow]] = defaultdict(list)
         for a in session.scalars(
             select(ActivityRow).where(
-                tuple_(ActivityRow.source, ActivityRow.item_key).in_(chunk), ActivityRow.deleted.is_(False)
+                pairs_in(ActivityRow.source, ActivityRow.item_key, chunk), ActivityRow.deleted.is_(False)
             )
         ):
             acts[(a.source, a.item_key)].append(a)
@@ -64,7 +65,7 @@ def _fix_links(session: Session, chunk: Sequence[tuple[str, str]]) -> dict[tuple
     rows = session.execute(
         select(ItemLink.source, ItemLink.item_key, WorkItemRow)
         .join(WorkItemRow, (WorkItemRow.source == ItemLink.source) & (WorkItemRow.key == ItemLink.pr_key))
-        .where(tuple_(ItemLink.source, ItemLink.item_key).in_(chunk), WorkItemRow.merged_at.is_not(None))
+        .where(pairs_in(ItemLink.source, ItemLink.item_key, chunk), WorkItemRow.merged_at.is_not(None))
     ).all()
     out: dict[tuple[str, str], list[WorkItemRow]] = defaultdict(list)
     for source, item_key, pr in rows:

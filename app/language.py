@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.contracts import Client, Contracts
+from app.db import pairs_in
 from app.models import ActivityRow, MessageScore, WorkItemRow
 from app.queries import storable
 from app.store import dialect_insert
@@ -200,7 +201,7 @@ def _threads(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, st
     for start in range(0, len(ordered), _CHUNK):
         rows = session.execute(
             select(ActivityRow.source, ActivityRow.item_key, ActivityRow.external_id, ActivityRow.body).where(
-                tuple_(ActivityRow.source, ActivityRow.item_key).in_(ordered[start : start + _CHUNK]),
+                pairs_in(ActivityRow.source, ActivityRow.item_key, ordered[start : start + _CHUNK]),
                 ActivityRow.kind.in_(_KINDS), ActivityRow.deleted.is_(False),
             ).order_by(ActivityRow.at, ActivityRow.id)
         )
@@ -252,7 +253,7 @@ def _remove(session: Session, keys: Sequence[tuple[str, str]]) -> int:
     removed = 0
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        session.execute(delete(MessageScore).where(tuple_(MessageScore.source, MessageScore.external_id).in_(chunk)))
+        session.execute(delete(MessageScore).where(pairs_in(MessageScore.source, MessageScore.external_id, chunk)))
         removed += len(chunk)
     return removed
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
+from app.db import pairs_in
 from app.history import clock_to_row, load_histories
 from app.models import ClockRow, WorkItemRow
 from metrics.clocks import compute_clocks
@@ -27,7 +28,7 @@ def recompute_clocks(session: Session, contracts: Contracts, keys: Iterable[tupl
         rows.extend(clock_to_row(c) for c in compute_clocks(history, client.policy))
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
-        session.execute(delete(ClockRow).where(tuple_(ClockRow.source, ClockRow.item_key).in_(chunk)))
+        session.execute(delete(ClockRow).where(pairs_in(ClockRow.source, ClockRow.item_key, chunk)))
     for start in range(0, len(rows), _CHUNK):
         session.execute(insert(ClockRow), rows[start : start + _CHUNK])
     return len(rows)

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, literal, or_, select, tuple_
+from sqlalchemy import and_, case, delete, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import pairs_in
 from app.models import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
 from connectors.jira.shapes import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
 from connectors.jira.shapes import issue_id_of
@@ -179,7 +180,7 @@ def _previous_items(session: Session, activities: Sequence[Activity]) -> set[tup
     for start in range(0, len(keys), _CHUNK):
         rows = session.execute(
             select(ActivityRow.source, ActivityRow.external_id, ActivityRow.item_key).where(
-                tuple_(ActivityRow.source, ActivityRow.external_id).in_(keys[start : start + _CHUNK])
+                pairs_in(ActivityRow.source, ActivityRow.external_id, keys[start : start + _CHUNK])
             )
         )
         out |= {(src, old) for src, ext, old in rows if old != incoming[(src, ext)]}
@@ -230,10 +231,10 @@ def _relink(session: Session, prs: Sequence[WorkItem]) -> None:
     keys = sorted({(p.source, p.key) for p in prs})
     stored = session.execute(
         select(WorkItemRow.source, WorkItemRow.key, WorkItemRow.fixes).where(
-            tuple_(WorkItemRow.source, WorkItemRow.key).in_(keys)
+            pairs_in(WorkItemRow.source, WorkItemRow.key, keys)
         )
     ).all()
-    session.execute(delete(ItemLink).where(tuple_(ItemLink.source, ItemLink.pr_key).in_(keys)))
+    session.execute(delete(ItemLink).where(pairs_in(ItemLink.source, ItemLink.pr_key, keys)))
     links = [{"source": s, "pr_key": k, "item_key": f} for s, k, fixes in stored for f in set(fixes or ())]
     if links:
         session.execute(dialect_insert(session, ItemLink.__table__).values(links).on_conflict_do_nothing())
