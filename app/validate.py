@@ -71,15 +71,32 @@ def _plain(value: Any, where: str) -> Any:
     raise PayloadError(f"{where} holds a value that is not JSON: {type(value).__name__}.")
 
 
+def _same(obj: Any, changes: Mapping[str, Any]) -> bool:
+    """Tell whether every checked value is the one the record already holds (then it is kept as it is)."""
+    for name, value in changes.items():
+        old = getattr(obj, name)
+        if value is old:
+            continue
+        if isinstance(value, tuple) and isinstance(old, tuple) and len(value) == len(old) and all(
+            a is b for a, b in zip(value, old, strict=True)
+        ):
+            continue
+        return False
+    return True
+
+
+def _kept(obj: Any, changes: dict[str, Any]) -> Any:
+    return obj if _same(obj, changes) else replace(obj, **changes)
+
+
 def _actor(actor: Actor | None, where: str) -> Actor | None:
     if actor is None:
         return None
-    return replace(
-        actor,
-        id=_text(actor.id, "id", where, optional=False),
-        display_name=_text(actor.display_name, "display_name", where),
-        email=_text(actor.email, "email", where),
-    )
+    return _kept(actor, {
+        "id": _text(actor.id, "id", where, optional=False),
+        "display_name": _text(actor.display_name, "display_name", where),
+        "email": _text(actor.email, "email", where),
+    })
 
 
 _ITEM_TEXT = ("source", "key", "container", "kind", "url", "title", "status", "status_category", "issue_type",
@@ -96,7 +113,7 @@ def _item(item: WorkItem, now: datetime) -> WorkItem:
     changes["assignees"] = tuple(_actor(a, f"{where}.assignee") for a in item.assignees)
     changes["labels"] = tuple(_text(label, "label", where, optional=False) for label in item.labels)
     changes["fixes"] = tuple(_text(key, "key", where, optional=False) for key in item.fixes)
-    return replace(item, **changes)
+    return _kept(item, changes)
 
 
 def _activity(act: Activity, now: datetime) -> Activity:
@@ -111,8 +128,9 @@ def _activity(act: Activity, now: datetime) -> Activity:
     changes["at"] = at
     changes["updated_at"] = _time(act.updated_at, "updated_at", where, now)
     changes["actor"] = _actor(act.actor, f"{where}.actor")
-    changes["data"] = _plain(dict(act.data), f"{where}.data")
-    return replace(act, **changes)
+    data = _plain(act.data, f"{where}.data")
+    changes["data"] = act.data if data == act.data else data
+    return _kept(act, changes)
 
 
 def checked_batch(batch: Batch, now: datetime) -> Batch:
