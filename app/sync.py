@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -228,11 +228,24 @@ def _pages(factory: sessionmaker[Session], client: Any, source: str, scope: str,
     if source == "github":
         yield from GitHubSync(client, scope, cursors, started_at=started).iter_pages()
         return
-    jira = JiraSync(client, scope, cursors, started_at=started)
+    jira = JiraSync(client, scope, cursors, started_at=started,
+                    stored_updates=lambda keys: _stored_updates(factory, source, keys))
     if mode == "reconcile":
         yield jira.reconcile_page(stored)
     else:
         yield from jira.iter_pages()
+
+
+def _stored_updates(factory: sessionmaker[Session], source: str, keys: Sequence[str]) -> dict[str, datetime | None]:
+    """Return when each stored work item was last updated, as its source said (complete snapshots only)."""
+    with factory() as session:
+        rows = session.execute(
+            select(WorkItemRow.key, WorkItemRow.updated_at).where(
+                WorkItemRow.source == source, WorkItemRow.key.in_(list(keys)), WorkItemRow.partial.is_(False),
+                WorkItemRow.deleted.is_(False),
+            )
+        )
+        return dict(rows.tuples().all())
 
 
 def _stored_keys(session: Session, source: str, scope: str) -> list[str]:

@@ -174,12 +174,14 @@ def run_sync(project: Project, cursor: datetime | None, started: datetime, **opt
     sync = JiraSync(client, "P", {STREAM_ISSUES: cursor}, started_at=started, **options)
     pages = records = biggest = 0
     saved = cursor
+    stored: dict[str, datetime | None] = {}  # each issue's `updated` as stored, which app/sync.py reads back
     for page in sync.iter_pages():
         size = len(page.batch.work_items) + len(page.batch.activities)
         pages, records, biggest = pages + 1, records + size, max(biggest, size)
         saved = page.cursor or saved
+        stored.update((item.key, item.updated_at) for item in page.batch.work_items)
     return {"requests": client.requests_made, "pages": pages, "records": records, "biggest": biggest,
-            "cursor": saved, "calls": dict(server.calls)}  # fmt: skip
+            "cursor": saved, "calls": dict(server.calls), "stored": stored}  # fmt: skip
 
 
 def per_issue_crawl(project: Project) -> int:
@@ -220,7 +222,9 @@ def main() -> None:
     backfill = run_sync(project, None, started)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    resync = run_sync(project, backfill["cursor"], started + timedelta(hours=1))
+    stored = backfill["stored"]
+    resync = run_sync(project, backfill["cursor"], started + timedelta(hours=1),
+                      stored_updates=lambda keys: {k: stored[k] for k in keys if k in stored})
     no_bulk = run_sync(project, None, started, bulk_changelog=False)
     naive = per_issue_crawl(project)
 

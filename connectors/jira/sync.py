@@ -15,7 +15,7 @@ which stored keys are gone (see there).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -67,6 +67,7 @@ class JiraSync:
         page_size: int = 100,
         chunk_issues: int = BULK_CHANGELOG_MAX_ISSUES,
         bulk_changelog: bool = True,
+        stored_updates: Callable[[Sequence[str]], Mapping[str, datetime | None]] | None = None,
     ) -> None:
         if started_at.tzinfo is None:
             raise ValueError("started_at must be timezone-aware.")
@@ -80,6 +81,7 @@ class JiraSync:
         self.page_size = page_size
         self.chunk_issues = chunk_issues
         self.bulk_changelog = bulk_changelog and client.is_cloud
+        self.stored_updates = stored_updates
         self._categories: dict[str, str] = {}
         self._statuses_fetched = False
 
@@ -97,15 +99,19 @@ class JiraSync:
                 cursor, pending = self._advance(cursor, newest), {}
             newest = _latest_update(newest, issues)
             self._learn_categories(issues)
-            batch = self._issues_batch(issues)
+            unchanged = self._unchanged(issues) if since is not None else set()
+            batch = self._issues_batch(issues, unchanged)
+            changed = [i for i in issues if str(i["key"]) not in unchanged]
             if not self.bulk_changelog:
-                batch.activities.extend(self._changelogs(self._inline_histories(issues)))
+                batch.activities.extend(self._changelogs(self._inline_histories(changed)))
                 cursor = self._advance(cursor, newest)
                 yield SyncPage(STREAM_ISSUES, self.project, batch, cursor)
                 continue
             # One bulk call covers up to 1000 issues, so changelogs wait for the chunk to fill; the
             # cursor waits with them, and a run that stops in between re-reads the chunk.
-            pending.update((str(i["id"]), str(i["key"])) for i in issues)
+            pending.update((str(i["id"]), str(i["key"])) for i in changed)
+            if not pending:  # every issue so far was already stored as it is: nothing waits for changelogs
+                cursor = self._advance(cursor, newest)
             yield SyncPage(STREAM_ISSUES, self.project, batch, cursor)
             if len(pending) >= self.chunk_issues:
                 yield from self._bulk_pages(pending, cursor, newest)
@@ -139,11 +145,28 @@ class JiraSync:
                     return
                 start_at += max(1, len(issues) - _DC_ROW_OVERLAP)
 
-    def _issues_batch(self, issues: list[Mapping[str, Any]]) -> Batch:
+    def _unchanged(self, issues: list[Mapping[str, Any]]) -> set[str]:
+        """Return the keys of issues stored with this very ``updated``: seen again only through the overlap.
+
+        Jira moves ``updated`` on every comment and transition, so their comments past the embedded ones and
+        their changelog are already stored; skipping them makes a no-change re-sync one search request.
+        """
+        if self.stored_updates is None:
+            return set()
+        stored = self.stored_updates([str(i["key"]) for i in issues])
+        out = set()
+        for issue in issues:
+            key, value = str(issue["key"]), issue["fields"].get("updated")
+            seen = stored.get(key)
+            if value is not None and seen is not None and parse_time(value, field_name=f"{key} updated") == seen:
+                out.add(key)
+        return out
+
+    def _issues_batch(self, issues: list[Mapping[str, Any]], unchanged: set[str]) -> Batch:
         batch = Batch()
         for issue in issues:
             batch.extend(normalize_rest_issue(issue, base_url=self.client.base_url))
-            batch.activities.extend(self._comments(issue))
+            batch.activities.extend(self._comments(issue, more=str(issue["key"]) not in unchanged))
         return batch
 
     def _advance(self, previous: datetime | None, newest: datetime | None) -> datetime | None:
@@ -155,7 +178,7 @@ class JiraSync:
 
     # --- comments and changelog ------------------------------------------------------------------
 
-    def _comments(self, issue: Mapping[str, Any]) -> list[Activity]:
+    def _comments(self, issue: Mapping[str, Any], *, more: bool = True) -> list[Activity]:
         key = str(issue["key"])
         value = issue["fields"].get("comment")
         embedded = embedded_comment_list(value)
@@ -163,7 +186,7 @@ class JiraSync:
         total = value.get("total") if isinstance(value, Mapping) else None
         # Search results embed only the first comments; read the rest only when some are missing.
         start = len(embedded)
-        while isinstance(total, int) and start < total:
+        while more and isinstance(total, int) and start < total:
             page = self.client.comments_page(key, start_at=start, max_results=100)
             comments = embedded_comment_list(page)
             out += [normalize_rest_comment(key, c, base_url=self.client.base_url) for c in comments]

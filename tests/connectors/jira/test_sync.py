@@ -156,6 +156,32 @@ def test_nothing_changed_costs_one_search(respx_mock):
     assert pages == [] and client.requests_made == routes["search"].call_count == 1
 
 
+@respx.mock(assert_all_called=False)
+def test_issues_seen_again_through_the_overlap_unchanged_cost_no_more_requests(respx_mock):
+    fake = _cloud_project()
+    routes = fake.install(respx_mock, "search", "comments", "bulk", "status")
+    first = Runner()
+    first.run(JiraSync(_client(fake), "PROJ", {}, started_at=STARTED))
+    stored = {key: item.updated_at for key, item in first.items.items()}
+
+    client = _client(fake)  # the overlap window reaches back over all three issues; none changed
+    again = Runner()
+    again.run(JiraSync(client, "PROJ", {STREAM_ISSUES: _dt(5)}, started_at=STARTED, overlap=timedelta(days=5),
+                       stored_updates=lambda keys: {k: stored[k] for k in keys if k in stored}))
+    assert client.requests_made == 1 and fake.jqls[-1].startswith('project = "PROJ" AND updated >=')
+    assert again.saved == [_dt(5)] and sorted(again.items) == ["PROJ-1", "PROJ-2", "PROJ-3"]
+
+    stored["PROJ-1"] -= timedelta(hours=1)  # one issue changed since it was stored: it alone is read in full
+    calls = {name: route.call_count for name, route in routes.items()}
+    changed = Runner()
+    changed.run(JiraSync(_client(fake), "PROJ", {STREAM_ISSUES: _dt(5)}, started_at=STARTED,
+                         overlap=timedelta(days=5), stored_updates=lambda keys: {k: stored[k] for k in keys}))
+    assert routes["bulk"].call_count > calls["bulk"] and routes["comments"].call_count > calls["comments"]
+    assert {k for k in changed.activities if k.startswith("changelog:")} == {
+        "changelog:9001:status", "changelog:9002:assignee", "changelog:9003:priority"}
+    assert changed.saved[-1] == _dt(5)
+
+
 @respx.mock(assert_all_called=True)
 def test_per_issue_changelog_pages_until_is_last(respx_mock):
     fake = _cloud_project()
