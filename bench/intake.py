@@ -300,8 +300,8 @@ def measure(kind: str, args: argparse.Namespace, body: bytes, folder: Path, roun
             warm = load(endpoint, body, headers, DELIVERY, seconds=2, connections=args.connections,
                         prefix=f"warm{round_no}")
             profile = None
-            if args.profile and kind == "sqlite" and round_no == 0:
-                profile = profile_during(proc.pid, Path(args.profile) / "intake-sqlite.txt", args.seconds, FOCUS)
+            if args.profile and kind in args.profile_kinds.split(",") and round_no == 0:
+                profile = profile_during(proc.pid, Path(args.profile) / f"intake-{kind}.txt", args.seconds, FOCUS)
             cpu_before = cpu_seconds(proc.pid)
             figures = load(endpoint, body, headers, DELIVERY, seconds=args.seconds, connections=args.connections,
                            prefix=f"run{round_no}")
@@ -371,7 +371,8 @@ def main() -> None:
     parser.add_argument("--fresh-seconds", type=int, default=10)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--python-client", action="store_true", help="use the bounded Python client, not wrk")
-    parser.add_argument("--profile", help="folder for a py-spy profile of the SQLite run")
+    parser.add_argument("--profile", help="folder for py-spy profiles of the runs named by --profile-kinds")
+    parser.add_argument("--profile-kinds", default="sqlite", help="comma-separated: sqlite, postgresql, ...")
     parser.add_argument("--app-root", help="serve app/, connectors/, metrics/ from this copy (a candidate change)")
     parser.add_argument("--breakdown", action="store_true",
                         help="also measure the app storing raw deliveries only (-raw_only) and without the database "
