@@ -187,3 +187,21 @@ def test_the_signature_is_still_checked_before_anything_is_stored(client, factor
     assert r.status_code == 401
     settle(client.app)
     assert _statuses(factory) == {}
+
+
+def test_the_worker_stores_what_a_stopped_server_left_queued(factory, contracts):
+    import httpx
+
+    from app.sync import Connectors
+    from app.worker import Worker
+
+    history = _history(3)
+    store_raw(factory, _with_batches(history))
+    settings = make_settings()
+    worker = Worker(settings, factory, contracts, Connectors(settings, factory), http=httpx.Client())
+    assert "pending-deliveries" in [job.name for job in worker.scheduler().jobs]
+    assert worker.sweep_deliveries(datetime.now(UTC)) == 0  # just queued: the server that took them is on it
+    with factory() as s, s.begin():
+        s.execute(update(IntakeQueue).values(queued_at=datetime.now(UTC) - timedelta(minutes=5)))
+    assert worker.sweep_deliveries(datetime.now(UTC)) == len(history)
+    assert _statuses(factory) == {"processed": len(history)}
