@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.models import ClockRow, SyncRun
+from app.models import ClockRow, IntakeQueue, SyncRun
 from app.queries import state_expr
 from metrics.model import ClockKind, ClockState
 
@@ -98,7 +98,8 @@ class StoredStateCollector:
         up = GaugeMetricFamily("pulse_database_up", "1 when the database answered this scrape.")
         try:
             with self.open_session() as session:
-                families = [*_sync_families(session), _open_clock_family(session, self.clients())]
+                families = [*_sync_families(session), _open_clock_family(session, self.clients()),
+                            _intake_queue_family(session)]
         except SQLAlchemyError as exc:
             log.warning("metrics scrape could not read the database: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -136,6 +137,14 @@ def _parse_stored(value: Any) -> datetime | None:
         return None
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _intake_queue_family(session: Session) -> Metric:
+    family = GaugeMetricFamily("pulse_intake_queue_deliveries", "Webhook deliveries acknowledged whose records and "
+                               "clocks are not stored yet (normally a handful; a growing number means the database "
+                               "is refusing them or the server is behind).")
+    family.add_metric([], session.scalar(select(func.count()).select_from(IntakeQueue)) or 0)
+    return family
 
 
 def _open_clock_family(session: Session, clients: list[str]) -> Metric:

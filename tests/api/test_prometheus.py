@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -71,6 +72,17 @@ def test_sync_runs_come_from_the_sync_runs_table(client, factory):
     assert _value(samples, "pulse_sync_runs_total", source="github", mode="incremental", status="failed") == 1
     assert _value(samples, "pulse_sync_last_finished_timestamp_seconds", source="github",
                   status="succeeded") == finished.timestamp()
+
+
+def test_deliveries_waiting_for_their_records_are_counted(client, factory, contracts):
+    from app.intake import Delivery, renormalize, store_raw
+    from tests.payloads import issue, issue_event
+
+    assert _value(_samples(client), "pulse_intake_queue_deliveries") == 0
+    body = json.dumps(issue_event("opened", issue(9, "alice-acme", datetime(2026, 3, 2, tzinfo=UTC)), "alice-acme"))
+    delivery = Delivery("github", "1:queued", "issues", "opened", body.encode(), json.loads(body))
+    store_raw(factory, [(delivery, renormalize("github", "1:queued", "issues", "opened", body.encode()))])
+    assert _value(_samples(client), "pulse_intake_queue_deliveries") == 1
 
 
 def test_a_database_that_does_not_answer_shows_as_down_not_as_an_error(client):
