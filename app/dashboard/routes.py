@@ -14,6 +14,7 @@ from app.api.deps import ContractsDep, SessionDep
 from app.contracts import Contracts
 from app.dashboard.auth import (
     COOKIE,
+    SignInLimiter,
     ViewerDep,
     check_token,
     forget,
@@ -81,12 +82,26 @@ async def sign_in(request: Request) -> Response:
         context = {"title": "Sign in", "target": "/", "notice": None,
                    "error": "This sign-in came from another site. Sign in from this page instead."}
         return render(request, "login.html", context, status_code=403)
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.wait_seconds(address)
+    if wait:
+        minutes = -(-wait // 60)
+        context = {"title": "Sign in", "target": target, "notice": None,
+                   "error": f"Too many wrong tokens from this address. Try again in {minutes} "
+                            f"minute{'s' if minutes != 1 else ''}."}
+        response = render(request, "login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     caller = await run_in_threadpool(check_token, request.app, token) if token else None
     if caller is None:
+        if token:
+            limiter.failed(address)
         error = ("Enter an API token." if not token else
                  "This API token is not valid or was revoked. Ask an administrator for a current one.")
         context = {"title": "Sign in", "target": target, "notice": None, "error": error}
         return render(request, "login.html", context, status_code=401)
+    limiter.succeeded(address)
     response = RedirectResponse(target, status_code=303)
     remember(response, request, token)
     response.headers.update(PAGE_HEADERS)

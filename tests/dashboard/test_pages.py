@@ -163,3 +163,30 @@ def test_the_stylesheet_is_served_without_signing_in(client):
 def test_the_dashboard_stays_out_of_the_api_schema(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p in {"/", "/login", "/logout"} or p.startswith(("/clients", "/items"))]
+
+
+def test_too_many_wrong_tokens_from_one_address_pause_sign_in_for_that_address(client):
+    from app.dashboard.auth import SignInLimiter
+
+    now = [1000.0]
+    client.app.state.sign_in_limiter = SignInLimiter(attempts=3, window=300, clock=lambda: now[0])
+    for _ in range(3):
+        assert client.post("/login", data={"token": "guess"}, follow_redirects=False).status_code == 401
+    blocked = client.post("/login", data={"token": READ_TOKEN}, follow_redirects=False)
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "301"
+    assert "Too many wrong tokens from this address. Try again in 6 minutes." in blocked.text
+    assert COOKIE not in blocked.headers.get("set-cookie", "")
+    now[0] += 301  # the window has passed
+    assert client.post("/login", data={"token": READ_TOKEN}, follow_redirects=False).status_code == 303
+
+
+def test_a_correct_token_clears_the_count_and_empty_forms_do_not_count(client):
+    from app.dashboard.auth import SignInLimiter
+
+    limiter = client.app.state.sign_in_limiter = SignInLimiter(attempts=2, window=300)
+    client.post("/login", data={"token": "guess"}, follow_redirects=False)
+    for _ in range(3):
+        assert client.post("/login", data={"token": ""}, follow_redirects=False).status_code == 401
+    assert client.post("/login", data={"token": READ_TOKEN}, follow_redirects=False).status_code == 303
+    client.post("/login", data={"token": "guess"}, follow_redirects=False)
+    assert limiter.wait_seconds("testclient") == 0
