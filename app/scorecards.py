@@ -27,7 +27,7 @@ from app.queries import (
     open_clock_views,
     person_name,
     storable,
-    tally,
+    tallies,
     week_name,
 )
 from metrics.model import Clock, ClockKind
@@ -75,7 +75,13 @@ def _promises(found: dict[tuple[Any, ...], Tally], *group: Any) -> dict[str, dic
 
 
 def _tally(session: Session, flt: ClockFilter, now: datetime, *keys: str) -> dict[tuple[Any, ...], Tally]:
-    return tally(session, flt, [*keys, "kind"], now)
+    return _tallies(session, flt, now, keys)[0]
+
+
+def _tallies(session: Session, flt: ClockFilter, now: datetime,
+             *groupings: Sequence[str]) -> list[dict[tuple[Any, ...], Tally]]:
+    """Tally the same clocks per kind within each grouping, reading them once where the database allows."""
+    return tallies(session, flt, [[*keys, "kind"] for keys in groupings], now)
 
 
 def week_keys(period: Period) -> list[str] | None:
@@ -101,9 +107,8 @@ def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[s
     return _weekly({week: _split(found, now) for week, found in by_week.items()}, period, _split([], now))
 
 
-def _trend_in_sql(session: Session, flt: ClockFilter, period: Period, now: datetime) -> list[dict[str, Any]]:
-    """The same as trend(), counted and ranked in SQL."""
-    found = _tally(session, flt, now, "week")
+def _trend_of(found: dict[tuple[Any, ...], Tally], period: Period) -> list[dict[str, Any]]:
+    """The same as trend(), from a tally per week and kind."""
     mondays = {monday for monday, _ in found}
     return _weekly({week_name(m): _promises(found, m) for m in mondays}, period, _promises({}))
 
@@ -168,15 +173,15 @@ def developer_rows(
 def developer_scorecard(session: Session, contracts: Contracts, person_id: str, period: Period,
                         now: datetime) -> dict[str, Any]:
     """One developer's scorecard: totals, per client, week by week, and the clocks open right now."""
-    flt = period.filter(developer=person_id)
-    per_client = _tally(session, flt, now, "client")
+    totals, per_client, per_week = _tallies(session, period.filter(developer=person_id), now, (), ("client",),
+                                            ("week",))
     return {
         "developer": person_record(person_id, contracts),
         "since": period.since,
         "until": period.until,
-        **_promises(_tally(session, flt, now)),
+        **_promises(totals),
         "clients": [{"client": name, **_promises(per_client, name)} for name in sorted({c for c, _ in per_client})],
-        "trend": _trend_in_sql(session, flt, period, now),
+        "trend": _trend_of(per_week, period),
         "open_clocks": open_clock_views(session, ClockFilter(developer=person_id), contracts, now),
     }
 
@@ -206,17 +211,17 @@ def client_rows(session: Session, contracts: Contracts, period: Period, now: dat
 def client_scorecard(session: Session, contracts: Contracts, name: str, period: Period,
                      now: datetime) -> dict[str, Any]:
     """One client's scorecard: its promises in words, totals, per developer, week by week, open clocks."""
-    flt = period.filter(client=name)
-    per_developer = _tally(session, flt, now, "credited")
+    totals, per_developer, per_week = _tallies(session, period.filter(client=name), now, (), ("credited",),
+                                               ("week",))
     return {
         "client": client_record(name, contracts),
         "since": period.since,
         "until": period.until,
-        **_promises(_tally(session, flt, now)),
+        **_promises(totals),
         "developers": [
             {"id": pid, "name": person_name(pid, contracts), **_promises(per_developer, pid)}
             for pid in sorted({pid for pid, _ in per_developer})
         ],
-        "trend": _trend_in_sql(session, flt, period, now),
+        "trend": _trend_of(per_week, period),
         "open_clocks": open_clock_views(session, ClockFilter(client=name), contracts, now),
     }
