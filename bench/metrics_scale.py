@@ -8,6 +8,7 @@ then each query is timed side by side with its floor: a plain SQL count/average 
 
 --reuse keeps the loaded databases (a SQLite file under --workdir, a PostgreSQL schema) for the next run.
 --before also times the previous way (every clock read into Python, then summarized) for comparison.
+--profile DIR writes a pyinstrument report per query (pip install pyinstrument) instead of timing them.
 """
 
 from __future__ import annotations
@@ -359,6 +360,27 @@ def _scorecard_floor(person: str, period: Period, contracts: Contracts, session:
     return figures, open_clock_views(session, ClockFilter(developer=person), contracts, NOW)
 
 
+def profile(name: str, factory: sessionmaker[Session], contracts: Contracts, args: argparse.Namespace) -> None:
+    """Run each query --profile-runs times under pyinstrument; write one text report per query."""
+    from pyinstrument import Profiler
+
+    spans = [("30d", timedelta(days=30)), ("year", YEAR)]
+    calls = {f"{metric}-{span}": _metric(ClockFilter(kind=kind, since=NOW - length, until=NOW), contracts)
+             for kind, metric in ((ClockKind.RESPONSE, "responsiveness"), (ClockKind.BUG_FIX, "bug-fix"))
+             for span, length in spans}
+    calls |= {f"scorecard-{span}": _scorecard(args.developer, Period(NOW - length, NOW), contracts)
+              for span, length in spans}
+    args.profile.mkdir(parents=True, exist_ok=True)
+    for label, call in calls.items():
+        times = side_by_side(factory, 1, call)[0]  # warm, as when timed
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            times += side_by_side(factory, args.profile_runs, call)[0]
+        path = args.profile / f"{name}-{label}.txt"
+        path.write_text(profiler.output_text(unicode=False, color=False))
+        print(f"  {label:<22} {percentile(times, 50):7.1f} ms (p50 of {len(times)}, profiled) -> {path}", flush=True)
+
+
 def measure(name: str, factory: sessionmaker[Session], contracts: Contracts, args: argparse.Namespace) -> None:
     """Time the metric queries and one scorecard against their floors; check the answers equal the old ones."""
     print(f"{name}:", flush=True)
@@ -397,6 +419,8 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="load (or check) the databases, time nothing")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pulse-bench-metrics"))
     parser.add_argument("--schema", help="PostgreSQL schema to load or reuse (default bench_metrics_s<scale>)")
+    parser.add_argument("--profile", type=Path, metavar="DIR", help="profile each query into DIR; time nothing")
+    parser.add_argument("--profile-runs", type=int, default=10)
     parser.add_argument("--copy-from-sqlite", action="store_true",
                         help="fill PostgreSQL with a copy of the SQLite load instead of writing it again")
     args = parser.parse_args()
@@ -405,7 +429,9 @@ def main() -> None:
     print(f"metrics at scale: {DEVELOPERS} developers, {CLIENTS} clients, scale {args.scale:g}, now {NOW:%Y-%m-%d}")
     for name in args.db.split(","):
         engine, factory = prepare(name, args, contracts)
-        if not args.load_only:
+        if args.profile:
+            profile(name, factory, contracts, args)
+        elif not args.load_only:
             measure(name, factory, contracts, args)
         engine.dispose()
 
