@@ -53,7 +53,7 @@ SECRET = "bench-github-secret"
 DELIVERY = "X-GitHub-Delivery"
 FIXTURE = FIXTURES / "github" / "webhooks" / "issue_comment" / "created.json"
 # The steps of one delivery, for the profile's summary: framework, checks, parsing, then the group commit.
-FOCUS = ("RequestResponseCycle.run_asgi", "RequestMetricsMiddleware.__call__", "create_github_delivery", "_read_body",
+FOCUS = ("RequestResponseCycle.run_asgi", "RequestMetricsMiddleware.__call__", "WebhookFastPath.__call__",
          "verify_signature", "_parse_json", "github_batch", "IntakeBatcher._commit", "store_raw", "process_pending",
          "store_batch", "recompute_clocks", "load_histories", "compute_clocks", "ClauseElement._compile_w_cache",
          "Response.__call__")

@@ -53,19 +53,6 @@ class WebhookAnswer(BaseModel):
     detail: str | None = None
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ProblemError(413, f"The body is larger than {limit // (1024 * 1024)} MB; nothing was stored.")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ProblemError(413, f"The body is larger than {limit // (1024 * 1024)} MB; nothing was stored.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _parse_json(body: bytes, content_type: str = "") -> Mapping[str, Any]:
     if not body:
         raise ProblemError(400, "The body is empty; a webhook delivery must be a JSON object.")
@@ -182,7 +169,7 @@ async def jira_delivery(state: Any, headers: Mapping[str, str], body: bytes, tok
                **_ERRORS},
 )
 async def create_github_delivery(request: Request) -> Any:
-    body = await _read_body(request, request.app.state.settings.max_webhook_bytes)
+    body = await _receive_body(request.receive, request.app.state.settings.max_webhook_bytes)
     return _answer(await github_delivery(request.app.state, request.headers, body))
 
 
@@ -201,7 +188,7 @@ async def create_jira_delivery(
         description="For Jira webhooks that cannot be signed: the PULSE_JIRA_WEBHOOK_TOKEN, as the documented "
         "alternative to the X-Hub-Signature header.")] = None,
 ) -> Any:
-    body = await _read_body(request, request.app.state.settings.max_webhook_bytes)
+    body = await _receive_body(request.receive, request.app.state.settings.max_webhook_bytes)
     return _answer(await jira_delivery(request.app.state, request.headers, body, token))
 
 
