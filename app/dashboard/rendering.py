@@ -7,10 +7,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from starlette.templating import Jinja2Templates
 
 from app.formats import utc_text
+from metrics.calendar import local_date, local_time_text
 
 # The pages need no script and nothing from elsewhere; the policy says so, so an injected tag would do nothing.
 CONTENT_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -32,6 +33,18 @@ def when(moment: datetime | None) -> str:
     return f"{at:%a} {at.day} {at:%b %H:%M} UTC"
 
 
+@pass_context
+def when_at(context: Any, moment: datetime | None, client: str) -> str:
+    """Say a moment in the client's own time, then in UTC: 'Mon 2 Mar 10:05 Europe/Kyiv time (08:05 UTC)'."""
+    spec = context["request"].app.state.contracts.clients.get(client)
+    if moment is None or spec is None or spec.policy.response_calendar.timezone == "UTC":
+        return when(moment)
+    calendar = spec.policy.response_calendar
+    utc = when(moment)
+    same_day = local_date(moment, calendar) == moment.astimezone(UTC).date()
+    return f"{local_time_text(moment, calendar)} ({f'{moment.astimezone(UTC):%H:%M} UTC' if same_day else utc})"
+
+
 def day(value: date | datetime) -> str:
     """Say a day: '2 Mar 2026'."""
     if isinstance(value, datetime):
@@ -48,7 +61,7 @@ def make_templates() -> Jinja2Templates:
     """Load the dashboard's templates, escaping every value unless a view marks it safe (the SVG charts)."""
     env = Environment(loader=PackageLoader("app.dashboard", "templates"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(when=when, iso=utc_text, day=day, sentence=sentence)
+    env.filters.update(when=when, when_at=when_at, iso=utc_text, day=day, sentence=sentence)
     return Jinja2Templates(env=env)
 
 

@@ -123,3 +123,27 @@ def test_the_chart_draws_both_promises_names_every_point_and_breaks_lines_at_emp
 def test_the_chart_of_an_empty_period_still_draws_its_axes():
     svg = str(trend_chart([], good=0.9, title="Nothing yet"))
     assert "<path" not in svg and "0%" in svg and "100%" in svg
+
+
+def test_clock_times_are_said_in_the_clients_own_time_and_in_utc():
+    from types import SimpleNamespace
+
+    from app.contracts import parse_contracts
+    from app.dashboard.rendering import when_at
+
+    contracts = parse_contracts("""
+clients:
+  - name: kyiv
+    calendar: {timezone: Europe/Kyiv, working_hours: "Mon-Fri 09:00-18:00"}
+    targets: {response_time: 30m, production_bug_fix: 3h}
+  - name: everywhere
+    calendar: {timezone: UTC, working_hours: "24/7"}
+    targets: {response_time: 30m, production_bug_fix: 3h}
+""", "test")
+    context = {"request": SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(contracts=contracts)))}
+    moment = datetime(2026, 3, 2, 8, 5, tzinfo=UTC)
+    assert when_at(context, moment, "kyiv") == "Mon 2 Mar 10:05 Europe/Kyiv time (08:05 UTC)"
+    late = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # already Tuesday in Kyiv
+    assert when_at(context, late, "kyiv") == "Tue 3 Mar 01:30 Europe/Kyiv time (Mon 2 Mar 23:30 UTC)"
+    assert when_at(context, moment, "everywhere") == "Mon 2 Mar 08:05 UTC"
+    assert when_at(context, moment, "a client no longer in the contracts") == "Mon 2 Mar 08:05 UTC"
