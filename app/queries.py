@@ -17,6 +17,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     ColumnElement,
+    CompoundSelect,
     Date,
     Select,
     and_,
@@ -25,8 +26,10 @@ from sqlalchemy import (
     cast,
     false,
     func,
+    literal_column,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
@@ -569,39 +572,66 @@ def _window_share(session: Session, flt: ClockFilter) -> float:
     return min(0.99, max(0.0, (until - since) / (last - first))) if last > first else 0.0
 
 
+# Runs of durations read in one statement: two per developer (the median's ranks and the p90's), each a
+# branch of one UNION ALL, within SQLite's limit of 500 branches.
+_RUNS_PER_READ = 200
+
+
 @lru_cache(maxsize=32)
-def _in_order(shape: _Shape, walk: bool) -> tuple[Select[Any], Select[Any]]:
-    """Count each developer's stopped clocks; read a run of their durations, longest first."""
+def _in_order(shape: _Shape, walk: bool) -> Select[Any]:
+    """Count each developer's stopped clocks."""
     value, target, who = ClockRow.elapsed_seconds, ClockRow.target_seconds, ClockRow.developer
+    return select(who, func.count(), func.sum(case((value <= target, 1), else_=0)), func.sum(value),
+                  func.min(target), func.max(target)).where(ClockRow.stopped_at.is_not(None),
+                                                           *_terms(shape, walk)).group_by(who)
+
+
+@lru_cache(maxsize=32)
+def _runs(shape: _Shape, walk: bool, count: int) -> CompoundSelect:
+    """Read `count` runs of a developer's durations, longest first: run i is `take{i}` values from `skip{i}`."""
+    value, who = ClockRow.elapsed_seconds, ClockRow.developer
     terms = [ClockRow.stopped_at.is_not(None), *_terms(shape, walk)]
-    counts = select(who, func.count(), func.sum(case((value <= target, 1), else_=0)), func.sum(value),
-                    func.min(target), func.max(target)).where(*terms).group_by(who)
-    pick = select(value).where(*terms, who.is_not_distinct_from(bindparam("who")))
-    return counts, pick.order_by(value.desc()).limit(bindparam("take")).offset(bindparam("skip"))
+    runs = [
+        select(value).where(*terms, who.is_not_distinct_from(bindparam(f"who{i}")))
+        .order_by(value.desc()).limit(bindparam(f"take{i}")).offset(bindparam(f"skip{i}")).subquery()
+        for i in range(count)
+    ]
+    return union_all(*(select(literal_column(str(i)), run.c.elapsed_seconds) for i, run in enumerate(runs)))
 
 
 def _ranked_in_order(session: Session, flt: ClockFilter, now: datetime) -> dict[tuple[Any, ...], _Part]:
     """Count each developer's stopped clocks, then read the durations at the ranks with LIMIT/OFFSET.
 
     A long window walks each developer's durations in order (ix_clocks_durations) and never sorts; a short
-    one sorts only that developer's clocks in the window (ix_clocks_developer). Both read from the longest
-    duration down, so the p90 is a few steps away. Window functions would cost several times the whole scan.
+    one sorts only that developer's clocks in the window (ix_clocks_developer), keeping no more than the
+    run it reads. Both read from the longest duration down, so the p90 is a few steps away. Window functions
+    would cost several times the whole scan; a statement per run cost more than the reads themselves.
     """
     share = _window_share(session, flt)
+    walk = share >= 0.5
     shape, params = _bound(replace(flt, since=None, until=None) if share == 1.0 else flt, now)
-    counts, pick = _in_order(shape, share >= 0.5)
-    groups = session.execute(counts, params).all()
+    groups = session.execute(_in_order(shape, walk), params).all()
     if sum(n for _, n, *_ in groups) < _FEW_PER_READ * len(groups):
         return {key: _ranked_part(found) for key, found in _durations(session, ("developer",), shape, params).items()}
+    runs = []  # (developer, count, first rank, last rank)
+    for person, n, *_ in groups:
+        ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
+        runs += [(person, n, ranks[0], ranks[1]), (person, n, ranks[2], ranks[3])]
+    found: dict[tuple[str | None, int], int] = {}
+    for start in range(0, len(runs), _RUNS_PER_READ):
+        chunk = runs[start : start + _RUNS_PER_READ]
+        values = dict(params)
+        for i, (person, n, first, last) in enumerate(chunk):
+            values |= {f"who{i}": person, f"skip{i}": n - 1 - last, f"take{i}": last - first + 1}
+        read: dict[int, list[int]] = defaultdict(list)
+        for i, value in session.execute(_runs(shape, walk, len(chunk)), values):
+            read[i].append(value)
+        for i, (person, _, first, _) in enumerate(chunk):  # a run's values, whatever order they came in
+            found.update(((person, first + j), value) for j, value in enumerate(sorted(read[i])))
     out = {}
     for person, n, met, total, low, high in groups:
         ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
-        found: dict[int, int] = {}
-        # Walking, two short reads; sorting, one read from the p90's rank to the median's.
-        for first, last in [ranks[:2], ranks[2:]] if share >= 0.5 else [(ranks[0], ranks[3])]:
-            rows = session.scalars(pick, {**params, "who": person, "skip": n - 1 - last, "take": last - first + 1})
-            found.update(zip(range(last, first - 1, -1), rows, strict=False))
-        out[(person,)] = _stopped_stats([n, met, total, low, high, *(found[rank] for rank in ranks)])
+        out[(person,)] = _stopped_stats([n, met, total, low, high, *(found[person, rank] for rank in ranks)])
     return out
 
 
