@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
-import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 from pydantic import SecretStr
-from rich.console import Console
-from rich.markup import escape
 
-from app.contracts import Contracts, ContractsError, load_contracts
-from app.db import make_engine, make_sessionmaker
-from app.settings import Settings, SettingsError, load_settings
+from app.cli_common import configure_logging, contracts_or_exit, err, fail, session_factory, settings_or_exit
+from app.contracts import Contracts
+from app.db import make_engine
+from app.settings import Settings
 
 cli = typer.Typer(
     help="Delivery Pulse: measure response time, production-bug fix time and plain language against each "
@@ -24,36 +21,6 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return load_settings(**overrides)
-    except SettingsError as exc:
-        raise _fail(str(exc)) from None
-
-
-def _contracts(settings: Settings, demo: bool) -> Contracts:
-    from app.demo import demo_contracts
-
-    if demo and not settings.contracts.exists():
-        return demo_contracts()
-    try:
-        return load_contracts(settings.contracts)
-    except ContractsError as exc:
-        raise _fail(str(exc)) from None
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    if level != "DEBUG":
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API request drowns the summary
 
 
 @cli.command()
@@ -61,8 +28,8 @@ def migrate() -> None:
     """Create the database schema, or upgrade it to the newest version."""
     from app.migrate import upgrade
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
     upgrade(make_engine(settings.database_url))
     err.print("The database schema is up to date.")
 
@@ -79,9 +46,9 @@ def serve(
     from app.main import create_app
     from app.migrate import upgrade
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
-    contracts = _contracts(settings, demo)
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    contracts = contracts_or_exit(settings, demo)
     engine = make_engine(settings.database_url)
     if settings.is_sqlite or demo:
         upgrade(engine)
@@ -125,19 +92,19 @@ def sync(
     from app.sync import Connectors, SyncConfigError, run_sync
     from app.synccli import SyncProgress, print_summary, stop_on_sigterm
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
-    contracts = _contracts(settings, demo=False)
-    factory = make_sessionmaker(make_engine(settings.database_url))
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    contracts = contracts_or_exit(settings, demo=False)
+    factory = session_factory(settings)
     mode = "full" if full else "reconcile" if reconcile else "incremental"
     try:
         with SyncProgress(err) as progress, stop_on_sigterm() as stop:
             summary = run_sync(factory=factory, contracts=contracts, connectors=Connectors(settings, factory),
                                source=source, mode=mode, requested_by="cli", progress=progress, stop=stop)
     except SyncConfigError as exc:
-        raise _fail(str(exc), EXIT_CONFIG) from None
+        raise fail(str(exc), EXIT_CONFIG) from None
     except JobBusy as exc:
-        raise _fail(str(exc), EXIT_BUSY) from None
+        raise fail(str(exc), EXIT_BUSY) from None
     print_summary(err, summary)
     raise typer.Exit(EXIT_OK if summary.status in ("succeeded", "stopped") else EXIT_PARTIAL)
 
@@ -151,10 +118,10 @@ def worker() -> None:
     from app.synccli import stop_on_sigterm
     from app.worker import Worker
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
-    contracts = _contracts(settings, demo=False)
-    factory = make_sessionmaker(make_engine(settings.database_url))
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    contracts = contracts_or_exit(settings, demo=False)
+    factory = session_factory(settings)
     err.print(f"Worker started: sync every {settings.sync_interval_seconds} s, clock checks every "
               f"{settings.clock_check_seconds} s. Stop it with Ctrl-C or SIGTERM.")
     with httpx.Client(timeout=settings.http_timeout_seconds) as http, stop_on_sigterm() as stop:
@@ -171,10 +138,10 @@ def replay() -> None:
     """Normalize every stored webhook delivery again and recompute all clocks (after an upgrade or a fix)."""
     from app.replay import replay as run_replay
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
-    contracts = _contracts(settings, demo=False)
-    factory = make_sessionmaker(make_engine(settings.database_url))
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    contracts = contracts_or_exit(settings, demo=False)
+    factory = session_factory(settings)
     summary = run_replay(factory, contracts)
     err.print(f"Replayed {summary.deliveries} deliveries ({summary.failed} could not be read); "
               f"{summary.clocks} clocks computed.")
@@ -185,7 +152,7 @@ def replay() -> None:
 def _load_demo(settings: Settings, contracts: Contracts) -> None:
     from app.demo import load_demo
 
-    factory = make_sessionmaker(make_engine(settings.database_url))
+    factory = session_factory(settings)
     added, present = load_demo(factory, contracts, datetime.now(UTC))
     if added:
         err.print(f"Loaded the demo history: {added} webhook deliveries.")

@@ -11,15 +11,12 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Contracts, ContractsError, load_contracts
-from app.db import make_engine, make_sessionmaker, transaction
+from app.cli_common import contracts_or_exit, err, fail, session_factory, settings_or_exit
+from app.db import transaction
 from app.formats import csv_text, utc_text
-from app.settings import Settings, SettingsError, load_settings
 from app.tokens import Scope, create_token, list_tokens, revoke_token
 
-err = Console(stderr=True)
 token_cli = typer.Typer(help="Create, list and revoke API tokens (only their SHA-256 hash is stored).",
                         no_args_is_help=True)
 
@@ -35,29 +32,6 @@ class ReportFormat(StrEnum):
     CSV = "csv"
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]Error:[/red] {message}", highlight=False)
-    return typer.Exit(2)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        raise _fail(str(exc)) from None
-
-
-def _contracts(settings: Settings) -> Contracts:
-    try:
-        return load_contracts(settings.contracts)
-    except ContractsError as exc:
-        raise _fail(str(exc)) from None
-
-
-def _factory(settings: Settings) -> sessionmaker[Session]:
-    return make_sessionmaker(make_engine(settings.database_url))
-
-
 def _time(value: str | None, option: str) -> datetime | None:
     from app.api.params import Time
 
@@ -66,7 +40,7 @@ def _time(value: str | None, option: str) -> datetime | None:
     try:
         return TypeAdapter(Time).validate_python(value)
     except ValidationError:
-        raise _fail(f"{option} {value!r} is not a time with an offset; write it like 2026-03-02T09:00:00+02:00 "
+        raise fail(f"{option} {value!r} is not a time with an offset; write it like 2026-03-02T09:00:00+02:00 "
                     "or 2026-03-02T07:00:00Z.") from None
 
 
@@ -83,18 +57,18 @@ def report(
     from app.api.developers import DeveloperList, DeveloperSummary
     from app.scorecards import Period, developer_rows
 
-    settings = _settings()
-    contracts = _contracts(settings)
+    settings = settings_or_exit()
+    contracts = contracts_or_exit(settings)
     if client is not None and client not in contracts.clients:
-        raise _fail(f"No client named {client!r}; the contracts list {', '.join(sorted(contracts.clients))}.")
+        raise fail(f"No client named {client!r}; the contracts list {', '.join(sorted(contracts.clients))}.")
     now = datetime.now(UTC).replace(microsecond=0)
     period = Period.resolve(_time(since, "--since"), _time(until, "--until"), now)
     if period.since >= period.until:
-        raise _fail("--since must be before --until.")
-    with _factory(settings)() as session:
+        raise fail("--since must be before --until.")
+    with session_factory(settings)() as session:
         rows = developer_rows(session, contracts, period, now, client=client, developer=developer)
     if developer is not None and not rows:
-        raise _fail(f"No developer with id {developer!r}. 'pulse report' without --developer lists them.")
+        raise fail(f"No developer with id {developer!r}. 'pulse report' without --developer lists them.")
     if fmt is ReportFormat.JSON:
         people = [DeveloperSummary(**r) for r in rows]
         listing = DeveloperList(since=period.since, until=period.until, developers=people)
@@ -144,13 +118,13 @@ def token_create(
     scope: Annotated[Scope, typer.Option(help="read: GET only; admin: also reload contracts.")] = Scope.READ,
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
-    settings = _settings()
+    settings = settings_or_exit()
     try:
-        with transaction(_factory(settings)) as session:
+        with transaction(session_factory(settings)) as session:
             row, token = create_token(session, name=name, scope=scope)
             ident = row.id
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     err.print(f"Created token {ident} '{name.strip()}' ({scope.value}). This is the only time it is shown: "
               "store it now.", highlight=False)
     typer.echo(token)
@@ -159,20 +133,20 @@ def token_create(
 @token_cli.command("revoke")
 def token_revoke(ident: Annotated[str, typer.Argument(help="The token's id or name ('pulse token list').")]) -> None:
     """Revoke a token at once; requests with it get 401."""
-    settings = _settings()
-    with transaction(_factory(settings)) as session:
+    settings = settings_or_exit()
+    with transaction(session_factory(settings)) as session:
         rows = revoke_token(session, ident, datetime.now(UTC))
         revoked = [f"{r.id} '{r.name}'" for r in rows]
     if not revoked:
-        raise _fail(f"No active token with id or name {ident!r}; 'pulse token list' shows them.")
+        raise fail(f"No active token with id or name {ident!r}; 'pulse token list' shows them.")
     err.print(f"Revoked token {', '.join(revoked)}.", highlight=False)
 
 
 @token_cli.command("list")
 def token_list() -> None:
     """List created tokens (names, scopes, dates; never the tokens)."""
-    settings = _settings()
-    with _factory(settings)() as session:
+    settings = settings_or_exit()
+    with session_factory(settings)() as session:
         rows = list_tokens(session)
     table = Table(title="API tokens (PULSE_API_TOKENS entries are not listed)")
     for label in ("Id", "Name", "Scope", "Created", "Revoked"):

@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from app.db import make_engine, make_sessionmaker, transaction
+from app.cli_common import configure_logging, contracts_or_exit, fail, session_factory, settings_or_exit
+from app.db import transaction
 from app.feedback import FeedbackFileError, ImportReport, import_feedback_csv
 from app.language import ScoreRun, forget_scores, score_pending
 
@@ -32,12 +33,11 @@ def score(
                                                             "ones (after a roster change).")] = False,
 ) -> None:
     """Score developer messages not scored yet, edited since, or scored with other word lists (safe to repeat)."""
-    from app.cli import _configure_logging, _contracts, _settings
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
-    contracts = _contracts(settings, demo=False)
-    factory = make_sessionmaker(make_engine(settings.database_url))
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    contracts = contracts_or_exit(settings, demo=False)
+    factory = session_factory(settings)
     runs: list[ScoreRun] = []
     if rescore:
         # One transaction: the figures never show a half-rescored history.
@@ -72,23 +72,22 @@ def import_feedback(
                                                                           "refused.")] = False,
 ) -> None:
     """Import client ratings from CSV: good lines are stored, each bad line is reported by number (exit 1)."""
-    from app.cli import _configure_logging, _contracts, _fail, _settings
 
-    settings = _settings()
-    _configure_logging(settings.log_level)
-    contracts = _contracts(settings, demo=False)
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    contracts = contracts_or_exit(settings, demo=False)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise _fail(f"{file}: no such file.") from None
+        raise fail(f"{file}: no such file.") from None
     except UnicodeDecodeError:
-        raise _fail(f"{file}: not UTF-8 text; save it from the spreadsheet as 'CSV UTF-8'.") from None
-    factory = make_sessionmaker(make_engine(settings.database_url))
+        raise fail(f"{file}: not UTF-8 text; save it from the spreadsheet as 'CSV UTF-8'.") from None
+    factory = session_factory(settings)
     try:
         with transaction(factory) as session:
             report = import_feedback_csv(session, contracts, text, datetime.now(UTC), all_or_nothing=all_or_nothing)
     except FeedbackFileError as exc:
-        raise _fail(f"{file}: {exc}.", EXIT_CONFIG) from None
+        raise fail(f"{file}: {exc}.", EXIT_CONFIG) from None
     _print_report(file, report)
     raise typer.Exit(EXIT_REFUSED if report.refused else EXIT_OK)
 
