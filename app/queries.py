@@ -420,27 +420,42 @@ def _duration_rows(keys: tuple[str, ...], shape: _Shape) -> Select[Any]:
     )
 
 
-_Durations = dict[tuple[Any, ...], list[tuple[int, int]]]  # per group: (duration, target) of each stopped clock
+@dataclass
+class _Durations:
+    """A group's stopped clocks read on SQLite: their durations in order, how many met their target, the
+    durations' sum, the lowest and the highest target."""
+
+    values: list[int]
+    met: int
+    total: int
+    low: int
+    high: int
 
 
-def _durations(session: Session, keys: tuple[str, ...], shape: _Shape, params: dict[str, Any]) -> _Durations:
+def _durations(session: Session, keys: tuple[str, ...], shape: _Shape,
+               params: dict[str, Any]) -> dict[tuple[Any, ...], _Durations]:
     """SQLite: read the duration and target of every stopped clock matching the filter, per group."""
-    out: _Durations = defaultdict(list)
+    read: dict[tuple[Any, ...], list[tuple[int, int]]] = defaultdict(list)
     width = len(keys)
     for row in session.execute(_duration_rows(keys, shape), params):
-        out[row[:width]].append(row[width:])
+        read[row[:width]].append(row[width:])
+    out = {}
+    for key, found in read.items():
+        values, targets = [value for value, _ in found], [target for _, target in found]
+        values.sort()
+        met = sum(1 for value, target in found if value <= target)
+        out[key] = _Durations(values, met, sum(values), min(targets), max(targets))
     return out
 
 
-def _ranked_part(found: list[tuple[int, int]]) -> _Part:
-    """Count and rank one group's stopped clocks, as the ranking statement does in SQL."""
-    found.sort()
-    n = len(found)
+def _ranked_part(groups: Sequence[_Durations]) -> _Part:
+    """Count and rank the stopped clocks of one or more groups together, as the ranking statement does."""
+    # Several groups: their sorted runs, merged by the sort.
+    values = groups[0].values if len(groups) == 1 else sorted(value for group in groups for value in group.values)
+    n = len(values)
     ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
-    met = sum(1 for value, target in found if value <= target)
-    targets = [target for _, target in found]
-    total = sum(value for value, _ in found)
-    return _stopped_stats([n, met, total, min(targets), max(targets), *(found[rank][0] for rank in ranks)])
+    return _stopped_stats([n, sum(g.met for g in groups), sum(g.total for g in groups), min(g.low for g in groups),
+                           max(g.high for g in groups), *(values[rank] for rank in ranks)])
 
 
 def _regroup(found: dict[tuple[Any, ...], Any], keys: tuple[str, ...], within: Sequence[str]) -> dict[tuple, list]:
@@ -539,7 +554,7 @@ def tallies(
     durations = _durations(session, every, shape, params)
     opened = _open_parts(session, every, shape, params)
     return [
-        _combine({key: _ranked_part([d for found in parts for d in found])
+        _combine({key: _ranked_part(parts)
                   for key, parts in _regroup(durations, every, keys).items()},
                  {key: _merged_open(parts) for key, parts in _regroup(opened, every, keys).items()})
         for keys in groupings
@@ -612,7 +627,7 @@ def _ranked_in_order(session: Session, flt: ClockFilter, now: datetime) -> dict[
     shape, params = _bound(replace(flt, since=None, until=None) if share == 1.0 else flt, now)
     groups = session.execute(_in_order(shape, walk), params).all()
     if sum(n for _, n, *_ in groups) < _FEW_PER_READ * len(groups):
-        return {key: _ranked_part(found) for key, found in _durations(session, ("developer",), shape, params).items()}
+        return {key: _ranked_part([found]) for key, found in _durations(session, ("developer",), shape, params).items()}
     runs = []  # (developer, count, first rank, last rank)
     for person, n, *_ in groups:
         ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
