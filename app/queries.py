@@ -29,6 +29,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -531,6 +532,12 @@ def _merge(stopped: GroupStats, states: Counter[str]) -> GroupStats:
     )
 
 
+# PostgreSQL sorts the durations of all groups by group before ranking them: a company's 30-day window of
+# responses (62,000 clocks) takes about 5 MB, past the default work_mem of 4 MB, and the sort went to disk
+# (97 ms against 56 ms in memory). Raised for the rest of the transaction only.
+_SORT_MEMORY = text("SET LOCAL work_mem = '32MB'")
+
+
 def tally(session: Session, flt: ClockFilter, keys: Sequence[str], now: datetime) -> dict[tuple[Any, ...], Tally]:
     """Return summarize()'s statistics of the clocks matching a filter per group of `keys` (see key_column)."""
     return tallies(session, flt, [keys], now)[0]
@@ -544,6 +551,7 @@ def tallies(
         return [{} for _ in groupings]
     shape, params = _bound(flt, now)
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(_SORT_MEMORY)
         out = []
         for keys in groupings:
             stmt, width = _ranked(tuple(keys), shape), len(keys)
