@@ -103,14 +103,15 @@ def _raw_insert(dialect: str) -> Any:
 
 
 def _insert_raw(
-    session: Session, deliveries: Sequence[tuple[Delivery, Batch]], status: str
+    session: Session, deliveries: Sequence[tuple[Delivery, Batch]]
 ) -> tuple[list[IntakeResult], list[Pending]]:
-    """Insert the raw deliveries not seen before; answer each one and return the new ones with their row ids."""
+    """Insert the raw deliveries not seen before (their payloads normalized: ``processed``); answer each one and
+    return the new ones with their row ids."""
     firsts = _firsts(deliveries)
     received = utcnow()
     rows = [
         {"source": d.source, "delivery_id": d.delivery_id, "event": d.event[:64],
-         "action": (d.action or "")[:64] or None, "body": d.body, "status": status, "received_at": received}
+         "action": (d.action or "")[:64] or None, "body": d.body, "status": "processed", "received_at": received}
         for i, (d, _) in enumerate(deliveries) if firsts[(d.source, d.delivery_id)] == i
     ]
     new = {(r.source, r.delivery_id): r.id for r in session.execute(_raw_insert(session.get_bind().dialect.name), rows)}
@@ -135,7 +136,7 @@ def ingest_many(
     is answered as a duplicate. Database errors propagate, so the caller answers 503 and senders retry.
     """
     with transaction(factory) as session:
-        results, pending = _insert_raw(session, deliveries, "processed")
+        results, pending = _insert_raw(session, deliveries)
         _store_records(session, contracts, pending)
     return results
 
@@ -149,7 +150,7 @@ def store_raw(
     raw row holds the whole body and is processed again after a crash (``app.processor.sweep_pending``).
     """
     with transaction(factory) as session:
-        results, pending = _insert_raw(session, deliveries, "processed")
+        results, pending = _insert_raw(session, deliveries)
         if pending:
             queued = utcnow()
             session.execute(insert(IntakeQueue), [{"raw_id": p.raw_id, "queued_at": queued} for p in pending])

@@ -41,8 +41,7 @@ class SweepSummary:
 
 
 def sweep_pending(
-    factory: sessionmaker[Session], contracts: Contracts, *, older_than: timedelta = timedelta(0),
-    limit: int | None = None,
+    factory: sessionmaker[Session], contracts: Contracts, *, older_than: timedelta = timedelta(0)
 ) -> SweepSummary:
     """Process the queued raw deliveries, oldest first, from their stored bodies.
 
@@ -51,7 +50,7 @@ def sweep_pending(
     Database errors propagate: the deliveries stay queued for the next sweep.
     """
     summary, last_id = SweepSummary(), 0
-    while limit is None or summary.processed + summary.failed + summary.ignored < limit:
+    while True:
         cutoff = utcnow() - older_than
         with factory() as session:
             rows = session.execute(

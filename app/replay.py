@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
 from app.db import transaction
-from app.intake import NORMALIZERS, Delivery
+from app.intake import renormalize
 from app.models import RawDelivery
 from app.recompute import recompute_all
 from app.store import store_batch
-from app.validate import checked_batch
 from connectors.records import Batch, PayloadError
 
 CHUNK = 500
@@ -44,10 +41,7 @@ def replay(factory: sessionmaker[Session], contracts: Contracts) -> ReplaySummar
                 last_id = row.id
                 summary.deliveries += 1
                 try:
-                    payload = json.loads(row.body)
-                    delivery = Delivery(row.source, row.delivery_id, row.event, row.action, row.body, payload)
-                    batch = NORMALIZERS[row.source](delivery)
-                    batch = checked_batch(batch, datetime.now(UTC)) if batch is not None else None
+                    batch = renormalize(row.source, row.delivery_id, row.event, row.action, row.body)
                 except (PayloadError, ValueError, KeyError, TypeError, AttributeError) as exc:
                     row.status, row.error = "failed", str(exc)[:2000]
                     summary.failed += 1

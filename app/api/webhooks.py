@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.datastructures import Headers
@@ -155,33 +155,23 @@ async def jira_delivery(state: Any, headers: Mapping[str, str], body: bytes, tok
     return await _accept(state, delivery)
 
 
+_ROUTE: dict[str, Any] = {
+    "description": ACK_DESCRIPTION, "status_code": 202, "response_model": WebhookAnswer,
+    "responses": {200: {"model": WebhookAnswer, "description": "A delivery seen before; nothing counted twice."},
+                  **_ERRORS},
+}
+
 # The routes below describe the endpoints (OpenAPI) and serve them when the app runs without WebhookFastPath;
 # in the app as built, WebhookFastPath answers these two paths before FastAPI's routing (see its docstring).
 
 
-@router.post(
-    "/webhooks/github",
-    summary="Receive a GitHub webhook delivery",
-    description=ACK_DESCRIPTION,
-    status_code=202,
-    response_model=WebhookAnswer,
-    responses={200: {"model": WebhookAnswer, "description": "A delivery seen before; nothing counted twice."},
-               **_ERRORS},
-)
+@router.post("/webhooks/github", summary="Receive a GitHub webhook delivery", **_ROUTE)
 async def create_github_delivery(request: Request) -> Any:
     body = await _receive_body(request.receive, request.app.state.settings.max_webhook_bytes)
     return _answer(await github_delivery(request.app.state, request.headers, body))
 
 
-@router.post(
-    "/webhooks/jira",
-    summary="Receive a Jira webhook delivery",
-    description=ACK_DESCRIPTION,
-    status_code=202,
-    response_model=WebhookAnswer,
-    responses={200: {"model": WebhookAnswer, "description": "A delivery seen before; nothing counted twice."},
-               **_ERRORS},
-)
+@router.post("/webhooks/jira", summary="Receive a Jira webhook delivery", **_ROUTE)
 async def create_jira_delivery(
     request: Request,
     token: Annotated[str | None, Query(
@@ -192,9 +182,10 @@ async def create_jira_delivery(
     return _answer(await jira_delivery(request.app.state, request.headers, body, token))
 
 
-def _answer(answer: WebhookAnswer) -> Any:
-    code = 200 if answer.status == "duplicate" else 202
-    return JSONResponse(answer.model_dump(exclude_none=True), status_code=code)
+def _answer(answer: WebhookAnswer) -> Response:
+    """202 for a delivery stored (or ignored), 200 for one seen before."""
+    return Response(orjson.dumps(answer.model_dump(exclude_none=True)), media_type="application/json",
+                    status_code=200 if answer.status == "duplicate" else 202)
 
 
 class WebhookFastPath:
@@ -228,11 +219,7 @@ class WebhookFastPath:
         except ProblemError as exc:
             await problem_response(exc.status, exc.detail, headers=exc.headers, errors=exc.errors)(scope, receive, send)
             return
-        content = orjson.dumps(answer.model_dump(exclude_none=True))
-        await send({"type": "http.response.start", "status": 200 if answer.status == "duplicate" else 202,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(content)).encode())]})
-        await send({"type": "http.response.body", "body": content})
+        await _answer(answer)(scope, receive, send)
 
 
 async def _receive_body(receive: Receive, limit: int) -> bytes:
