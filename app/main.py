@@ -17,14 +17,14 @@ from app.api import plain_language as plain_language_api
 from app.api import sync as sync_api
 from app.api.limits import BodyLimit, redact_access_log
 from app.api.problems import install_problem_handlers, install_problem_schema
-from app.contracts import Contracts, ContractsSpec, load_contracts
+from app.api.prometheus import install_metrics
+from app.api.prometheus import router as prometheus_router
+from app.contracts.roster import Contracts, ContractsSpec, load_contracts
+from app.core.db import make_engine, make_sessionmaker
+from app.core.tokens import configured_tokens
 from app.dashboard import install_dashboard
-from app.db import make_engine, make_sessionmaker
-from app.processor import IntakeProcessor
-from app.prom import install_metrics
-from app.prom import router as prometheus_router
+from app.intake.processor import IntakeProcessor
 from app.settings import Settings
-from app.tokens import configured_tokens
 
 log = logging.getLogger("pulse")
 SHUTDOWN_SECONDS = 20.0  # time to finish the deliveries in hand; what is left stays queued, never lost

@@ -81,8 +81,8 @@ def database(kind: str, folder: Path) -> Iterator[str]:
     """Yield the URL of an empty database with the app's tables: a SQLite file, or a private PostgreSQL schema."""
     from sqlalchemy import create_engine, text
 
-    from app.db import make_engine
-    from app.models import Base
+    from app.core.db import make_engine
+    from app.core.tables import Base
 
     if kind == "sqlite":
         url = f"sqlite:///{folder / f'bench-{uuid.uuid4().hex[:8]}.db'}"

@@ -72,8 +72,8 @@ clients:
 
 def pulse_app() -> FastAPI:
     """Build the real app for the database in BENCH_DATABASE_URL (the uvicorn factory)."""
-    from app.cli import freeze_startup_objects
-    from app.contracts import parse_contracts
+    from app.cli.main import freeze_startup_objects
+    from app.contracts.roster import parse_contracts
     from app.main import create_app
     from app.settings import Settings
 
@@ -86,7 +86,7 @@ def pulse_app() -> FastAPI:
 
 def pulse_app_raw_only() -> FastAPI:
     """Build the real app with its intake processor switched off: the raw deliveries are stored, nothing else."""
-    from app.processor import IntakeProcessor
+    from app.intake.processor import IntakeProcessor
 
     IntakeProcessor.hand_over = lambda self, pending: None  # type: ignore[method-assign]
     IntakeProcessor.recover = lambda self: None  # type: ignore[method-assign]
@@ -95,8 +95,8 @@ def pulse_app_raw_only() -> FastAPI:
 
 def pulse_app_no_db() -> FastAPI:
     """Build the real app whose group commit answers without the database: the cost of everything else."""
-    import app.batcher as batcher
-    from app.intake import IntakeResult
+    import app.intake.group_commit as batcher
+    from app.intake.deliveries import IntakeResult
 
     batcher.store_raw = lambda factory, group: ([IntakeResult("accepted", d.delivery_id) for d, _ in group], [])
     return pulse_app()
@@ -148,8 +148,8 @@ def count_deliveries(url: str) -> int:
     """Count the raw deliveries stored (every acknowledged one must be there)."""
     from sqlalchemy import func, select
 
-    from app.db import make_engine
-    from app.models import RawDelivery
+    from app.core.db import make_engine
+    from app.core.tables import RawDelivery
 
     engine = make_engine(url)
     try:
@@ -179,7 +179,7 @@ async def paced_freshness(endpoint: str, deliveries: list[tuple[bytes, str]], ra
     app writes clocks before answering (as now) or after. Times run from the moment a delivery left the
     sender (its receipt, on loopback) and, stricter, from the moment it was due.
     """
-    from app.db import make_engine
+    from app.core.db import make_engine
 
     engine = make_engine(url)
     times: dict[str, tuple[float, float, float]] = {}  # item key -> (due, sent, answered)
@@ -245,7 +245,7 @@ async def _watch_clocks(engine, times: dict[str, tuple[float, float, float]], se
     """Every 50 ms, look up the clocks of answered deliveries not seen yet; stop 30 s after the last answer."""
     from sqlalchemy import bindparam, select
 
-    from app.models import ClockRow
+    from app.core.tables import ClockRow
 
     sql = select(ClockRow.item_key).where(ClockRow.source == "github",
                                           ClockRow.item_key.in_(bindparam("keys", expanding=True)))

@@ -67,11 +67,11 @@ def backfill(url: str, items: int, comments: int, review_comments: int, events: 
     import httpx
     from sqlalchemy import func, select
 
-    from app.contracts import parse_contracts
-    from app.db import make_engine, make_sessionmaker
-    from app.models import ClockRow
+    from app.contracts.roster import parse_contracts
+    from app.core.db import make_engine, make_sessionmaker
+    from app.core.tables import ClockRow
     from app.settings import Settings
-    from app.sync import Connectors, run_sync
+    from app.sync.runner import Connectors, run_sync
     from bench.github_sync import FakeGitHub, Repository
 
     repo = Repository(items, comments, review_comments, events, pr_every=pr_every)

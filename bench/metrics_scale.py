@@ -1,7 +1,7 @@
 """Metrics at scale: load a realistic year through the store code, then time the metric queries.
 
 A year of 100 developers and 20 clients (200,000 work items, about 2,000,000 activities at --scale 1) is
-written through app.store.store_batch and app.recompute.recompute_clocks in groups, as the intake does,
+written through app.store.upserts.store_batch and app.store.recompute.recompute_clocks in groups, as the intake does,
 then each query is timed side by side with its floor: a plain SQL count/average over the same rows.
 
     .venv/bin/python bench/metrics_scale.py [--scale 1] [--db sqlite,postgresql] [--reuse] [--before]
@@ -30,11 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from app.contracts import Contracts, parse_contracts  # noqa: E402
-from app.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
-from app.models import ActivityRow, ClockRow, UTCDateTime, WorkItemRow  # noqa: E402
-from app.queries import (  # noqa: E402
+from app.contracts.roster import Contracts, parse_contracts  # noqa: E402
+from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
+from app.core.migrate import upgrade  # noqa: E402
+from app.core.tables import ActivityRow, ClockRow, UTCDateTime, WorkItemRow  # noqa: E402
+from app.reports.clocks import (  # noqa: E402
     ClockFilter,
     figures,
     group_stats,
@@ -43,9 +43,9 @@ from app.queries import (  # noqa: E402
     metric_groups,
     open_clock_views,
 )
-from app.recompute import recompute_clocks  # noqa: E402
-from app.scorecards import Period, developer_scorecard, trend  # noqa: E402
-from app.store import store_batch  # noqa: E402
+from app.reports.scorecards import Period, developer_scorecard, trend  # noqa: E402
+from app.store.recompute import recompute_clocks  # noqa: E402
+from app.store.upserts import store_batch  # noqa: E402
 from connectors.records import Activity, Actor, Batch, WorkItem  # noqa: E402
 from metrics.model import Clock, ClockKind  # noqa: E402
 from metrics.stats import group_clocks  # noqa: E402

@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from app.contracts import Contracts, parse_contracts
-from app.db import make_engine, make_sessionmaker
+from app.contracts.roster import Contracts, parse_contracts
+from app.core.db import make_engine, make_sessionmaker
+from app.core.tables import Base
 from app.main import create_app
-from app.models import Base
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

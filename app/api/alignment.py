@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from app.alignment import Alignment, ClientAlignment, Verdict, alignment_report
 from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.params import PeriodSinceQ, PeriodUntilQ, period
 from app.api.problems import ProblemError, problem_responses
-from app.queries import storable
+from app.reports.alignment import Alignment, ClientAlignment, Verdict, alignment_report
+from app.reports.clocks import storable
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 

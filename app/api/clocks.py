@@ -23,7 +23,7 @@ from app.api.params import (
 )
 from app.api.problems import ProblemError, problem_responses
 from app.api.schemas import CLOCK_COLUMNS, ClockOut, clock_out, clock_row
-from app.queries import ClockFilter, clock_page
+from app.reports.clocks import ClockFilter, clock_page
 from metrics.model import ClockKind, ClockState
 
 router = APIRouter(prefix="/v1/clocks", tags=["clocks"])

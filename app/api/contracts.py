@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from app.api.deps import AdminDep, ContractsDep, ReadDep, SettingsDep
 from app.api.problems import ProblemError, problem_responses
 from app.api.schemas import ClientPromisesInWords, PersonOut
-from app.contracts import Client, Contracts, ContractsError, describe_duration, load_contracts
-from app.db import transaction
-from app.formats import calendar_words, promise_words
-from app.recompute import recompute_all
+from app.contracts.roster import Client, Contracts, ContractsError, describe_duration, load_contracts
+from app.core.db import transaction
+from app.reports.formats import calendar_words, promise_words
+from app.store.recompute import recompute_all
 
 log = logging.getLogger("pulse.api")
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])

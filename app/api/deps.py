@@ -10,9 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.api.problems import ProblemError
-from app.contracts import Contracts
+from app.contracts.roster import Contracts
+from app.core.tokens import Caller, KnownToken, match_configured, match_stored
 from app.settings import Settings
-from app.tokens import Caller, KnownToken, match_configured, match_stored
 
 bearer_scheme = HTTPBearer(
     auto_error=False,

@@ -12,8 +12,8 @@ from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.params import ClientQ, PeriodSinceQ, PeriodUntilQ, period
 from app.api.problems import ProblemError, problem_responses
 from app.api.schemas import ClockOut, PersonOut, Promises, UTCTime, WeekFigures, clock_out
-from app.queries import has_clocks
-from app.scorecards import developer_rows, developer_scorecard
+from app.reports.clocks import has_clocks
+from app.reports.scorecards import developer_rows, developer_scorecard
 
 router = APIRouter(prefix="/v1/developers", tags=["developers"])
 

@@ -11,8 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import AdminDep, ContractsDep, ReadDep, SessionDep
 from app.api.params import Time, check_order
 from app.api.problems import ProblemError, problem_responses
-from app.feedback import FeedbackFilter, FeedbackInvalid, describe_period, list_feedback, read_feedback, save_feedback
-from app.models import Feedback
+from app.core.tables import Feedback
+from app.reports.feedback import (
+    FeedbackFilter,
+    FeedbackInvalid,
+    describe_period,
+    list_feedback,
+    read_feedback,
+    save_feedback,
+)
 
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.migrate import schema_status
+from app.core.migrate import schema_status
 
 router = APIRouter(tags=["health"])
 

@@ -23,7 +23,7 @@ from app.api.params import (
 )
 from app.api.problems import problem_responses
 from app.api.schemas import Figures, UTCTime
-from app.queries import ClockFilter, group_stats, load_clocks
+from app.reports.clocks import ClockFilter, group_stats, load_clocks
 from metrics.model import ClockKind
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
 from app.api.problems import ProblemError
-from app.formats import csv_text
-from app.scorecards import Period
+from app.reports.formats import csv_text
+from app.reports.scorecards import Period
 
 # An unencoded '+' in a query string arrives as a space ("...T09:00:00 02:00"); read it back as the offset sign.
 _SPACE_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ][\d:.]+) (\d{2}(?::?\d{2})?)$")

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
-from app.contracts import Contracts
-from app.formats import human_duration, utc_text
-from app.queries import ClockView, person_name
+from app.contracts.roster import Contracts
+from app.reports.clocks import ClockView, person_name
+from app.reports.formats import human_duration, utc_text
 
 UTCTime = Annotated[
     datetime,

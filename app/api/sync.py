@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.api.deps import AdminDep, ReadDep, SessionDep
 from app.api.problems import Problem
-from app.models import SyncRun
+from app.core.tables import SyncRun
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"])
 

@@ -18,10 +18,10 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.problems import Problem, ProblemError, problem_response
-from app.batcher import IntakeBatcher
-from app.intake import NORMALIZERS, Delivery, IntakeResult, content_id
+from app.intake.checks import checked_batch
+from app.intake.deliveries import NORMALIZERS, Delivery, IntakeResult, content_id
+from app.intake.group_commit import IntakeBatcher
 from app.settings import Settings
-from app.validate import checked_batch
 from connectors.github import webhook as github_webhook
 from connectors.jira import webhook as jira_webhook
 from connectors.records import PayloadError

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.problems import ProblemError, problem_responses
 from app.api.schemas import ClockOut, UTCTime, clock_out
-from app.contracts import Client, Contracts
-from app.models import ActivityRow, WorkItemRow
-from app.queries import item_clock_views, storable
+from app.contracts.roster import Client, Contracts
+from app.core.tables import ActivityRow, WorkItemRow
+from app.reports.clocks import item_clock_views, storable
 
 router = APIRouter(prefix="/v1/work-items", tags=["work items"])
 

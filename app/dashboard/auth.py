@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.tokens import Caller, KnownToken, match_configured, match_stored
+from app.core.tokens import Caller, KnownToken, match_configured, match_stored
 
 COOKIE = "pulse_session"
 COOKIE_DAYS = 14

@@ -9,9 +9,8 @@ from datetime import datetime
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.alignment import Alignment, PromiseAlignment, Verdict, alignment_report
 from app.api.contracts import ContractOut, contract_out
-from app.contracts import Contracts
+from app.contracts.roster import Contracts
 from app.dashboard.charts import trend_chart
 from app.dashboard.developer import WeekLine, week_lines
 from app.dashboard.filters import Filters
@@ -25,8 +24,9 @@ from app.dashboard.views import (
     percent,
     promise_cell,
 )
-from app.queries import ClockFilter, clock_page
-from app.scorecards import Period, client_scorecard
+from app.reports.alignment import Alignment, PromiseAlignment, Verdict, alignment_report
+from app.reports.clocks import ClockFilter, clock_page
+from app.reports.scorecards import Period, client_scorecard
 from metrics.model import ClockState
 
 BREACHES_SHOWN = 25

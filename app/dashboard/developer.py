@@ -9,8 +9,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.alignment import mean_scores
-from app.contracts import Contracts
+from app.contracts.roster import Contracts
 from app.dashboard.charts import trend_chart
 from app.dashboard.filters import Filters
 from app.dashboard.overview import RUNNING_SHOWN, PersonLine
@@ -25,10 +24,11 @@ from app.dashboard.views import (
     promise_cell,
     thresholds,
 )
-from app.feedback import FeedbackFilter, list_feedback
-from app.language import ScoreFilter, plain_language_figures
-from app.queries import ClockFilter, figures, load_clocks, open_clock_views
-from app.scorecards import Period, developer_rows, developer_scorecard, trend
+from app.reports.alignment import mean_scores
+from app.reports.clocks import ClockFilter, figures, load_clocks, open_clock_views
+from app.reports.feedback import FeedbackFilter, list_feedback
+from app.reports.plain_language import ScoreFilter, plain_language_figures
+from app.reports.scorecards import Period, developer_rows, developer_scorecard, trend
 
 PLAIN_LABELS = {Status.HOLDING: "Plain", Status.SLIPPING: "Too technical", Status.BROKEN: "Too technical",
                 Status.NO_DATA: "Too little to judge"}

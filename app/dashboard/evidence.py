@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from app.api.problems import ProblemError
 from app.api.schemas import ClockOut
 from app.api.work_items import ActivityOut, Source, WorkItemDetail, read_work_item
-from app.contracts import Contracts
+from app.contracts.roster import Contracts
+from app.core.tokens import Caller
 from app.dashboard.views import KIND_WORDS, STATE_TEXT, anchor, developer_href
-from app.queries import person_name
-from app.tokens import Caller
+from app.reports.clocks import person_name
 from metrics.model import ClockKind, ClockState
 
 ROLE_WORDS = {"start": "started", "pause": "paused", "resume": "resumed", "stop": "stopped"}

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from app.contracts import Contracts
-from app.queries import person_name, storable
-from app.scorecards import Period
+from app.contracts.roster import Contracts
+from app.reports.clocks import person_name, storable
+from app.reports.scorecards import Period
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 PERIOD_WORDS = {"7d": "last 7 days", "30d": "last 30 days", "90d": "last 90 days", "365d": "last 12 months"}

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app.contracts import Contracts
+from app.contracts.roster import Contracts
+from app.core.tables import ClockRow, WorkItemRow
 from app.dashboard.filters import Filters, last_week, this_week
 from app.dashboard.views import (
     PROMISE_NAMES,
@@ -25,11 +26,10 @@ from app.dashboard.views import (
     thresholds,
     worst,
 )
-from app.formats import promise_words
-from app.history import row_to_clock
-from app.models import ClockRow, WorkItemRow
-from app.queries import ClockFilter, ClockView, figures, live_elapsed_all, state_expr
-from app.scorecards import Period, client_rows, developer_rows, developer_scorecard
+from app.reports.clocks import ClockFilter, ClockView, figures, live_elapsed_all, state_expr
+from app.reports.formats import promise_words
+from app.reports.scorecards import Period, client_rows, developer_rows, developer_scorecard
+from app.store.histories import row_to_clock
 from metrics.model import ClockState
 
 RUNNING_SHOWN = 50

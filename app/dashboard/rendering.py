@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 from starlette.templating import Jinja2Templates
 
-from app.formats import utc_text
+from app.reports.formats import utc_text
 from metrics.calendar import local_date, local_time_text
 
 # The pages need no script and nothing from elsewhere; the policy says so, so an injected tag would do nothing.

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.api.deps import ContractsDep, SessionDep
-from app.contracts import Contracts
+from app.contracts.roster import Contracts
+from app.core.tokens import Caller
 from app.dashboard.auth import (
     COOKIE,
     SignInLimiter,
@@ -29,8 +30,7 @@ from app.dashboard.evidence import evidence_page
 from app.dashboard.filters import PERIOD_WORDS, Filters, developer_choices, read_filters
 from app.dashboard.overview import overview
 from app.dashboard.rendering import PAGE_HEADERS, render
-from app.queries import has_clocks, person_name, storable
-from app.tokens import Caller
+from app.reports.clocks import has_clocks, person_name, storable
 
 router = APIRouter(include_in_schema=False)
 

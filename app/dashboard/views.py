@@ -13,9 +13,9 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from app.contracts import AlignmentSpec, Contracts
-from app.formats import human_duration
-from app.queries import ClockView, person_name
+from app.contracts.roster import AlignmentSpec, Contracts
+from app.reports.clocks import ClockView, person_name
+from app.reports.formats import human_duration
 from metrics.model import Clock, ClockKind, ClockState
 
 _GITHUB_KEY = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")

@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Contracts, parse_contracts
+from app.contracts.roster import Contracts, parse_contracts
+from app.core.tables import RawDelivery
 from app.demo.history import build_history
-from app.feedback import load_demo_feedback
-from app.intake import NORMALIZERS, Delivery, ingest_many
-from app.language import score_pending
-from app.models import RawDelivery
+from app.intake.deliveries import NORMALIZERS, Delivery, ingest_many
+from app.reports.feedback import load_demo_feedback
+from app.reports.plain_language import score_pending
 from connectors.records import Batch
 
 DEMO_GROUP = 50

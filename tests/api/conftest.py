@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.tokens import configured_tokens
+from app.core.tokens import configured_tokens
 from tests.conftest import AUTH, TOKEN, post_github
 from tests.payloads import comment_event, issue, issue_event
 

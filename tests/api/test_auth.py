@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.db import transaction
-from app.tokens import Scope, configured_tokens, create_token, match_configured, revoke_token
+from app.core.db import transaction
+from app.core.tokens import Scope, configured_tokens, create_token, match_configured, revoke_token
 from tests.api.conftest import ADMIN, READ, READ_TOKEN
 
 V1_GETS = ["/v1/metrics/responsiveness", "/v1/metrics/bug-fix", "/v1/clocks", "/v1/developers",

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.history import row_to_clock
-from app.models import ClockRow
-from app.queries import state_expr
+from app.core.tables import ClockRow
+from app.reports.clocks import state_expr
+from app.store.histories import row_to_clock
 from metrics.model import ClockState
 from tests.api.conftest import ADMIN
 

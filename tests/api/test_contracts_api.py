@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.models import ClockRow
+from app.core.tables import ClockRow
 from tests.api.conftest import ADMIN, READ
 from tests.conftest import CONTRACTS_YAML
 

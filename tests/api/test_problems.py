@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from app.api.problems import install_problem_handlers
-from app.db import make_engine, make_sessionmaker
-from app.queries import live_elapsed
+from app.core.db import make_engine, make_sessionmaker
+from app.reports.clocks import live_elapsed
 from metrics.model import Clock, ClockKind
 from tests.api.conftest import ADMIN
 
@@ -82,7 +82,7 @@ def test_a_nul_character_finds_nothing_instead_of_failing(client, story):
 
 
 def test_running_elapsed_counts_working_time_in_the_clients_calendar():
-    from app.contracts import parse_contracts
+    from app.contracts.roster import parse_contracts
 
     contracts = parse_contracts("""
 clients:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.db import transaction
-from app.models import SyncRun
+from app.core.db import transaction
+from app.core.tables import SyncRun
 from tests.api.conftest import ADMIN
 from tests.conftest import post_github
 from tests.payloads import issue, issue_event
@@ -75,7 +75,7 @@ def test_sync_runs_come_from_the_sync_runs_table(client, factory):
 
 
 def test_deliveries_waiting_for_their_records_are_counted(client, factory, contracts):
-    from app.intake import Delivery, renormalize, store_raw
+    from app.intake.deliveries import Delivery, renormalize, store_raw
     from tests.payloads import issue, issue_event
 
     assert _value(_samples(client), "pulse_intake_queue_deliveries") == 0
@@ -86,7 +86,7 @@ def test_deliveries_waiting_for_their_records_are_counted(client, factory, contr
 
 
 def test_a_database_that_does_not_answer_shows_as_down_not_as_an_error(client):
-    from app.db import make_engine, make_sessionmaker
+    from app.core.db import make_engine, make_sessionmaker
 
     client.app.state.sessionmaker = make_sessionmaker(make_engine("sqlite:////nonexistent/dir/pulse.db"))
     samples = _samples(client)

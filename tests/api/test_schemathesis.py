@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 
-from app.migrate import alembic_config
+from app.core.migrate import alembic_config
 from tests.api.conftest import seed_story
 from tests.conftest import TOKEN
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.db import transaction
-from app.recompute import recompute_clocks
-from app.store import store_batch
+from app.core.db import transaction
+from app.store.recompute import recompute_clocks
+from app.store.upserts import store_batch
 from connectors.records import Activity, Actor, Batch, WorkItem
 from tests.api.conftest import ADMIN
 

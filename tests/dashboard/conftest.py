@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.tokens import configured_tokens
 from app.dashboard.auth import COOKIE
-from app.tokens import configured_tokens
 from tests.api.conftest import Story, seed_story
 from tests.conftest import TOKEN
 

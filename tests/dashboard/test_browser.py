@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import uvicorn
 
-from app.db import make_engine, make_sessionmaker
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrate import upgrade
 from app.demo import demo_contracts, load_demo
 from app.main import create_app
-from app.migrate import upgrade
 from app.settings import Settings
 
 OUTPUT = Path(__file__).resolve().parents[1] / "output"

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.core.tokens import Scope, create_token, revoke_token
 from app.dashboard.auth import COOKIE
-from app.tokens import Scope, create_token, revoke_token
 from tests.conftest import TOKEN
 from tests.dashboard.conftest import READ_TOKEN
 

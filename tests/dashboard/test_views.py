@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core.tokens import Caller, Scope
 from app.dashboard.client import client_page
 from app.dashboard.developer import developer_page
 from app.dashboard.evidence import evidence_page
 from app.dashboard.filters import Filters
 from app.dashboard.overview import client_weeks, developer_lines, overview, running_now
 from app.dashboard.views import Status, urgency
-from app.queries import ClockFilter, open_clock_views
-from app.scorecards import client_scorecard, developer_scorecard
-from app.tokens import Caller, Scope
+from app.reports.clocks import ClockFilter, open_clock_views
+from app.reports.scorecards import client_scorecard, developer_scorecard
 from metrics.model import ClockKind, ClockState
 from tests.conftest import AUTH
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from app.contracts import parse_contracts
-from app.db import make_engine, make_sessionmaker
-from app.migrate import upgrade
+from app.contracts.roster import parse_contracts
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrate import upgrade
 from tests.conftest import CONTRACTS_YAML, POSTGRES_URL, _drop_schema, _postgres_engine
 from tests.reliability.corpus import Signed, storm
 from tests.reliability.reference import ingest_in_order

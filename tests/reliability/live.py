@@ -61,7 +61,7 @@ def pulse_serve(database_url: str, workdir: Path, **env: str) -> Iterator[LiveSe
     log_path = workdir / f"serve-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "app.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=server_env(database_url, contracts, **env), stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", log_path, proc)
     try:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
-from app.models import ActivityRow, ClockRow, IntakeQueue, ItemLink, RawDelivery, WorkItemRow
+from app.core.tables import ActivityRow, ClockRow, IntakeQueue, ItemLink, RawDelivery, WorkItemRow
 
 # Surrogate keys and arrival times differ between two runs of the same history; everything else may not.
 _VOLATILE = {"id", "received_at"}

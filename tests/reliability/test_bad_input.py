@@ -18,11 +18,11 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, or_, select
 
-from app.contracts import parse_contracts
-from app.db import make_engine, make_sessionmaker
+from app.contracts.roster import parse_contracts
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrate import upgrade
+from app.core.tables import ActivityRow, WorkItemRow
 from app.main import create_app
-from app.migrate import upgrade
-from app.models import ActivityRow, WorkItemRow
 from tests.conftest import (
     AUTH,
     CONTRACTS_YAML,

@@ -9,8 +9,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from app.db import make_engine
-from app.migrate import upgrade
+from app.core.db import make_engine
+from app.core.migrate import upgrade
 from tests.reliability import private_pg
 from tests.reliability.live import pulse_serve, send_all
 from tests.reliability.private_pg import PrivatePostgres

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.db import make_engine
+from app.core.db import make_engine
+from app.core.migrate import upgrade
 from app.main import openapi_schema
-from app.migrate import upgrade
 from tests.conftest import GITHUB_SECRET, JIRA_SECRET, TOKEN, sign
 from tests.reliability.bad_inputs import OVER_LIMIT, github, jira_created, jira_sent, opened
 from tests.reliability.live import LiveServer, post_raw, pulse_serve

@@ -1,0 +1,53 @@
+"""What every `pulse` command shares: errors in plain words on stderr, settings, contracts, logging."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.contracts.roster import Contracts, ContractsError, load_contracts
+from app.core.db import make_engine, make_sessionmaker
+from app.settings import Settings, SettingsError, load_settings
+
+err = Console(stderr=True)
+EXIT_CONFIG = 2
+
+
+def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
+    """Print an error for people (no markup from the message is interpreted) and return the exit to raise."""
+    err.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+def contracts_or_exit(settings: Settings, demo: bool = False) -> Contracts:
+    """Load the contracts file; with ``demo``, the bundled demo contracts when no file exists."""
+    from app.demo import demo_contracts
+
+    if demo and not settings.contracts.exists():
+        return demo_contracts()
+    try:
+        return load_contracts(settings.contracts)
+    except ContractsError as exc:
+        raise fail(str(exc)) from None
+
+
+def session_factory(settings: Settings) -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(settings.database_url))
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if level != "DEBUG":
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API request drowns the summary

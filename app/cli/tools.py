@@ -1,0 +1,177 @@
+"""API-side commands of `pulse`: report, token, openapi (registered on the root command)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from app.cli.common import contracts_or_exit, err, fail, session_factory, settings_or_exit
+from app.core.db import transaction
+from app.core.tokens import Scope, create_token, list_tokens, revoke_token
+from app.reports.formats import csv_text, utc_text
+
+token_cli = typer.Typer(help="Create, list and revoke API tokens (only their SHA-256 hash is stored).",
+                        no_args_is_help=True)
+
+PROMISES = ("responsiveness", "bug_fix")
+FIGURE_COLUMNS = ("clocks", "met", "breached", "running", "at_risk", "attainment", "median_seconds", "median",
+                  "p90_seconds", "p90", "mean_seconds", "mean")
+REPORT_COLUMNS = ["id", "name", "open_clocks"] + [f"{p}_{c}" for p in PROMISES for c in FIGURE_COLUMNS]
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def _time(value: str | None, option: str) -> datetime | None:
+    from app.api.params import Time
+
+    if value is None:
+        return None
+    try:
+        return TypeAdapter(Time).validate_python(value)
+    except ValidationError:
+        raise fail(f"{option} {value!r} is not a time with an offset; write it like 2026-03-02T09:00:00+02:00 "
+                    "or 2026-03-02T07:00:00Z.") from None
+
+
+def report(
+    client: Annotated[str | None, typer.Option(help="Only this client (its name in the contracts file).")] = None,
+    developer: Annotated[str | None, typer.Option(help="Only this person id.")] = None,
+    since: Annotated[str | None, typer.Option(help="Start, ISO 8601 with offset; default 30 days before --until.")]
+    = None,
+    until: Annotated[str | None, typer.Option(help="End (exclusive), ISO 8601 with offset; default now.")] = None,
+    fmt: Annotated[ReportFormat, typer.Option("--format", help="table for people; json or csv for tools.")]
+    = ReportFormat.TABLE,
+) -> None:
+    """Print both promises per developer over a period: the figures GET /v1/developers answers."""
+    from app.api.developers import DeveloperList, DeveloperSummary
+    from app.reports.scorecards import Period, developer_rows
+
+    settings = settings_or_exit()
+    contracts = contracts_or_exit(settings)
+    if client is not None and client not in contracts.clients:
+        raise fail(f"No client named {client!r}; the contracts list {', '.join(sorted(contracts.clients))}.")
+    now = datetime.now(UTC).replace(microsecond=0)
+    period = Period.resolve(_time(since, "--since"), _time(until, "--until"), now)
+    if period.since >= period.until:
+        raise fail("--since must be before --until.")
+    with session_factory(settings)() as session:
+        rows = developer_rows(session, contracts, period, now, client=client, developer=developer)
+    if developer is not None and not rows:
+        raise fail(f"No developer with id {developer!r}. 'pulse report' without --developer lists them.")
+    if fmt is ReportFormat.JSON:
+        people = [DeveloperSummary(**r) for r in rows]
+        listing = DeveloperList(since=period.since, until=period.until, developers=people)
+        typer.echo(json.dumps(listing.model_dump(mode="json"), indent=2, ensure_ascii=False))
+    elif fmt is ReportFormat.CSV:
+        typer.echo(csv_text(REPORT_COLUMNS, (_flat(r) for r in rows)), nl=False)
+    else:
+        _console().print(_table(rows, period.since, period.until, client))
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    out = {"id": row["id"], "name": row["name"], "open_clocks": row["open_clocks"]}
+    for promise in PROMISES:
+        out.update({f"{promise}_{k}": v for k, v in row[promise].items()})
+    return out
+
+
+def _console() -> Console:
+    console = Console()
+    # Piped into a file or a pager, rich would assume 80 columns and squash the names.
+    return console if console.is_terminal else Console(width=max(console.width, 120))
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _table(rows: list[dict[str, Any]], since: datetime, until: datetime, client: str | None) -> Table:
+    title = f"Promises kept{' for ' + client if client else ''}, {utc_text(since)} to {utc_text(until)}"
+    table = Table(title=title, caption="Late: past the target, answered or not (open items count too).")
+    table.add_column("Developer", no_wrap=True)
+    for label in ("Answers", "Late", "Kept", "Median", "p90", "Bugs", "Late", "Kept", "Median", "Open"):
+        table.add_column(label, justify="right", no_wrap=True)
+    for row in rows:
+        r, b = row["responsiveness"], row["bug_fix"]
+        table.add_row(
+            row["name"], str(r["clocks"]), str(r["breached"]), _percent(r["attainment"]), r["median"] or "–",
+            r["p90"] or "–", str(b["clocks"]), str(b["breached"]), _percent(b["attainment"]), b["median"] or "–",
+            str(row["open_clocks"]),
+        )
+    return table
+
+
+@token_cli.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="Who uses it, e.g. billing-sheet.")],
+    scope: Annotated[Scope, typer.Option(help="read: GET only; admin: also reload contracts.")] = Scope.READ,
+) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    settings = settings_or_exit()
+    try:
+        with transaction(session_factory(settings)) as session:
+            row, token = create_token(session, name=name, scope=scope)
+            ident = row.id
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    err.print(f"Created token {ident} '{name.strip()}' ({scope.value}). This is the only time it is shown: "
+              "store it now.", highlight=False)
+    typer.echo(token)
+
+
+@token_cli.command("revoke")
+def token_revoke(ident: Annotated[str, typer.Argument(help="The token's id or name ('pulse token list').")]) -> None:
+    """Revoke a token at once; requests with it get 401."""
+    settings = settings_or_exit()
+    with transaction(session_factory(settings)) as session:
+        rows = revoke_token(session, ident, datetime.now(UTC))
+        revoked = [f"{r.id} '{r.name}'" for r in rows]
+    if not revoked:
+        raise fail(f"No active token with id or name {ident!r}; 'pulse token list' shows them.")
+    err.print(f"Revoked token {', '.join(revoked)}.", highlight=False)
+
+
+@token_cli.command("list")
+def token_list() -> None:
+    """List created tokens (names, scopes, dates; never the tokens)."""
+    settings = settings_or_exit()
+    with session_factory(settings)() as session:
+        rows = list_tokens(session)
+    table = Table(title="API tokens (PULSE_API_TOKENS entries are not listed)")
+    for label in ("Id", "Name", "Scope", "Created", "Revoked"):
+        table.add_column(label)
+    for row in rows:
+        table.add_row(str(row.id), row.name, row.scope, utc_text(row.created_at) or "",
+                      utc_text(row.revoked_at) or "–")
+    _console().print(table)
+
+
+def openapi() -> None:
+    """Print the OpenAPI schema (pulse openapi > openapi/openapi.json)."""
+    from app.main import openapi_schema
+
+    typer.echo(openapi_text(openapi_schema()), nl=False)
+
+
+def openapi_text(schema: dict[str, Any]) -> str:
+    """Write the schema the way openapi/openapi.json is stored."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the API-side commands to the root `pulse` command."""
+    cli.command("report")(report)
+    cli.command("openapi")(openapi)
+    cli.add_typer(token_cli, name="token")
+

@@ -1,0 +1,237 @@
+"""Records and clocks for webhook deliveries already committed raw, stored off the request path.
+
+A webhook is acknowledged once its raw body is committed and queued (intake_queue); the processor then stores
+its records and recomputes the clocks it touches, many deliveries per transaction: while one chunk is being
+stored the next one gathers, so a storm costs a few transactions, not one per delivery. A queued delivery
+is never lost: whatever the processor could not finish (a crash, the database gone) stays queued and is
+swept up again from the stored body, at start-up, after a failure, and by `pulse worker`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.contracts.roster import Contracts
+from app.core.tables import IntakeQueue, RawDelivery, utcnow
+from app.intake.deliveries import Pending, mark_failed, process_pending, renormalize
+from connectors.records import Batch
+
+log = logging.getLogger("pulse.intake")
+
+SWEEP_CHUNK = 500
+# Errors a delivery's own values cause; anything else (the database unreachable, restarting, busy) is retried
+# later and never marks a delivery failed.
+_PAYLOAD_ERRORS = (DataError, IntegrityError)
+
+
+@dataclass
+class SweepSummary:
+    processed: int = 0
+    ignored: int = 0
+    failed: int = 0
+
+
+def sweep_pending(
+    factory: sessionmaker[Session], contracts: Contracts, *, older_than: timedelta = timedelta(0)
+) -> SweepSummary:
+    """Process the queued raw deliveries, oldest first, from their stored bodies.
+
+    ``older_than`` leaves alone the ones a running server is about to process itself (doing one twice is
+    harmless, only wasted). A body that no longer normalizes is marked ``failed`` with the reason.
+    Database errors propagate: the deliveries stay queued for the next sweep.
+    """
+    summary, last_id = SweepSummary(), 0
+    while True:
+        cutoff = utcnow() - older_than
+        with factory() as session:
+            rows = session.execute(
+                select(RawDelivery.id, RawDelivery.source, RawDelivery.delivery_id, RawDelivery.event,
+                       RawDelivery.action, RawDelivery.body)
+                .join(IntakeQueue, IntakeQueue.raw_id == RawDelivery.id)
+                .where(IntakeQueue.raw_id > last_id, IntakeQueue.queued_at <= cutoff)
+                .order_by(IntakeQueue.raw_id).limit(SWEEP_CHUNK)
+            ).all()
+        if not rows:
+            break
+        work: list[Pending] = []
+        for raw_id, source, delivery_id, event, action, body in rows:
+            last_id = raw_id
+            try:
+                batch = renormalize(source, delivery_id, event, action, body)
+            except Exception as exc:  # normalizing is pure: what it raises comes from the stored payload
+                mark_failed(factory, raw_id, f"{type(exc).__name__}: {exc}")
+                summary.failed += 1
+                continue
+            if batch is None:  # an event no longer used: nothing to store, but done with
+                summary.ignored += 1
+            work.append(Pending(raw_id, delivery_id, batch or Batch()))
+        summary.failed += _process_or_split(factory, contracts, work)
+        summary.processed += len(work)
+    if summary.processed or summary.failed:
+        log.info("processed %s queued deliveries (%s failed)", summary.processed, summary.failed)
+    return summary
+
+
+def _process_or_split(factory: sessionmaker[Session], contracts: Contracts, work: Sequence[Pending]) -> int:
+    """Process a chunk; if it fails for a reason other than the database being away, find the delivery at
+    fault by processing them one by one, and mark it ``failed``. Return how many failed."""
+    try:
+        process_pending(factory, contracts, work)
+        return 0
+    except _PAYLOAD_ERRORS as exc:
+        if len(work) == 1:
+            log.warning("delivery %s cannot be stored (%s); kept as failed", work[0].delivery_id, type(exc).__name__)
+            mark_failed(factory, work[0].raw_id, f"{type(exc).__name__}: {str(exc).splitlines()[0][:500]}")
+            return 1
+        half = len(work) // 2
+        return _process_or_split(factory, contracts, work[:half]) + _process_or_split(factory, contracts, work[half:])
+
+
+@dataclass
+class IntakeProcessor:
+    """One background thread per app that stores the records of committed raw deliveries in chunks.
+
+    ``hand_over`` is called by the group commit once raw deliveries are durable; ``settle`` waits until all
+    handed over are processed (tests, shutdown). The thread exits after ``idle_exit`` seconds with nothing
+    to do and starts again on the next hand-over, so an app that is dropped leaves no thread behind.
+    """
+
+    state: object  # the app state: ``sessionmaker`` and ``contracts`` are read for every chunk
+    max_chunk: int = 2000
+    linger: float = 0.2  # how long the first delivery in the queue may wait for others to share its transaction
+    idle_exit: float = 2.0
+    retry_after: float = 1.0
+    _queue: list[Pending] = field(default_factory=list)
+    _in_flight: int = 0
+    _sweep_due: float | None = None
+    _failures: int = 0
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _thread: threading.Thread | None = None
+    _closed: bool = False
+    _first_at: float = 0.0  # when the oldest delivery in the queue arrived
+    _settling: int = 0  # callers waiting in settle(): process what is queued without lingering
+
+    def hand_over(self, pending: Sequence[Pending]) -> None:
+        if not pending:
+            return
+        with self._cond:
+            self._closed = False
+            if not self._queue:
+                self._first_at = time.monotonic()
+            self._queue.extend(pending)
+            self._in_flight += len(pending)
+            self._start()
+            self._cond.notify()
+
+    def recover(self) -> None:
+        """Sweep up deliveries left queued (by a crash, or a failed chunk) as soon as possible."""
+        with self._cond:
+            self._closed = False
+            self._sweep_due = time.monotonic()
+            self._start()
+            self._cond.notify()
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until everything handed over was processed or left to the sweep; False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._settling += 1
+            self._cond.notify_all()
+            try:
+                while self._in_flight or (self._sweep_due is not None and self._failures == 0):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._cond.wait(left)
+            finally:
+                self._settling -= 1
+        return True
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Finish the deliveries in hand, then stop the thread (no more retries); False if some are left queued."""
+        deadline = time.monotonic() + timeout
+        settled = self.settle(timeout)
+        with self._cond:
+            retry = self._sweep_due is not None and self._failures > 0
+            if retry:  # a chunk failed earlier: one last try now, rather than leave it to the next start
+                self._failures, self._sweep_due = 0, time.monotonic()
+                self._start()
+                self._cond.notify_all()
+        if retry:
+            settled = self.settle(max(deadline - time.monotonic(), 1.0)) and self._failures == 0
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(max(timeout, 1.0))
+        return settled
+
+    @property
+    def queued(self) -> int:
+        return self._in_flight
+
+    def _start(self) -> None:  # under the lock
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="pulse-intake-processor", daemon=True)
+            self._thread.start()
+
+    def _next(self) -> tuple[list[Pending], bool] | None:
+        """Wait for work; None when idle long enough to exit (under the lock, the thread is then forgotten)."""
+        with self._cond:
+            idle_since = time.monotonic()
+            while True:
+                now = time.monotonic()
+                lingering = self.linger - (now - self._first_at)
+                if self._queue and (lingering <= 0 or len(self._queue) >= self.max_chunk or self._settling
+                                    or self._closed):
+                    work, self._queue = self._queue[: self.max_chunk], self._queue[self.max_chunk :]
+                    self._first_at = 0.0  # what is left waited long enough already: next chunk at once
+                    return work, False
+                if self._queue:
+                    self._cond.wait(lingering)
+                    continue
+                if self._sweep_due is not None and self._sweep_due <= now and not self._closed:
+                    return [], True
+                wait = self.idle_exit - (now - idle_since)
+                if self._sweep_due is not None and not self._closed:
+                    wait = self._sweep_due - now
+                elif wait <= 0 or self._closed:
+                    self._thread = None
+                    self._cond.notify_all()
+                    return None
+                self._cond.wait(wait)
+
+    def _run(self) -> None:
+        while (task := self._next()) is not None:
+            work, sweep = task
+            factory: sessionmaker[Session] = self.state.sessionmaker  # type: ignore[attr-defined]
+            contracts: Contracts = self.state.contracts  # type: ignore[attr-defined]
+            try:
+                if sweep:
+                    sweep_pending(factory, contracts)
+                else:
+                    _process_or_split(factory, contracts, work)
+                failed = False
+            except Exception as exc:  # the database away: the deliveries stay queued, the sweep retries them
+                failed = True
+                log.warning("records of %s deliveries not stored yet (%s); retrying from the stored bodies",
+                            len(work) or "pending", type(exc).__name__)
+            with self._cond:
+                self._in_flight -= len(work)
+                if failed:
+                    self._failures += 1
+                    delay = min(self.retry_after * 2 ** (self._failures - 1), 10.0)
+                    self._sweep_due = time.monotonic() + delay
+                elif sweep:
+                    self._failures, self._sweep_due = 0, None
+                self._cond.notify_all()

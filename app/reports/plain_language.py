@@ -1,0 +1,338 @@
+"""Score stored developer messages for plain language, and read the scores back for figures.
+
+Scoring runs apart from webhook intake (``pulse score``, later the worker), so a slow scorer never
+delays an acknowledgement. Which messages: a developer's opening, comment, review or review comment,
+with a body, in a work item that belongs to a client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.contracts.roster import Client, Contracts
+from app.core.db import pairs_in
+from app.core.tables import ActivityRow, MessageScore, WorkItemRow
+from app.reports.clocks import storable
+from app.store.upserts import dialect_insert
+from connectors.records import MESSAGE_KINDS
+from metrics.model import Role
+from metrics.plain_language import FlaggedTerm, aggregate, score_message, shipped_lexicon
+from metrics.plain_language import MessageScore as Score
+
+# Bump when metrics/language changes how a message is read: every stored score is then read again.
+SCORER_VERSION = "1"
+_KINDS = sorted(str(kind) for kind in MESSAGE_KINDS)
+_PAGE = 200
+_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    """What one scoring pass did; ``more`` says the limit was reached and messages may still wait."""
+
+    scored: int = 0
+    unsupported: int = 0
+    removed: int = 0
+    more: bool = False
+
+
+@dataclass(frozen=True)
+class StoredScore:
+    """A stored message score with the link to its message."""
+
+    row: MessageScore
+    url: str | None
+    title: str | None
+
+    @property
+    def metric(self) -> Score:
+        """Return the score as the metrics package reads it, for ``aggregate``."""
+        return to_metric_score(self.row)
+
+
+def scorer_version(client: Client) -> str:
+    """Name the scorer and the word lists a client's messages are read with, so changing either rescoring."""
+    lexicon = shipped_lexicon()
+    lists = [
+        client.name,
+        sorted(term.lower() for term in client.spec.glossary),
+        sorted(client.spec.plain_words.items()),
+        sorted(lexicon.jargon.items()),
+        sorted(lexicon.plain),
+        sorted(lexicon.plain_acronyms),
+    ]
+    digest = hashlib.sha256(json.dumps(lists, ensure_ascii=False).encode()).hexdigest()[:16]
+    return f"{SCORER_VERSION}:{digest}"
+
+
+def score_pending(session: Session, contracts: Contracts, *, limit: int = 500) -> ScoreRun:
+    """Score up to ``limit`` developer messages not scored yet, edited since, or scored with other word lists.
+
+    Drops the scores of messages deleted since. Flushes but does not commit: the caller owns the
+    transaction, so a pass that fails leaves nothing half written.
+    """
+    removed = _prune(session)
+    scored = unsupported = 0
+    for client in contracts.clients.values():
+        version = scorer_version(client)
+        after = 0
+        while scored < limit:
+            page = _candidates(session, contracts, client, version, after, min(_PAGE, limit - scored))
+            if not page:
+                break
+            after = page[-1][0].id
+            done, skipped, dropped = _score_page(session, contracts, client, version, page)
+            scored += done
+            unsupported += skipped
+            removed += dropped
+        if scored >= limit:
+            return ScoreRun(scored, unsupported, removed, more=True)
+    return ScoreRun(scored, unsupported, removed)
+
+
+def _candidates(
+    session: Session, contracts: Contracts, client: Client, version: str, after: int, page: int
+) -> list[tuple[ActivityRow, WorkItemRow, bool]]:
+    """Return the next messages of a client's work items that need a score, with whether one is stored."""
+    stale = or_(
+        MessageScore.source.is_(None),
+        MessageScore.scorer_version != version,
+        # scored_at holds the edit time of the version scored (see _store), so this is "edited since".
+        ActivityRow.updated_at > MessageScore.scored_at,
+    )
+    stmt = (
+        select(ActivityRow, WorkItemRow, MessageScore.source.is_not(None))
+        .join(WorkItemRow, and_(WorkItemRow.source == ActivityRow.source, WorkItemRow.key == ActivityRow.item_key))
+        .outerjoin(MessageScore, and_(MessageScore.source == ActivityRow.source,
+                                      MessageScore.external_id == ActivityRow.external_id))
+        .where(
+            ActivityRow.id > after,
+            ActivityRow.kind.in_(_KINDS),
+            ActivityRow.deleted.is_(False),
+            func.coalesce(ActivityRow.body, "") != "",
+            WorkItemRow.deleted.is_(False),
+            _in_client(client),
+            _maybe_developer(contracts, client),
+            stale,
+        )
+        .order_by(ActivityRow.id)
+        .limit(page)
+    )
+    return [(a, item, bool(has)) for a, item, has in session.execute(stmt)]
+
+
+def _in_client(client: Client) -> ColumnElement[bool]:
+    repos = [r.lower() for r in client.spec.github_repos]
+    projects = [p.upper() for p in client.spec.jira_projects]
+    return or_(
+        and_(WorkItemRow.source == "github", func.lower(WorkItemRow.container).in_(repos)),
+        and_(WorkItemRow.source == "jira", func.upper(WorkItemRow.container).in_(projects)),
+    )
+
+
+def _maybe_developer(contracts: Contracts, client: Client) -> ColumnElement[bool]:
+    """Narrow in SQL to authors who may be developers; contracts.resolve has the final word.
+
+    Without it, every client message would be a candidate again on every pass.
+    """
+    devs = [p for p in contracts.spec.people if p.role == "developer"]
+    github = [p.github.lower() for p in devs if p.github]
+    jira = [j for p in devs for j in p.jira_ids]
+    emails = [e.lower() for p in devs for e in p.emails]
+    listed = or_(
+        and_(ActivityRow.source == "github", func.lower(ActivityRow.actor_id).in_(github)),
+        and_(ActivityRow.source == "jira", ActivityRow.actor_id.in_(jira)),
+        func.lower(ActivityRow.actor_email).in_(emails),
+    )
+    if client.spec.unknown_authors != "developer":
+        return listed
+    everyone_github = [p.github.lower() for p in contracts.spec.people if p.github]
+    everyone_jira = [j for p in contracts.spec.people for j in p.jira_ids]
+    unknown = and_(
+        ActivityRow.actor_id.is_not(None),
+        ActivityRow.actor_is_bot.is_(False),
+        ~and_(ActivityRow.source == "github", func.lower(ActivityRow.actor_id).in_(everyone_github)),
+        ~and_(ActivityRow.source == "jira", ActivityRow.actor_id.in_(everyone_jira)),
+    )
+    return or_(listed, unknown)
+
+
+def _score_page(
+    session: Session, contracts: Contracts, client: Client, version: str,
+    page: Sequence[tuple[ActivityRow, WorkItemRow, bool]],
+) -> tuple[int, int, int]:
+    """Score one page of candidates; return (scored, of them unsupported, stale scores removed)."""
+    threads = _threads(session, {(a.source, a.item_key) for a, _, _ in page})
+    scored = unsupported = removed = 0
+    for activity, item, has_score in page:
+        who = contracts.resolve(client, activity.source, activity.actor_id, email=activity.actor_email,
+                                is_bot=activity.actor_is_bot)
+        if who.role is not Role.DEVELOPER or who.person is None:
+            if has_score:  # the roster changed: this author is no longer a developer
+                removed += _remove(session, [(activity.source, activity.external_id)])
+            continue
+        others = [body for ext, body in threads[(activity.source, activity.item_key)] if ext != activity.external_id]
+        score = score_message(
+            activity.body or "",
+            glossary=client.spec.glossary,
+            plain_words=client.spec.plain_words,
+            thread_text="\n".join([item.title or "", *others]),
+        )
+        _store(session, activity, client.name, who.person, version, score)
+        scored += 1
+        unsupported += not score.supported
+    session.flush()
+    return scored, unsupported, removed
+
+
+def _threads(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Return the message bodies of each work item, for abbreviations spelled out elsewhere in its thread."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _CHUNK):
+        rows = session.execute(
+            select(ActivityRow.source, ActivityRow.item_key, ActivityRow.external_id, ActivityRow.body).where(
+                pairs_in(ActivityRow.source, ActivityRow.item_key, ordered[start : start + _CHUNK]),
+                ActivityRow.kind.in_(_KINDS), ActivityRow.deleted.is_(False),
+            ).order_by(ActivityRow.at, ActivityRow.id)
+        )
+        for source, item_key, external_id, body in rows:
+            if body:
+                out[(source, item_key)].append((external_id, body))
+    return out
+
+
+def _store(session: Session, activity: ActivityRow, client: str, developer: str, version: str, score: Score) -> None:
+    """Write one score, replacing an older one of the same message."""
+    values: dict[str, Any] = {
+        "source": activity.source, "external_id": activity.external_id, "item_key": activity.item_key,
+        "client": client, "developer": developer, "at": activity.at, "language": score.language,
+        "supported": score.supported, "words": score.words,
+        "jargon_share": score.jargon_share if score.supported else None,
+        "unexplained_acronyms": len(score.unexplained_acronyms),
+        "avg_words_per_sentence": score.avg_words_per_sentence if score.supported else None,
+        "readability_grade": score.readability_grade if score.supported else None,
+        "passes": score.passes if score.supported else None,
+        "flagged": [{"term": f.term, "count": f.count, "suggestion": f.suggestion} for f in score.flagged],
+        "reasons": list(score.reasons),
+        "scorer_version": version,
+        # The edit time of the message version scored, not the wall clock: an edit that reaches us late
+        # (a sync hours after the edit) is still newer than this, so it is rescored.
+        "scored_at": activity.updated_at or activity.at,
+    }
+    stmt = dialect_insert(session, MessageScore.__table__).values(**values)
+    keys = ("source", "external_id")
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={k: stmt.excluded[k] for k in values if k not in keys}))
+
+
+def _prune(session: Session) -> int:
+    """Drop the scores of messages deleted, emptied or in deleted work items since they were scored."""
+    gone = (
+        select(ActivityRow.source, ActivityRow.external_id)
+        .join(WorkItemRow, and_(WorkItemRow.source == ActivityRow.source, WorkItemRow.key == ActivityRow.item_key),
+              isouter=True)
+        .join(MessageScore, and_(MessageScore.source == ActivityRow.source,
+                                 MessageScore.external_id == ActivityRow.external_id))
+        .where(or_(ActivityRow.deleted.is_(True), func.coalesce(ActivityRow.body, "") == "",
+                   WorkItemRow.deleted.is_(True)))
+    )
+    return _remove(session, [(s, e) for s, e in session.execute(gone)])
+
+
+def _remove(session: Session, keys: Sequence[tuple[str, str]]) -> int:
+    removed = 0
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        session.execute(delete(MessageScore).where(pairs_in(MessageScore.source, MessageScore.external_id, chunk)))
+        removed += len(chunk)
+    return removed
+
+
+def forget_scores(session: Session, client: str | None = None) -> int:
+    """Delete stored scores (of one client, or all), so the next passes score every message afresh."""
+    stmt = delete(MessageScore)
+    if client is not None:
+        stmt = stmt.where(MessageScore.client == client)
+    return session.execute(stmt).rowcount or 0
+
+
+def to_metric_score(row: MessageScore) -> Score:
+    """Turn a stored score back into the metrics' MessageScore (enough of it for ``aggregate``)."""
+    if not row.supported:
+        return Score(language=row.language or "und", supported=False, reasons=tuple(row.reasons or ()))
+    words = row.words or 0
+    return Score(
+        language=row.language or "en",
+        supported=True,
+        words=words,
+        avg_words_per_sentence=row.avg_words_per_sentence or 0.0,
+        jargon_words=round((row.jargon_share or 0.0) * words),
+        jargon_share=row.jargon_share or 0.0,
+        readability_grade=row.readability_grade or 0.0,
+        flagged=tuple(FlaggedTerm(f["term"], int(f["count"]), f.get("suggestion")) for f in row.flagged or ()),
+        passes=bool(row.passes),
+        reasons=tuple(row.reasons or ()),
+    )
+
+
+@dataclass(frozen=True)
+class ScoreFilter:
+    """Which stored scores to read: messages written at or after ``since`` and before ``until``."""
+
+    client: str | None = None
+    developer: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        if not storable(self.client, self.developer):
+            return stmt.where(false())
+        conditions = [
+            (self.client, lambda v: MessageScore.client == v),
+            (self.developer, lambda v: MessageScore.developer == v),
+            (self.since, lambda v: MessageScore.at >= v),
+            (self.until, lambda v: MessageScore.at < v),
+        ]
+        return stmt.where(*(make(value) for value, make in conditions if value is not None))
+
+
+def load_scores(session: Session, flt: ScoreFilter) -> list[StoredScore]:
+    """Return the stored scores matching a filter, oldest message first, each with its link."""
+    stmt = (
+        select(MessageScore, ActivityRow.url, WorkItemRow.title)
+        .join(ActivityRow, and_(ActivityRow.source == MessageScore.source,
+                                ActivityRow.external_id == MessageScore.external_id))
+        .outerjoin(WorkItemRow, and_(WorkItemRow.source == MessageScore.source,
+                                     WorkItemRow.key == MessageScore.item_key))
+        .where(ActivityRow.deleted.is_(False))
+        .order_by(MessageScore.at, MessageScore.source, MessageScore.external_id)
+    )
+    return [StoredScore(row, url, title) for row, url, title in session.execute(flt.apply(stmt))]
+
+
+def metric_scores(scores: Iterable[StoredScore]) -> list[Score]:
+    return [s.metric for s in scores]
+
+
+def plain_language_figures(session: Session, flt: ScoreFilter, *, min_words: int = 150) -> dict[str, Any]:
+    """Summarize stored scores for a scorecard: counts, shares (None when too few words), top flagged terms."""
+    summary = aggregate(metric_scores(load_scores(session, flt)), min_words=min_words)
+    return {
+        "messages": summary.messages, "scored_messages": summary.scored_messages,
+        "skipped_messages": summary.skipped_messages, "words": summary.words,
+        "passed_messages": summary.passed_messages,
+        "pass_share": None if summary.pass_share is None else round(summary.pass_share, 4),
+        "mean_jargon_share": None if summary.mean_jargon_share is None else round(summary.mean_jargon_share, 4),
+        "enough_data": summary.enough_data, "note": summary.note,
+        "top_flagged": [{"term": t.term, "count": t.count, "suggestion": t.suggestion} for t in summary.top_flagged],
+    }

@@ -1,0 +1,227 @@
+"""Scorecards: both promises over a period, per developer and per client, with a weekly trend.
+
+Each scorecard is a plain dict shaped like its API model, so new sections (plain-language scores, client
+feedback) are added as new keys without changing the existing ones.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.contracts.roster import Contracts, PersonSpec
+from app.core.tables import ClockRow
+from app.reports.clocks import (
+    EMPTY,
+    ClockFilter,
+    Tally,
+    developer_tally,
+    figures,
+    open_clock_views,
+    person_name,
+    storable,
+    tallies,
+    week_name,
+)
+from app.reports.formats import promise_words
+from metrics.model import Clock, ClockKind
+from metrics.stats import group_clocks, iso_week
+
+DEFAULT_DAYS = 30
+# Beyond about two years a week-by-week trend is no longer readable; only weeks with clocks are listed then.
+MAX_FILLED_WEEKS = 106
+_EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Clocks started at or after `since` and before `until`."""
+
+    since: datetime
+    until: datetime
+
+    @classmethod
+    def resolve(cls, since: datetime | None, until: datetime | None, now: datetime) -> Period:
+        """Fill in the defaults: until now, since DEFAULT_DAYS before until."""
+        end = until if until is not None else now
+        if since is not None:
+            return cls(since, end)
+        try:
+            return cls(end - timedelta(days=DEFAULT_DAYS), end)
+        except OverflowError:
+            return cls(_EARLIEST, end)
+
+    def filter(self, **kwargs: Any) -> ClockFilter:
+        return ClockFilter(since=self.since, until=self.until, **kwargs)
+
+
+def _split(clocks: Iterable[Clock], now: datetime) -> dict[str, dict[str, Any]]:
+    response, bug_fix = [], []
+    for clock in clocks:
+        (response if clock.kind is ClockKind.RESPONSE else bug_fix).append(clock)
+    return {"responsiveness": figures(response, now), "bug_fix": figures(bug_fix, now)}
+
+
+def _promises(found: dict[tuple[Any, ...], Tally], *group: Any) -> dict[str, dict[str, Any]]:
+    """Both promises' figures of one group of a tally keyed by (*group, kind)."""
+    return {"responsiveness": found.get((*group, ClockKind.RESPONSE.value), EMPTY).figures(),
+            "bug_fix": found.get((*group, ClockKind.BUG_FIX.value), EMPTY).figures()}
+
+
+def _tally(session: Session, flt: ClockFilter, now: datetime, *keys: str) -> dict[tuple[Any, ...], Tally]:
+    return _tallies(session, flt, now, keys)[0]
+
+
+def _tallies(session: Session, flt: ClockFilter, now: datetime,
+             *groupings: Sequence[str]) -> list[dict[tuple[Any, ...], Tally]]:
+    """Tally the same clocks per kind within each grouping, reading them once where the database allows."""
+    return tallies(session, flt, [[*keys, "kind"] for keys in groupings], now)
+
+
+def week_keys(period: Period) -> list[str] | None:
+    """Name every ISO week the period touches, or None when there are too many to list."""
+    if period.until <= period.since:
+        return []
+    if (period.until - period.since).days > 7 * MAX_FILLED_WEEKS:
+        return None
+    day = period.since.astimezone(UTC).date()
+    monday = day - timedelta(days=day.weekday())
+    weeks = []
+    last = (period.until - timedelta(microseconds=1)).astimezone(UTC).date()
+    while monday <= last:
+        year, week, _ = monday.isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+        monday += timedelta(days=7)
+    return weeks
+
+
+def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[str, Any]]:
+    """Figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
+    by_week = group_clocks(clocks, lambda c: iso_week(c.started_at))
+    return _weekly({week: _split(found, now) for week, found in by_week.items()}, period, _split([], now))
+
+
+def _trend_of(found: dict[tuple[Any, ...], Tally], period: Period) -> list[dict[str, Any]]:
+    """The same as trend(), from a tally per week and kind."""
+    mondays = {monday for monday, _ in found}
+    return _weekly({week_name(m): _promises(found, m) for m in mondays}, period, _promises({}))
+
+
+def _weekly(by_week: dict[str, dict[str, Any]], period: Period, empty: dict[str, Any]) -> list[dict[str, Any]]:
+    weeks = week_keys(period)
+    if weeks is None:
+        weeks = sorted(by_week)
+    out = []
+    for week in weeks:
+        year, number = week.split("-W")
+        out.append({"week": week, "starts_on": date.fromisocalendar(int(year), int(number), 1),
+                    **by_week.get(week, empty)})
+    return out
+
+
+def person_record(person_id: str, contracts: Contracts) -> dict[str, Any]:
+    spec: PersonSpec | None = contracts.people.get(person_id)
+    if spec is None:
+        return {"id": person_id, "name": person_name(person_id, contracts), "role": "developer", "github": None,
+                "jira": [], "in_roster": False}
+    return {"id": spec.id, "name": spec.name, "role": spec.role, "github": spec.github, "jira": spec.jira_ids,
+            "in_roster": True}
+
+
+def _open_counts(session: Session, column: Any, client: str | None = None) -> Counter[str]:
+    # Counted here rather than with GROUP BY: SQLite would walk the grouping column's index and look up
+    # every row, twenty times slower than one scan of the (few) open clocks.
+    stmt = select(column).where(ClockRow.stopped_at.is_(None))
+    if client is not None:
+        stmt = stmt.where(ClockRow.client == client)
+    return Counter(key for key in session.scalars(stmt) if key is not None)
+
+
+def developer_rows(
+    session: Session, contracts: Contracts, period: Period, now: datetime, *,
+    client: str | None = None, developer: str | None = None,
+) -> list[dict[str, Any]]:
+    """Both promises per developer over the period: roster developers, and anyone else credited."""
+    if not storable(client, developer):
+        return []
+    found = {
+        (pid, kind.value): value
+        for kind in ClockKind
+        for pid, value in developer_tally(session, period.filter(kind=kind, client=client, developer=developer),
+                                          now).items()
+        if pid  # credited to nobody: no row
+    }
+    open_now = _open_counts(session, ClockRow.developer, client)
+    credited = {pid for pid, _ in found} | set(open_now)
+    if client is None:
+        credited |= {p.id for p in contracts.spec.people if p.role == "developer"}
+    if developer is not None:
+        credited = {developer} if developer in credited or developer in contracts.people else set()
+    rows = [
+        {**person_record(pid, contracts), **_promises(found, pid), "open_clocks": open_now[pid]}
+        for pid in credited
+    ]
+    return sorted(rows, key=lambda r: (r["name"].lower(), r["id"]))
+
+
+def developer_scorecard(session: Session, contracts: Contracts, person_id: str, period: Period,
+                        now: datetime) -> dict[str, Any]:
+    """One developer's scorecard: totals, per client, week by week, and the clocks open right now."""
+    totals, per_client, per_week = _tallies(session, period.filter(developer=person_id), now, (), ("client",),
+                                            ("week",))
+    return {
+        "developer": person_record(person_id, contracts),
+        "since": period.since,
+        "until": period.until,
+        **_promises(totals),
+        "clients": [{"client": name, **_promises(per_client, name)} for name in sorted({c for c, _ in per_client})],
+        "trend": _trend_of(per_week, period),
+        "open_clocks": open_clock_views(session, ClockFilter(developer=person_id), contracts, now),
+    }
+
+
+def client_record(name: str, contracts: Contracts) -> dict[str, Any]:
+    client = contracts.clients[name]
+    return {
+        "name": name,
+        "promises": promise_words(client),
+        "response_target_seconds": client.spec.targets.response_time,
+        "bug_fix_target_seconds": client.spec.targets.production_bug_fix,
+        "github_repos": list(client.spec.github_repos),
+        "jira_projects": list(client.spec.jira_projects),
+    }
+
+
+def client_rows(session: Session, contracts: Contracts, period: Period, now: datetime) -> list[dict[str, Any]]:
+    """Both promises per client over the period."""
+    found = _tally(session, period.filter(), now, "client")
+    open_now = _open_counts(session, ClockRow.client)
+    return [
+        {**client_record(name, contracts), **_promises(found, name), "open_clocks": open_now[name]}
+        for name in sorted(contracts.clients)
+    ]
+
+
+def client_scorecard(session: Session, contracts: Contracts, name: str, period: Period,
+                     now: datetime) -> dict[str, Any]:
+    """One client's scorecard: its promises in words, totals, per developer, week by week, open clocks."""
+    totals, per_developer, per_week = _tallies(session, period.filter(client=name), now, (), ("credited",),
+                                               ("week",))
+    return {
+        "client": client_record(name, contracts),
+        "since": period.since,
+        "until": period.until,
+        **_promises(totals),
+        "developers": [
+            {"id": pid, "name": person_name(pid, contracts), **_promises(per_developer, pid)}
+            for pid in sorted({pid for pid, _ in per_developer})
+        ],
+        "trend": _trend_of(per_week, period),
+        "open_clocks": open_clock_views(session, ClockFilter(client=name), contracts, now),
+    }

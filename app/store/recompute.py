@@ -1,0 +1,41 @@
+"""Recompute the stored clocks of work items whose activities changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from app.contracts.roster import Contracts
+from app.core.db import pairs_in
+from app.core.tables import ClockRow, WorkItemRow
+from app.store.histories import clock_to_row, load_histories
+from metrics.clocks import compute_clocks
+
+_CHUNK = 400
+
+
+def recompute_clocks(session: Session, contracts: Contracts, keys: Iterable[tuple[str, str]]) -> int:
+    """Replace the clocks of these work items with freshly computed ones; return how many were written."""
+    keys = sorted(set(keys))
+    if not keys:
+        return 0
+    histories, _ = load_histories(session, contracts, keys)
+    rows = []
+    for history in histories:
+        client = contracts.clients[history.client]
+        rows.extend(clock_to_row(c) for c in compute_clocks(history, client.policy))
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        session.execute(delete(ClockRow).where(pairs_in(ClockRow.source, ClockRow.item_key, chunk)))
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(insert(ClockRow), rows[start : start + _CHUNK])
+    return len(rows)
+
+
+def recompute_all(session: Session, contracts: Contracts) -> int:
+    """Recompute every clock (after a contracts change or a replay)."""
+    keys = session.execute(select(WorkItemRow.source, WorkItemRow.key)).all()
+    session.execute(delete(ClockRow))
+    return recompute_clocks(session, contracts, [(s, k) for s, k in keys])

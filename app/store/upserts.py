@@ -1,0 +1,261 @@
+"""Idempotent upserts of normalized records: any order, any number of times, one row per natural key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.core.db import pairs_in
+from app.core.tables import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
+from connectors.jira.shapes import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
+from connectors.jira.shapes import issue_id_of
+from connectors.records import Activity, Batch, WorkItem
+
+_EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
+_CHUNK = 500
+
+
+_DIALECT_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """Return an INSERT that knows ON CONFLICT for the session's database."""
+    return insert_for(session.get_bind().dialect.name, table)
+
+
+def insert_for(dialect: str, table: Any) -> Any:
+    """Return an INSERT that knows ON CONFLICT for a database by its dialect name."""
+    return _DIALECT_INSERT[dialect](table)
+
+
+def _item_row(item: WorkItem) -> dict[str, Any]:
+    return {
+        "source": item.source,
+        "key": item.key,
+        "container": item.container,
+        "kind": item.kind,
+        "url": item.url,
+        "title": item.title,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "author_id": item.author.id if item.author else None,
+        "author_name": item.author.display_name if item.author else None,
+        "author_is_bot": bool(item.author and item.author.is_bot),
+        "labels": sorted(item.labels),
+        "assignees": [a.id for a in item.assignees],
+        "status": item.status,
+        "status_category": item.status_category,
+        "issue_type": item.issue_type,
+        "priority": item.priority,
+        "resolution": item.resolution,
+        "resolved_at": item.resolved_at,
+        "merged_at": item.merged_at,
+        "fixes": sorted(item.fixes),
+        "deleted": item.deleted,
+        "partial": item.partial,
+    }
+
+
+def _activity_row(act: Activity) -> dict[str, Any]:
+    return {
+        "source": act.source,
+        "external_id": act.external_id,
+        "item_key": act.item_key,
+        "kind": act.kind,
+        "at": act.at,
+        "actor_id": act.actor.id if act.actor else None,
+        "actor_name": act.actor.display_name if act.actor else None,
+        "actor_email": act.actor.email if act.actor else None,
+        "actor_is_bot": bool(act.actor and act.actor.is_bot),
+        "body": act.body,
+        "url": act.url,
+        "data": dict(act.data),
+        "updated_at": act.updated_at or act.at,
+        "deleted": act.deleted,
+    }
+
+
+def _newest(rows: Iterable[dict[str, Any]], key: tuple[str, str], stamp: str) -> list[dict[str, Any]]:
+    """Fold rows sharing a natural key into one (the newest wins; deletion is sticky), keeping order."""
+    out: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for row in rows:
+        k = (row[key[0]], row[key[1]])
+        old = out.get(k)
+        if old is None:
+            out[k] = row
+            continue
+        newer = _is_newer(row, old, stamp)
+        merged = dict(row if newer else old)
+        merged["deleted"] = row["deleted"] or old["deleted"]
+        if "partial" in row:
+            merged["partial"] = row["partial"] and old["partial"]
+        out[k] = merged
+    return list(out.values())
+
+
+def _is_newer(new: dict[str, Any], old: dict[str, Any], stamp: str) -> bool:
+    if old.get("partial") and not new.get("partial"):
+        return True
+    if new.get("partial") and not old.get("partial"):
+        return False
+    a, b = new.get(stamp), old.get(stamp)
+    return b is None or (a is not None and a >= b)
+
+
+_ITEM_COLUMNS = tuple(_item_row(WorkItem("", "", "", "", None, None, None, None)))
+_ACTIVITY_COLUMNS = tuple(_activity_row(Activity("", "", "", "", datetime(1970, 1, 1, tzinfo=UTC))))
+
+
+@lru_cache(maxsize=4)
+def _item_upsert(dialect: str) -> Any:
+    """Build the work-item upsert once per dialect, so SQLAlchemy compiles it once and caches it."""
+    stmt = _DIALECT_INSERT[dialect](WorkItemRow.__table__)
+    table, ex = WorkItemRow.__table__, stmt.excluded
+    newer = or_(
+        and_(table.c.partial, ~ex.partial),
+        and_(
+            or_(~ex.partial, table.c.partial),
+            func.coalesce(ex.updated_at, _EPOCH) >= func.coalesce(table.c.updated_at, _EPOCH),
+        ),
+    )
+    updates = {
+        col: case((newer, ex[col]), else_=table.c[col])
+        for col in _ITEM_COLUMNS
+        if col not in ("source", "key", "deleted", "partial")
+    }
+    updates["deleted"] = or_(table.c.deleted, ex.deleted)
+    updates["partial"] = and_(table.c.partial, ex.partial)
+    return stmt.on_conflict_do_update(index_elements=["source", "key"], set_=updates)
+
+
+@lru_cache(maxsize=4)
+def _activity_upsert(dialect: str) -> Any:
+    """Build the activity upsert once per dialect (see ``_item_upsert``)."""
+    stmt = _DIALECT_INSERT[dialect](ActivityRow.__table__)
+    table, ex = ActivityRow.__table__, stmt.excluded
+    newer = ex.updated_at >= table.c.updated_at
+    updates = {
+        col: case((newer, ex[col]), else_=table.c[col])
+        for col in _ACTIVITY_COLUMNS
+        if col not in ("source", "external_id", "deleted")
+    }
+    # A placeholder key (a Jira Data Center comment known only by its issue's numeric id) never
+    # replaces a real one, whatever the order of arrival.
+    updates["item_key"] = case(
+        (ex.item_key.like(f"{PLACEHOLDER_PREFIX}%"), table.c.item_key), (newer, ex.item_key),
+        else_=table.c.item_key,
+    )
+    updates["deleted"] = or_(table.c.deleted, ex.deleted)
+    return stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=updates)
+
+
+def upsert_work_items(session: Session, items: Sequence[WorkItem]) -> None:
+    """Insert or update work items; an older snapshot never overwrites a newer one, a partial never a full one."""
+    rows = _newest((_item_row(i) for i in items), ("source", "key"), "updated_at")
+    stmt = _item_upsert(session.get_bind().dialect.name)
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(stmt, rows[start : start + _CHUNK])
+
+
+def upsert_activities(session: Session, activities: Sequence[Activity]) -> None:
+    """Insert or update activities; an older edit never overwrites a newer one, a deletion is final."""
+    rows = _newest((_activity_row(a) for a in activities), ("source", "external_id"), "updated_at")
+    stmt = _activity_upsert(session.get_bind().dialect.name)
+    for start in range(0, len(rows), _CHUNK):
+        session.execute(stmt, rows[start : start + _CHUNK])
+
+
+def _previous_items(session: Session, activities: Sequence[Activity]) -> set[tuple[str, str]]:
+    """Return the items that activities are moving away from (a transferred issue), so their clocks update too."""
+    incoming = {(a.source, a.external_id): a.item_key for a in activities}
+    keys = sorted(incoming)
+    out: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), _CHUNK):
+        rows = session.execute(
+            select(ActivityRow.source, ActivityRow.external_id, ActivityRow.item_key).where(
+                pairs_in(ActivityRow.source, ActivityRow.external_id, keys[start : start + _CHUNK])
+            )
+        )
+        out |= {(src, old) for src, ext, old in rows if old != incoming[(src, ext)]}
+    return out
+
+
+def _resolve_placeholders(session: Session, activities: Sequence[Activity]) -> list[Activity]:
+    """Give activities filed under a Jira issue's numeric id the issue's key, when we know it."""
+    out = []
+    for act in activities:
+        issue_id = issue_id_of(act.item_key) if act.source == "jira" else None
+        if issue_id is not None:
+            real = session.scalar(
+                select(ActivityRow.item_key).where(
+                    ActivityRow.source == "jira", ActivityRow.kind == "opened",
+                    ActivityRow.data["issue_id"].as_string() == issue_id,
+                ).limit(1)
+            )
+            if real:
+                act = replace(act, item_key=real)
+        out.append(act)
+    return out
+
+
+def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
+    """Upsert a batch; return the (source, item key) of every work item it touches."""
+    if batch.work_items:
+        upsert_work_items(session, batch.work_items)
+    moved: set[tuple[str, str]] = set()
+    if batch.activities:
+        batch = Batch(batch.work_items, _resolve_placeholders(session, batch.activities))
+        moved = _previous_items(session, batch.activities)
+        upsert_activities(session, batch.activities)
+    _relink(session, [i for i in batch.work_items if i.kind == "pull_request"])
+    touched = {(i.source, i.key) for i in batch.work_items} | moved
+    touched |= {(a.source, a.item_key) for a in batch.activities}
+    for item in batch.work_items:
+        touched |= {(item.source, key) for key in item.fixes}
+    for act in batch.activities:
+        touched |= {(act.source, key) for key in act.data.get("fixes", ()) or ()}
+    return touched
+
+
+def _relink(session: Session, prs: Sequence[WorkItem]) -> None:
+    """Rewrite the PR -> fixed-issue links from the stored (newest) PR snapshots."""
+    if not prs:
+        return
+    keys = sorted({(p.source, p.key) for p in prs})
+    stored = session.execute(
+        select(WorkItemRow.source, WorkItemRow.key, WorkItemRow.fixes).where(
+            pairs_in(WorkItemRow.source, WorkItemRow.key, keys)
+        )
+    ).all()
+    session.execute(delete(ItemLink).where(pairs_in(ItemLink.source, ItemLink.pr_key, keys)))
+    links = [{"source": s, "pr_key": k, "item_key": f} for s, k, fixes in stored for f in set(fixes or ())]
+    if links:
+        session.execute(dialect_insert(session, ItemLink.__table__).values(links).on_conflict_do_nothing())
+
+
+def get_cursor(session: Session, source: str, scope: str, stream: str) -> datetime | None:
+    row = session.get(SyncCursor, (source, scope, stream))
+    return row.cursor if row else None
+
+
+def get_cursors(session: Session, source: str, scope: str) -> dict[str, datetime | None]:
+    rows = session.scalars(select(SyncCursor).where(SyncCursor.source == source, SyncCursor.scope == scope))
+    return {r.stream: r.cursor for r in rows}
+
+
+def save_cursor(session: Session, source: str, scope: str, stream: str, cursor: datetime | None) -> None:
+    """Move a stream's cursor forward (never back)."""
+    row = session.get(SyncCursor, (source, scope, stream))
+    if row is None:
+        session.add(SyncCursor(source=source, scope=scope, stream=stream, cursor=cursor, updated_at=utcnow()))
+        return
+    if cursor is not None and (row.cursor is None or cursor > row.cursor):
+        row.cursor = cursor
+    row.updated_at = utcnow()

@@ -1,0 +1,295 @@
+"""The sync runner: page through GitHub and Jira from saved cursors, store each page, then move its cursor."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.contracts.roster import Contracts
+from app.core.db import transaction
+from app.core.locks import job_lock
+from app.core.tables import HttpETag, SyncRun, WorkItemRow, utcnow
+from app.intake.checks import checked_batch
+from app.settings import Settings
+from app.store.recompute import recompute_clocks
+from app.store.upserts import get_cursors, save_cursor, store_batch
+from connectors.github.client import GitHubClient, GitHubError
+from connectors.github.sync import GitHubSync
+from connectors.jira.client import JiraClient, JiraError
+from connectors.jira.sync import JiraSync
+from connectors.records import PayloadError
+
+log = logging.getLogger("pulse.sync")
+
+SOURCES = ("github", "jira")
+JIRA_NOT_CONFIGURED = (
+    "Jira projects are listed in the contracts file but PULSE_JIRA_URL is not set; set it (and PULSE_JIRA_EMAIL "
+    "with PULSE_JIRA_TOKEN for Jira Cloud), or rely on Jira webhooks alone."
+)
+
+
+class SyncConfigError(RuntimeError):
+    """The sync cannot run as configured; the message says what to set."""
+
+
+@dataclass
+class SyncSummary:
+    """What one run did, in figures."""
+
+    run_id: int | None
+    source: str
+    mode: str
+    status: str = "running"
+    scopes: int = 0
+    pages: int = 0
+    items: int = 0
+    activities: int = 0
+    requests: int = 0
+    rate_limit_remaining: int | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+    errors: list[str] = field(default_factory=list)
+    stopped_early: bool = False
+
+    @property
+    def duration_seconds(self) -> float:
+        end = self.finished_at or datetime.now(UTC)
+        return (end - self.started_at).total_seconds()
+
+
+Progress = Callable[[str, str, SyncSummary], None]  # (scope label, stream, summary so far)
+
+
+class DbETagCache:
+    """ETags kept in the database, so a cron re-sync in a new process still asks conditionally."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+
+    def get(self, key: str) -> str | None:
+        with self.factory() as session:
+            row = session.get(HttpETag, key[:700])
+            return row.etag if row else None
+
+    def put(self, key: str, etag: str | None) -> None:
+        with transaction(self.factory) as session:
+            row = session.get(HttpETag, key[:700])
+            if etag is None:
+                if row is not None:
+                    session.delete(row)
+            elif row is None:
+                session.add(HttpETag(key=key[:700], etag=etag[:300]))
+            else:
+                row.etag, row.updated_at = etag[:300], utcnow()
+
+
+@dataclass
+class Connectors:
+    """Builds API clients from settings; tests replace it to point at a stand-in server."""
+
+    settings: Settings
+    factory: sessionmaker[Session]
+    github_transport: Any = None
+    jira_transport: Any = None
+    sleep: Callable[[float], None] = time.sleep
+
+    def github(self) -> GitHubClient:
+        token = self.settings.github_token.get_secret_value() if self.settings.github_token else None
+        return GitHubClient(
+            token, base_url=self.settings.github_api_url, timeout=self.settings.http_timeout_seconds,
+            max_wait_seconds=self.settings.max_rate_limit_wait_seconds, transport=self.github_transport,
+            sleep=self.sleep, etags=DbETagCache(self.factory),
+        )
+
+    def available(self, source: str) -> bool:
+        """Say whether this source can be read (Jira needs its URL; GitHub works without a token, slowly)."""
+        return source != "jira" or bool(self.settings.jira_url)
+
+    def jira(self) -> JiraClient:
+        s = self.settings
+        if not s.jira_url:
+            raise SyncConfigError(JIRA_NOT_CONFIGURED)
+        return JiraClient(
+            s.jira_url, email=s.jira_email, token=s.jira_token.get_secret_value() if s.jira_token else None,
+            deployment=s.jira_deployment, timeout=s.http_timeout_seconds,
+            max_wait_seconds=s.max_rate_limit_wait_seconds, transport=self.jira_transport, sleep=self.sleep,
+        )
+
+
+def plan(contracts: Contracts, source: str | None) -> list[tuple[str, str]]:
+    """Return the (source, repository or project) pairs one run covers."""
+    if source is not None and source not in SOURCES:
+        raise SyncConfigError(f"Unknown source {source!r}; choose github or jira.")
+    scopes = []
+    if source in (None, "github"):
+        scopes += [("github", repo) for _, repo in contracts.repositories()]
+    if source in (None, "jira"):
+        scopes += [("jira", project) for _, project in contracts.jira_projects()]
+    if not scopes:
+        where = "GitHub repositories or Jira projects" if source is None else f"{source} scopes"
+        raise SyncConfigError(f"The contracts file lists no {where}; add github_repos or jira_projects to a client.")
+    return scopes
+
+
+def run_sync(
+    *,
+    factory: sessionmaker[Session],
+    contracts: Contracts,
+    connectors: Connectors,
+    source: str | None = None,
+    mode: str = "incremental",
+    requested_by: str = "cli",
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    run_id: int | None = None,
+) -> SyncSummary:
+    """Run one sync (incremental, full or reconcile) under the job lock; never two at once."""
+    scopes = plan(contracts, source)
+    if source is not None and not connectors.available(source):
+        raise SyncConfigError(JIRA_NOT_CONFIGURED)
+    skipped = [scope for scope in scopes if not connectors.available(scope[0])]
+    if skipped:
+        log.info("Jira is not configured (PULSE_JIRA_URL): its projects are kept current by webhooks only.")
+        scopes = [scope for scope in scopes if connectors.available(scope[0])]
+    if not scopes:
+        raise SyncConfigError(JIRA_NOT_CONFIGURED)
+    engine = factory.kw["bind"]
+    with job_lock(engine, "sync"):
+        summary = SyncSummary(run_id=None, source=source or "all", mode=mode)
+        summary.run_id = _open_run(factory, summary, requested_by, run_id)
+        try:
+            for src, scope in scopes:
+                if stop is not None and stop.is_set():
+                    summary.stopped_early = True
+                    break
+                _sync_scope(factory, contracts, connectors, summary, src, scope, progress, stop)
+        finally:
+            summary.finished_at = datetime.now(UTC)
+            summary.status = _status(summary, len(scopes))
+            _close_run(factory, summary)
+    return summary
+
+
+def _status(summary: SyncSummary, scopes: int) -> str:
+    if not summary.errors:
+        return "stopped" if summary.stopped_early else "succeeded"
+    return "failed" if len(summary.errors) >= scopes else "partial"
+
+
+def _sync_scope(
+    factory: sessionmaker[Session], contracts: Contracts, connectors: Connectors, summary: SyncSummary,
+    source: str, scope: str, progress: Progress | None, stop: threading.Event | None,
+) -> None:
+    label = f"{source}:{scope}"
+    client: GitHubClient | JiraClient | None = None
+    try:
+        client = connectors.github() if source == "github" else connectors.jira()
+        before = client.requests_made
+        try:
+            for page in _pages(factory, client, source, scope, summary.mode):
+                _store_page(factory, contracts, source, scope, page)
+                summary.pages += 1
+                summary.items += len(page.batch.work_items)
+                summary.activities += len(page.batch.activities)
+                summary.requests += client.requests_made - before
+                before = client.requests_made
+                if progress is not None:
+                    progress(label, page.stream, summary)
+                if stop is not None and stop.is_set():
+                    summary.stopped_early = True
+                    return
+        finally:
+            summary.requests += client.requests_made - before
+            summary.rate_limit_remaining = getattr(client, "rate_limit_remaining", summary.rate_limit_remaining)
+        summary.scopes += 1
+    except (GitHubError, JiraError, PayloadError) as exc:
+        log.warning("sync of %s failed: %s", label, exc)
+        summary.errors.append(f"{label}: {exc}")
+    except SyncConfigError as exc:
+        summary.errors.append(f"{label}: {exc}")
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _pages(factory: sessionmaker[Session], client: Any, source: str, scope: str, mode: str) -> Iterator[Any]:
+    started = datetime.now(UTC)
+    with factory() as session:
+        cursors = {} if mode == "full" else get_cursors(session, source, scope)
+        stored = _stored_keys(session, source, scope) if mode == "reconcile" else []
+    if source == "github":
+        yield from GitHubSync(client, scope, cursors, started_at=started).iter_pages()
+        return
+    jira = JiraSync(client, scope, cursors, started_at=started,
+                    stored_updates=lambda keys: _stored_updates(factory, source, keys))
+    if mode == "reconcile":
+        yield jira.reconcile_page(stored)
+    else:
+        yield from jira.iter_pages()
+
+
+def _stored_updates(factory: sessionmaker[Session], source: str, keys: Sequence[str]) -> dict[str, datetime | None]:
+    """Return when each stored work item was last updated, as its source said (complete snapshots only)."""
+    with factory() as session:
+        rows = session.execute(
+            select(WorkItemRow.key, WorkItemRow.updated_at).where(
+                WorkItemRow.source == source, WorkItemRow.key.in_(list(keys)), WorkItemRow.partial.is_(False),
+                WorkItemRow.deleted.is_(False),
+            )
+        )
+        return dict(rows.tuples().all())
+
+
+def _stored_keys(session: Session, source: str, scope: str) -> list[str]:
+    rows = session.scalars(
+        select(WorkItemRow.key).where(
+            WorkItemRow.source == source, WorkItemRow.container == scope, WorkItemRow.deleted.is_(False)
+        )
+    )
+    return list(rows)
+
+
+def _store_page(factory: sessionmaker[Session], contracts: Contracts, source: str, scope: str, page: Any) -> None:
+    """Store a page and its clocks, then its cursor, in one transaction: a crash loses nothing, repeats nothing."""
+    batch = checked_batch(page.batch, datetime.now(UTC))
+    with transaction(factory) as session:
+        touched = store_batch(session, batch)
+        recompute_clocks(session, contracts, touched)
+        if page.cursor is not None:
+            save_cursor(session, source, scope, page.stream, page.cursor)
+
+
+def _open_run(factory: sessionmaker[Session], summary: SyncSummary, requested_by: str, run_id: int | None) -> int:
+    with transaction(factory) as session:
+        # We hold the lock, so any other run still marked running was cut off (killed or crashed).
+        session.execute(
+            update(SyncRun).where(SyncRun.status == "running", SyncRun.id != (run_id or -1))
+            .values(status="interrupted", finished_at=utcnow())
+        )
+        row = session.get(SyncRun, run_id) if run_id is not None else None
+        if row is None:
+            row = SyncRun(source=summary.source, mode=summary.mode, requested_by=requested_by, status="running")
+            session.add(row)
+        row.status, row.started_at = "running", summary.started_at
+        session.flush()
+        return row.id
+
+
+def _close_run(factory: sessionmaker[Session], summary: SyncSummary) -> None:
+    with transaction(factory) as session:
+        row = session.get(SyncRun, summary.run_id)
+        if row is None:
+            return
+        row.status = summary.status
+        row.finished_at = summary.finished_at
+        row.items, row.activities, row.requests = summary.items, summary.activities, summary.requests
+        row.rate_limit_remaining = summary.rate_limit_remaining
+        row.errors = list(summary.errors)

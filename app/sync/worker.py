@@ -1,0 +1,149 @@
+"""The worker: scheduled sync, reconcile, clock checks and alerts; one long-running process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.contracts.roster import Contracts
+from app.core.db import transaction
+from app.core.locks import JobBusy
+from app.core.tables import SyncRun
+from app.intake.processor import sweep_pending
+from app.reports.plain_language import score_pending
+from app.settings import Settings
+from app.sync.alerts import deliver_due, queue_digests, scan
+from app.sync.runner import Connectors, SyncConfigError, run_sync
+
+log = logging.getLogger("pulse.worker")
+# A delivery queued longer than this was left by a server that stopped; a younger one is in a server's hands.
+PENDING_GRACE = timedelta(minutes=2)
+
+
+@dataclass
+class Job:
+    """Something the worker does every ``interval``."""
+
+    name: str
+    interval: timedelta
+    run: Callable[[datetime], object]
+    next_at: datetime | None = None
+
+
+@dataclass
+class Scheduler:
+    """Run jobs when they are due; time comes from ``clock`` so tests never sleep."""
+
+    jobs: list[Job]
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def run_pending(self) -> list[str]:
+        """Run every job that is due now; return their names."""
+        ran = []
+        for job in self.jobs:
+            now = self.clock()
+            if job.next_at is None or job.next_at <= now:
+                try:
+                    job.run(now)
+                except Exception:  # a failing job must not stop the others; it is logged and retried on schedule
+                    log.exception("job %s failed", job.name)
+                job.next_at = now + job.interval
+                ran.append(job.name)
+        return ran
+
+    def seconds_until_next(self) -> float:
+        now = self.clock()
+        pending = [(j.next_at - now).total_seconds() for j in self.jobs if j.next_at is not None]
+        return max(min(pending, default=0.0), 0.0)
+
+
+@dataclass
+class Worker:
+    """The worker's jobs, wired to one database and one set of contracts."""
+
+    settings: Settings
+    factory: sessionmaker[Session]
+    contracts: Contracts
+    connectors: Connectors
+    http: httpx.Client
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def scheduler(self, clock: Callable[[], datetime] | None = None) -> Scheduler:
+        s = self.settings
+        jobs = [
+            Job("pending-deliveries", timedelta(seconds=s.clock_check_seconds), self.sweep_deliveries),
+            Job("clocks", timedelta(seconds=s.clock_check_seconds), self.check_clocks),
+            Job("requested-sync", timedelta(seconds=s.queue_poll_seconds), self.run_requested),
+            Job("plain-language", timedelta(seconds=s.clock_check_seconds), self.score_messages),
+            Job("sync", timedelta(seconds=s.sync_interval_seconds), lambda now: self.sync("incremental", "schedule")),
+            Job("reconcile", timedelta(seconds=s.reconcile_interval_seconds),
+                lambda now: self.sync("reconcile", "schedule")),
+        ]
+        return Scheduler(jobs, clock) if clock else Scheduler(jobs)
+
+    def sweep_deliveries(self, now: datetime) -> int:
+        """Store the records of webhook deliveries a stopped server left queued (the server does its own at start)."""
+        return sweep_pending(self.factory, self.contracts, older_than=PENDING_GRACE).processed
+
+    def check_clocks(self, now: datetime) -> tuple[int, int]:
+        """Queue alerts for clocks that crossed a stage, then send what is due."""
+        with transaction(self.factory) as session:
+            queued = scan(session, self.contracts, now) + queue_digests(session, self.contracts, now)
+        sent, failed = deliver_due(self.factory, now, self.http)
+        if queued or sent or failed:
+            log.info("alerts: %s queued, %s sent, %s to retry", queued, sent, failed)
+        return sent, failed
+
+    def score_messages(self, now: datetime) -> int:
+        """Score new and edited developer messages for plain language (off the webhook path)."""
+        with transaction(self.factory) as session:
+            run = score_pending(session, self.contracts, limit=500)
+        return run.scored
+
+    def sync(self, mode: str, requested_by: str, run_id: int | None = None, source: str | None = None) -> str:
+        try:
+            summary = run_sync(factory=self.factory, contracts=self.contracts, connectors=self.connectors,
+                               source=source, mode=mode, requested_by=requested_by, stop=self.stop, run_id=run_id)
+        except JobBusy:
+            log.info("%s sync skipped: another process is running one", mode)
+            return "busy"
+        except SyncConfigError as exc:
+            log.warning("%s sync not run: %s", mode, exc)
+            if run_id is not None:
+                _fail_run(self.factory, run_id, str(exc))
+            return "config"
+        log.info("%s sync %s: %s items, %s activities, %s requests", mode, summary.status, summary.items,
+                 summary.activities, summary.requests)
+        return summary.status
+
+    def run_requested(self, now: datetime) -> int:
+        """Run the syncs asked for through the API, oldest first."""
+        with self.factory() as session:
+            queued = session.scalars(select(SyncRun).where(SyncRun.status == "queued").order_by(SyncRun.id)).all()
+        for run in queued:
+            if self.stop.is_set():
+                break
+            self.sync(run.mode, run.requested_by, run_id=run.id, source=None if run.source == "all" else run.source)
+        return len(queued)
+
+    def serve_forever(self, sleep: Callable[[float], bool] | None = None) -> None:
+        """Run jobs until asked to stop (SIGTERM): the current page is finished first."""
+        scheduler = self.scheduler()
+        wait = sleep or self.stop.wait
+        while not self.stop.is_set():
+            scheduler.run_pending()
+            wait(min(scheduler.seconds_until_next(), 5.0))
+
+
+def _fail_run(factory: sessionmaker[Session], run_id: int, error: str) -> None:
+    with transaction(factory) as session:
+        row = session.get(SyncRun, run_id)
+        if row is not None:
+            row.status, row.errors, row.finished_at = "failed", [error], datetime.now(UTC)

@@ -1,0 +1,119 @@
+"""Figures counted and ranked in SQL equal summarize() over the same clocks, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.reports.clocks import (
+    EMPTY,
+    ClockFilter,
+    developer_tally,
+    group_stats,
+    load_clocks,
+    metric_groups,
+    tally,
+    week_name,
+)
+from metrics.model import ClockKind
+from metrics.stats import group_clocks, iso_week, summarize
+from tests.reports.figures.conftest import NOW, store_random_clocks
+
+WINDOWS = [
+    (None, None),
+    (NOW - timedelta(days=30), NOW),
+    (NOW - timedelta(days=7), NOW - timedelta(seconds=1)),
+    (NOW - timedelta(days=3), NOW - timedelta(days=3)),  # empty
+]
+NOWS = [NOW, NOW - timedelta(days=2), NOW + timedelta(hours=1), NOW - timedelta(seconds=1)]
+
+
+def _inside(clock, since, until) -> bool:
+    return (since is None or clock.started_at >= since) and (until is None or clock.started_at < until)
+
+
+@pytest.mark.parametrize("group_by", ["developer", "client", "work_item", "week"])
+def test_metric_groups_equal_group_stats(factory, contracts, stored, group_by):
+    with factory() as session:
+        for since, until in WINDOWS:
+            for kind in [*ClockKind, None]:
+                flt = ClockFilter(kind=kind, since=since, until=until)
+                for now in NOWS:
+                    expected = group_stats(load_clocks(session, flt), group_by, contracts, now, session)
+                    assert metric_groups(session, flt, group_by, contracts, now) == expected
+
+
+def test_tally_equals_summarize_per_group(factory, stored):
+    keyings = {
+        "kind": (["kind"], lambda c: (c.kind.value,)),
+        "developer": (["credited", "kind"], lambda c: (c.developer or "unassigned", c.kind.value)),
+        "client": (["client"], lambda c: (c.client,)),
+        "week": (["week"], lambda c: (iso_week(c.started_at),)),
+    }
+    with factory() as session:
+        for name, (keys, key_of) in keyings.items():
+            for since, until in WINDOWS:
+                for now in NOWS:
+                    found = tally(session, ClockFilter(since=since, until=until), keys, now)
+                    if name == "week":
+                        found = {(week_name(monday),): value for (monday,), value in found.items()}
+                    inside = (c for c in stored if _inside(c, since, until))
+                    groups = group_clocks(inside, lambda c, key_of=key_of: str(key_of(c)))
+                    assert sorted(map(str, found)) == sorted(groups), name
+                    for key, value in found.items():
+                        clocks = groups[str(key)]
+                        assert value.stats == summarize(clocks, now), (name, key)
+                        targets = {c.target_seconds for c in clocks}
+                        assert value.target == (targets.pop() if len(targets) == 1 else None)
+
+
+def test_filters_narrow_the_figures_as_in_python(factory, contracts, stored):
+    with factory() as session:
+        for flt in [
+            ClockFilter(developer="olena"), ClockFilter(client="globex", kind=ClockKind.BUG_FIX),
+            ClockFilter(open_only=True), ClockFilter(developer="nobody"), ClockFilter(developer="bad\x00id"),
+        ]:
+            expected = group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+            assert metric_groups(session, flt, "developer", contracts, NOW) == expected
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 10, 11])
+def test_small_groups_pick_the_right_ranks(factory, contracts, count):
+    """Medians of odd and even counts, and p90 on one, two or three values, where ranks are easy to miss."""
+    store_random_clocks(factory, 100 + count, count)
+    with factory() as session:
+        flt = ClockFilter()
+        for group_by in ("developer", "client"):
+            expected = group_stats(load_clocks(session, flt), group_by, contracts, NOW, session)
+            assert metric_groups(session, flt, group_by, contracts, NOW) == expected
+        if count == 0:
+            assert tally(session, flt, ["kind"], NOW) == {}
+            assert EMPTY.stats == summarize([], NOW)
+
+
+def test_many_clocks_per_developer_read_in_order(factory, contracts):
+    """Enough clocks per developer that SQLite reads the ranks developer by developer, walking or sorting."""
+    clocks = store_random_clocks(factory, 7, 2400)
+    # All of them, most (walked in order with the window checked row by row), and a short one (sorted).
+    windows = [*WINDOWS, (NOW - timedelta(days=40), None), (None, NOW - timedelta(days=20)),
+               (NOW - timedelta(days=20), NOW)]
+    with factory() as session:
+        for since, until in windows:
+            for kind in ClockKind:
+                found = developer_tally(session, ClockFilter(kind=kind, since=since, until=until), NOW)
+                inside = (c for c in clocks if c.kind is kind and _inside(c, since, until))
+                groups = group_clocks(inside, lambda c: repr(c.developer))
+                assert sorted(map(repr, found)) == sorted(groups)
+                for person, value in found.items():
+                    assert value.stats == summarize(groups[repr(person)], NOW), (kind, since, until, person)
+
+
+def test_metric_groups_by_developer_read_in_order(factory, contracts):
+    store_random_clocks(factory, 8, 2000, developers=["olena", "marco", "github:stranger", None])
+    with factory() as session:
+        for since, until in [*WINDOWS, (NOW - timedelta(days=40), None)]:
+            for kind in ClockKind:
+                flt = ClockFilter(kind=kind, since=since, until=until)
+                expected = group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+                assert metric_groups(session, flt, "developer", contracts, NOW) == expected

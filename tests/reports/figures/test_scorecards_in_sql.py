@@ -1,0 +1,86 @@
+"""Scorecards and listings read through SQL equal the same figures computed in Python from the clocks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from app.reports.clocks import ClockFilter, figures, load_clocks, open_clock_views, person_name
+from app.reports.scorecards import (
+    Period,
+    client_record,
+    client_rows,
+    client_scorecard,
+    developer_rows,
+    developer_scorecard,
+    person_record,
+    trend,
+)
+from metrics.model import ClockKind
+from metrics.stats import group_clocks
+from tests.reports.figures.conftest import NOW
+
+PERIODS = [
+    Period(NOW - timedelta(days=30), NOW),
+    Period(NOW - timedelta(days=7), NOW - timedelta(seconds=1)),
+    Period(NOW - timedelta(days=400), NOW + timedelta(days=400)),  # too long to list every week
+]
+
+
+def _split(clocks, now) -> dict[str, Any]:
+    return {"responsiveness": figures([c for c in clocks if c.kind is ClockKind.RESPONSE], now),
+            "bug_fix": figures([c for c in clocks if c.kind is ClockKind.BUG_FIX], now)}
+
+
+def _developer_card(session, contracts, person, period, now) -> dict[str, Any]:
+    clocks = load_clocks(session, period.filter(developer=person))
+    per_client = group_clocks(clocks, lambda c: c.client)
+    return {
+        "developer": person_record(person, contracts), "since": period.since, "until": period.until,
+        **_split(clocks, now),
+        "clients": [{"client": name, **_split(per_client[name], now)} for name in sorted(per_client)],
+        "trend": trend(clocks, period, now),
+        "open_clocks": open_clock_views(session, ClockFilter(developer=person), contracts, now),
+    }
+
+
+def _client_card(session, contracts, name, period, now) -> dict[str, Any]:
+    clocks = load_clocks(session, period.filter(client=name))
+    per_developer = group_clocks(clocks, lambda c: c.developer or "unassigned")
+    return {
+        "client": client_record(name, contracts), "since": period.since, "until": period.until,
+        **_split(clocks, now),
+        "developers": [{"id": pid, "name": person_name(pid, contracts), **_split(per_developer[pid], now)}
+                       for pid in sorted(per_developer)],
+        "trend": trend(clocks, period, now),
+        "open_clocks": open_clock_views(session, ClockFilter(client=name), contracts, now),
+    }
+
+
+@pytest.mark.parametrize("period", PERIODS, ids=["30 days", "7 days", "long"])
+def test_scorecards_equal_python_figures(factory, contracts, stored, period):
+    with factory() as session:
+        for now in (NOW, NOW - timedelta(days=1)):
+            for person in ("olena", "github:stranger", "nobody"):
+                assert developer_scorecard(session, contracts, person, period, now) == _developer_card(
+                    session, contracts, person, period, now)
+            assert client_scorecard(session, contracts, "acme", period, now) == _client_card(
+                session, contracts, "acme", period, now)
+
+
+@pytest.mark.parametrize("client", [None, "acme", "globex"])
+def test_listings_equal_python_figures(factory, contracts, stored, client):
+    period = PERIODS[0]
+    with factory() as session:
+        rows = developer_rows(session, contracts, period, NOW, client=client)
+        clocks = load_clocks(session, period.filter(client=client))
+        by_person = group_clocks((c for c in clocks if c.developer), lambda c: c.developer or "")
+        assert {r["id"] for r in rows} >= set(by_person)
+        for row in rows:
+            assert {k: row[k] for k in ("responsiveness", "bug_fix")} == _split(by_person.get(row["id"], []), NOW)
+        if client is None:
+            by_client = group_clocks(clocks, lambda c: c.client)
+            for row in client_rows(session, contracts, period, NOW):
+                assert {k: row[k] for k in ("responsiveness", "bug_fix")} == _split(by_client.get(row["name"], []), NOW)
