@@ -26,7 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from metrics.clocks import (
+from metrics.model import Clock, ClockKind, ClockPolicy, FixLink, ItemEvent, ItemHistory, Role
+from metrics.timer import (
     ASSIGNED,
     CLOSED,
     LABELED,
@@ -41,7 +42,6 @@ from metrics.clocks import (
     UNLABELED,
     ClockTimer,
 )
-from metrics.model import Clock, ClockKind, ClockPolicy, FixLink, ItemEvent, ItemHistory, Role
 
 _DONE = "done"
 _FIX_MERGED = "fix_merged"  # the merge of a pull request that fixes the item (not a stored activity kind)

@@ -8,8 +8,8 @@ Edits never reach here as separate events, so an edit is never an answer.
 
 from __future__ import annotations
 
-from metrics.clocks import MESSAGE_KINDS, OPENED, ClockTimer
 from metrics.model import Clock, ClockKind, ClockPolicy, ItemEvent, ItemHistory, Role
+from metrics.timer import MESSAGE_KINDS, OPENED, ClockTimer
 
 
 def response_clocks(item: ItemHistory, policy: ClockPolicy) -> list[Clock]:
