@@ -156,3 +156,20 @@ def parse_time(value: Any, *, field_name: str = "time") -> datetime:
         return dt.astimezone(UTC)
     except OverflowError as exc:
         raise PayloadError(f"{field_name} is out of range: {value!r}") from exc
+
+
+# A Jira comment that names its issue only by numeric id (Data Center's comment events without an issue object)
+# is filed under this placeholder key until the store finds the issue's real key.
+ISSUE_ID_KEY_PREFIX = "jira-issue-id:"
+
+
+def issue_id_of(item_key: str) -> str | None:
+    """Return the numeric Jira issue id of a placeholder item key, or None for a real key.
+
+    The app resolves the placeholder through the ``issue_id`` every OPENED activity carries in ``data``;
+    the same comment also arrives under its real key (Data Center's twin ``jira:issue_updated``
+    delivery, and every sync), so a stored real key must never be replaced by a placeholder.
+    """
+    if item_key.startswith(ISSUE_ID_KEY_PREFIX):
+        return item_key[len(ISSUE_ID_KEY_PREFIX) :]
+    return None

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.errors import ProblemError, problem_responses
 from app.api.params import PeriodSinceQ, PeriodUntilQ, period
-from app.api.problems import ProblemError, problem_responses
 from app.reports.alignment import Alignment, ClientAlignment, Verdict, alignment_report
 from app.reports.clocks import storable
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.errors import ProblemError, problem_responses
 from app.api.params import PeriodSinceQ, PeriodUntilQ, period
-from app.api.problems import ProblemError, problem_responses
-from app.api.schemas import ClientOut, ClockOut, Promises, UTCTime, WeekFigures, clock_out
+from app.reports.schemas import ClientOut, ClockOut, Promises, UTCTime, WeekFigures, clock_out
 from app.reports.scorecards import client_rows, client_scorecard
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.errors import ProblemError, problem_responses
 from app.api.params import (
     ClientQ,
     DeveloperQ,
@@ -21,9 +22,8 @@ from app.api.params import (
     csv_response,
     wants_csv,
 )
-from app.api.problems import ProblemError, problem_responses
-from app.api.schemas import CLOCK_COLUMNS, ClockOut, clock_out, clock_row
 from app.reports.clocks import ClockFilter, clock_page
+from app.reports.schemas import CLOCK_COLUMNS, ClockOut, clock_out, clock_row
 from metrics.model import ClockKind, ClockState
 
 router = APIRouter(prefix="/v1/clocks", tags=["clocks"])

@@ -1,18 +1,15 @@
-"""Request dependencies: database session, contracts, authentication with read and admin scopes."""
+"""Request dependencies of the API: the shared ones (``app.core.web``) and bearer tokens with read and admin scopes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
-from app.api.problems import ProblemError
-from app.contracts.roster import Contracts
+from app.api.errors import ProblemError
 from app.core.tokens import Caller, KnownToken, match_configured, match_stored
-from app.settings import Settings
+from app.core.web import ContractsDep, SessionDep, SettingsDep
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -20,19 +17,6 @@ bearer_scheme = HTTPBearer(
     "`pulse token create --name X --scope read|admin`.",
 )
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as session:
-        yield session
-
-
-def get_contracts(request: Request) -> Contracts:
-    return request.app.state.contracts
 
 
 def require_token(
@@ -68,10 +52,7 @@ def require_admin(caller: Annotated[Caller, Depends(require_token)]) -> Caller:
     return caller
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
-ContractsDep = Annotated[Contracts, Depends(get_contracts)]
 ReadDep = Annotated[Caller, Depends(require_token)]
 AdminDep = Annotated[Caller, Depends(require_admin)]
-# Kept for routers written before scopes existed: any valid token.
-TokenDep = ReadDep
+
+__all__ = ["AdminDep", "ContractsDep", "ReadDep", "SessionDep", "SettingsDep", "bearer_scheme", "check_bearer"]

@@ -9,24 +9,22 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.errors import ProblemError, problem_responses
 from app.api.params import ClientQ, PeriodSinceQ, PeriodUntilQ, period
-from app.api.problems import ProblemError, problem_responses
-from app.api.schemas import ClockOut, PersonOut, Promises, UTCTime, WeekFigures, clock_out
 from app.reports.clocks import has_clocks
+from app.reports.schemas import (
+    ClockOut,
+    DeveloperList,
+    DeveloperSummary,
+    PersonOut,
+    Promises,
+    UTCTime,
+    WeekFigures,
+    clock_out,
+)
 from app.reports.scorecards import developer_rows, developer_scorecard
 
 router = APIRouter(prefix="/v1/developers", tags=["developers"])
-
-
-class DeveloperSummary(Promises, PersonOut):
-    open_clocks: int = Field(description="Clocks credited to them that are not stopped yet, right now.",
-                             examples=[2])
-
-
-class DeveloperList(BaseModel):
-    since: UTCTime
-    until: UTCTime
-    developers: list[DeveloperSummary]
 
 
 class _ClientKey(BaseModel):

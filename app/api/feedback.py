@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import AdminDep, ContractsDep, ReadDep, SessionDep
+from app.api.errors import ProblemError, problem_responses
 from app.api.params import Time, check_order
-from app.api.problems import ProblemError, problem_responses
 from app.core.tables import Feedback
 from app.reports.feedback import (
     FeedbackFilter,

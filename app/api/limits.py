@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import problem_response
+from app.api.errors import problem_response
 
 API_BODY_LIMIT = 1024 * 1024  # /v1 bodies are small JSON documents
 _TOKEN_IN_QUERY = re.compile(r"(?i)(token=)[^&\s]*")

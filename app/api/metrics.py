@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.errors import problem_responses
 from app.api.params import (
     ClientQ,
     DeveloperQ,
@@ -21,9 +22,8 @@ from app.api.params import (
     csv_response,
     wants_csv,
 )
-from app.api.problems import problem_responses
-from app.api.schemas import Figures, UTCTime
 from app.reports.clocks import ClockFilter, group_stats, load_clocks
+from app.reports.schemas import Figures, UTCTime
 from metrics.model import ClockKind
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])

@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 
-from app.api.problems import ProblemError
+from app.api.errors import ProblemError
 from app.reports.formats import csv_text
+from app.reports.schemas import Time
 from app.reports.scorecards import Period
-
-# An unencoded '+' in a query string arrives as a space ("...T09:00:00 02:00"); read it back as the offset sign.
-_SPACE_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ][\d:.]+) (\d{2}(?::?\d{2})?)$")
-
-
-EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
-
-
-_ISO_DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_TIME_HINT = "write it in ISO 8601 with its UTC offset, like 2026-03-02T09:00:00+02:00 or 2026-03-02T07:00:00Z"
-
-
-def _plus_from_space(value: Any) -> Any:
-    # Numbers would otherwise be read as Unix times: '0.5' is not a time anyone means.
-    if not isinstance(value, str) or not _ISO_DATE_START.match(value.strip()):
-        raise ValueError(f"is not a time; {_TIME_HINT}")
-    match = _SPACE_OFFSET.match(value.strip())
-    return f"{match[1]}+{match[2]}" if match else value
-
-
-def _in_utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 moved past the calendar's edge by its offset
-        return EARLIEST if value.year < 5000 else LATEST
-
-
-Time = Annotated[AwareDatetime, BeforeValidator(_plus_from_space), AfterValidator(_in_utc)]
 
 ClientQ = Annotated[str | None, Query(description="Only this client (its name in the contracts file).",
                                       examples=["acme"])]

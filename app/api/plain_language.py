@@ -12,8 +12,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.errors import problem_responses
 from app.api.params import Time, check_order
-from app.api.problems import problem_responses
 from app.contracts.roster import Contracts
 from app.reports.clocks import person_name
 from app.reports.plain_language import ScoreFilter, StoredScore, load_scores

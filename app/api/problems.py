@@ -1,4 +1,4 @@
-"""Errors as RFC 9457 problem details, in words a delivery manager understands."""
+"""Answer every error as problem details (see ``app.api.errors``), and publish their schema in OpenAPI."""
 
 from __future__ import annotations
 
@@ -10,92 +10,30 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.deps import bearer_scheme, check_bearer
+from app.api.errors import (
+    DESCRIPTIONS,
+    PROBLEM_JSON,
+    TIME_HINT,
+    TITLES,
+    Problem,
+    ProblemError,
+    problem_response,
+    problem_responses,
+)
+
 log = logging.getLogger("pulse.api")
-PROBLEM_JSON = "application/problem+json"
 
-_TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Format not available",
-    409: "Conflict",
-    413: "Too large",
-    415: "Unsupported content type",
-    422: "Invalid request",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Temporarily unavailable",
-}
-
-_DESCRIPTIONS = {
-    401: "Missing, wrong or revoked API token.",
-    403: "The token may only read; this needs an admin token.",
-    404: "Nothing with that name or id.",
-    422: "A parameter is wrong; `errors` lists each one.",
-    503: "The database is unavailable; retry after the Retry-After seconds.",
-}
-
-_TIME_HINT = "write it in ISO 8601 with its UTC offset, like 2026-03-02T09:00:00+02:00 or 2026-03-02T07:00:00Z"
 _FRIENDLIER = {
-    "timezone_aware": f"has no time zone; {_TIME_HINT}",
-    "datetime_from_date_parsing": f"is not a time; {_TIME_HINT}",
-    "datetime_parsing": f"is not a time; {_TIME_HINT}",
-    "datetime_type": f"is not a time; {_TIME_HINT}",
+    "timezone_aware": f"has no time zone; {TIME_HINT}",
+    "datetime_from_date_parsing": f"is not a time; {TIME_HINT}",
+    "datetime_parsing": f"is not a time; {TIME_HINT}",
+    "datetime_type": f"is not a time; {TIME_HINT}",
     "missing": "is required",
 }
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem details object."""
-
-    type: str = Field(default="about:blank", examples=["about:blank"])
-    title: str = Field(examples=["Not found"])
-    status: int = Field(examples=[404])
-    detail: str = Field(examples=["No developer with id 'x'. GET /v1/developers lists them."])
-    errors: list[dict[str, Any]] | None = Field(
-        default=None, description="Each problem with the request: the field and what is wrong with it.",
-        examples=[[{"field": "since", "problem": f"has no time zone; {_TIME_HINT}"}]],
-    )
-
-
-class ProblemError(Exception):
-    """Raise to answer with a problem details response."""
-
-    def __init__(
-        self, status: int, detail: str, *, headers: dict[str, str] | None = None, errors: list[Any] | None = None
-    ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-        self.headers = headers
-        self.errors = errors
-
-
-def problem_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """Describe problem answers for the OpenAPI schema (media type application/problem+json)."""
-    out: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        out[code] = {
-            "description": descriptions.get(f"d{code}", _DESCRIPTIONS.get(code, _TITLES.get(code, "Error"))),
-            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-    return out
-
-
-def problem_response(
-    status: int, detail: str, *, headers: dict[str, str] | None = None, errors: list[Any] | None = None
-) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
-                            "detail": detail}
-    if errors:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
 def _explain_validation(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -123,8 +61,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI reads the body before it checks the token: say "sign in" first, not what the body lacks.
         if request.url.path.startswith("/v1"):
-            from app.api.deps import bearer_scheme, check_bearer
-
             try:
                 await run_in_threadpool(check_bearer, request, await bearer_scheme(request))
             except ProblemError as problem:
@@ -134,7 +70,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is nothing at this address. See /docs for the available endpoints."
         elif exc.status_code == 405:
@@ -221,4 +157,4 @@ def _as_problem(code: str, response: dict[str, Any]) -> None:
         del content["application/json"]
         content[PROBLEM_JSON] = {"schema": {"$ref": "#/components/schemas/Problem"}}
         if code == "422" and declared.endswith("HTTPValidationError"):
-            response["description"] = _DESCRIPTIONS[422]
+            response["description"] = DESCRIPTIONS[422]

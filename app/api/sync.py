@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.api.deps import AdminDep, ReadDep, SessionDep
-from app.api.problems import Problem
+from app.api.errors import Problem
 from app.core.tables import SyncRun
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"])

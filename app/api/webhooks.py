@@ -17,7 +17,7 @@ from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.problems import Problem, ProblemError, problem_response
+from app.api.errors import Problem, ProblemError, problem_response
 from app.intake.checks import checked_batch
 from app.intake.deliveries import NORMALIZERS, Delivery, IntakeResult, content_id
 from app.intake.group_commit import IntakeBatcher

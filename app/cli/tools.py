@@ -16,6 +16,7 @@ from app.cli.common import contracts_or_exit, err, fail, session_factory, settin
 from app.core.db import transaction
 from app.core.tokens import Scope, create_token, list_tokens, revoke_token
 from app.reports.formats import csv_text, utc_text
+from app.reports.schemas import DeveloperList, DeveloperSummary, Time
 
 token_cli = typer.Typer(help="Create, list and revoke API tokens (only their SHA-256 hash is stored).",
                         no_args_is_help=True)
@@ -33,8 +34,6 @@ class ReportFormat(StrEnum):
 
 
 def _time(value: str | None, option: str) -> datetime | None:
-    from app.api.params import Time
-
     if value is None:
         return None
     try:
@@ -54,7 +53,6 @@ def report(
     = ReportFormat.TABLE,
 ) -> None:
     """Print both promises per developer over a period: the figures GET /v1/developers answers."""
-    from app.api.developers import DeveloperList, DeveloperSummary
     from app.reports.scorecards import Period, developer_rows
 
     settings = settings_or_exit()

@@ -9,7 +9,6 @@ from datetime import datetime
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.api.contracts import ContractOut, contract_out
 from app.contracts.roster import Contracts
 from app.dashboard.charts import trend_chart
 from app.dashboard.developer import WeekLine, week_lines
@@ -26,6 +25,7 @@ from app.dashboard.views import (
 )
 from app.reports.alignment import Alignment, PromiseAlignment, Verdict, alignment_report
 from app.reports.clocks import ClockFilter, clock_page
+from app.reports.promises import ContractOut, contract_out
 from app.reports.scorecards import Period, client_scorecard
 from metrics.model import ClockState
 

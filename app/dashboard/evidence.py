@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from app.api.problems import ProblemError
-from app.api.schemas import ClockOut
-from app.api.work_items import ActivityOut, Source, WorkItemDetail, read_work_item
 from app.contracts.roster import Contracts
-from app.core.tokens import Caller
 from app.dashboard.views import KIND_WORDS, STATE_TEXT, anchor, developer_href
 from app.reports.clocks import person_name
+from app.reports.schemas import ClockOut
+from app.reports.work_items import ActivityOut, Source, WorkItemDetail, normalize_key, work_item_detail
 from metrics.model import ClockKind, ClockState
 
 ROLE_WORDS = {"start": "started", "pause": "paused", "resume": "resumed", "stop": "stopped"}
@@ -80,11 +78,14 @@ def activity_anchor(activity_id: str) -> str:
     return "activity-" + anchor(activity_id).removeprefix("clock-")
 
 
-def evidence_page(session: Session, contracts: Contracts, caller: Caller, source: str, key: str) -> EvidencePage | None:
-    """Build a work item's evidence page from the API's own answer, or None when the item is unknown."""
+def evidence_page(session: Session, contracts: Contracts, source: str, key: str) -> EvidencePage | None:
+    """Build a work item's evidence page from the same record the API answers, or None when the item is unknown."""
     try:
-        item = read_work_item(Source(source), key, session, contracts, caller)
-    except (ProblemError, ValueError):
+        kind = Source(source)
+    except ValueError:
+        return None
+    item = work_item_detail(session, contracts, kind, normalize_key(kind, key), datetime.now(UTC))
+    if item is None:
         return None
     cited: dict[str, list[str]] = {}
     for number, clock in enumerate(item.clocks, start=1):

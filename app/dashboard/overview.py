@@ -27,7 +27,7 @@ from app.dashboard.views import (
     worst,
 )
 from app.reports.clocks import ClockFilter, ClockView, figures, live_elapsed_all, state_expr
-from app.reports.formats import promise_words
+from app.reports.promises import promise_words
 from app.reports.scorecards import Period, client_rows, developer_rows, developer_scorecard
 from app.store.histories import row_to_clock
 from metrics.model import ClockState

@@ -10,9 +10,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.api.deps import ContractsDep, SessionDep
 from app.contracts.roster import Contracts
 from app.core.tokens import Caller
+from app.core.web import ContractsDep, SessionDep
 from app.dashboard.auth import (
     COOKIE,
     SignInLimiter,
@@ -151,7 +151,7 @@ def read_client_page(name: str, request: Request, viewer: ViewerDep, session: Se
 def read_evidence(source: str, key: str, request: Request, viewer: ViewerDep, session: SessionDep,
                   contracts: ContractsDep) -> Response:
     filters = _filters(request, session, contracts)
-    model = evidence_page(session, contracts, viewer, source, key)
+    model = evidence_page(session, contracts, source, key)
     if model is None:
         return _not_found(request, viewer, contracts, filters, f"No {source} work item {key!r} has been received.")
     title = model.item.title or model.item.key

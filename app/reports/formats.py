@@ -1,4 +1,4 @@
-"""Output formats for people and spreadsheets: human durations, UTC times with Z, CSV, promises in words."""
+"""Output formats for people and spreadsheets: human durations, UTC times with Z, CSV."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-
-from app.contracts.roster import Client, describe_duration
 
 # A cell starting with one of these is run as a formula by spreadsheet programs; titles and names come
 # from client messages, so they are neutralized (OWASP "CSV injection").
@@ -65,21 +63,3 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     for row in rows:
         writer.writerow([_cell(row.get(column)) for column in columns])
     return out.getvalue()
-
-
-def calendar_words(client: Client, kind: str) -> str:
-    """Say which time counts for a promise, e.g. 'Mon–Fri 09:00–18:00 Europe/Kyiv time'."""
-    calendar = client.policy.bug_fix_calendar if kind == "bug_fix" else client.policy.response_calendar
-    text = calendar.describe()
-    return "around the clock" if text == "24/7" else text
-
-
-def promise_words(client: Client) -> dict[str, str]:
-    """Say a client's promises in plain words, one sentence per promise."""
-    targets = client.spec.targets
-    return {
-        "responsiveness": f"answer within {describe_duration(targets.response_time)}, "
-        f"{calendar_words(client, 'response')}",
-        "bug_fix": f"fix production bugs within {describe_duration(targets.production_bug_fix)}, "
-        f"{calendar_words(client, 'bug_fix')}",
-    }

@@ -29,7 +29,7 @@ from app.reports.clocks import (
     tallies,
     week_name,
 )
-from app.reports.formats import promise_words
+from app.reports.promises import promise_words
 from metrics.model import Clock, ClockKind
 from metrics.stats import group_clocks, iso_week
 

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.core.db import pairs_in
 from app.core.tables import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
-from connectors.jira.shapes import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
-from connectors.jira.shapes import issue_id_of
-from connectors.records import Activity, Batch, WorkItem
+from connectors.records import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
+from connectors.records import Activity, Batch, WorkItem, issue_id_of
 
 _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
 _CHUNK = 500

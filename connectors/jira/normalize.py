@@ -7,7 +7,7 @@ issue fields), never from when we received it.
 
 Item key convention: a Data Center ``comment_created`` carries no ``issue``; when ``comment.self``
 names the issue only by numeric id, the activity's ``item_key`` is ``jira-issue-id:<id>``
-(see ``shapes.issue_id_of``). Every OPENED activity carries ``data={"issue_id": ...}`` to resolve it.
+(see ``connectors.records.issue_id_of``). Every OPENED activity carries ``data={"issue_id": ...}`` to resolve it.
 """
 
 from __future__ import annotations

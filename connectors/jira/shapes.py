@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from connectors.records import Actor, PayloadError, Source, parse_time
+from connectors.records import ISSUE_ID_KEY_PREFIX, Actor, PayloadError, Source, issue_id_of, parse_time
 
 SOURCE = Source.JIRA.value
 
 # Placeholder item key for a Data Center ``comment_created`` delivery that names the issue only by its
 # numeric id (the payload has no ``issue``; the id is read from ``comment.self``). See ``issue_id_of``.
-ISSUE_ID_KEY_PREFIX = "jira-issue-id:"
-
 _REST_MARKER = "/rest/api/"
 _ISSUE_IN_URL = re.compile(r"/rest/api/[^/]+/issue/([^/?#]+)")
 _ISSUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
@@ -105,18 +103,6 @@ def item_key_for_ref(ref: str) -> str:
     if _ISSUE_KEY.match(ref):
         return ref
     return ISSUE_ID_KEY_PREFIX + ref
-
-
-def issue_id_of(item_key: str) -> str | None:
-    """Return the numeric Jira issue id of a placeholder item key, or None for a real key.
-
-    The app resolves the placeholder through the ``issue_id`` every OPENED activity carries in ``data``;
-    the same comment also arrives under its real key (Data Center's twin ``jira:issue_updated``
-    delivery, and every sync), so a stored real key must never be replaced by a placeholder.
-    """
-    if item_key.startswith(ISSUE_ID_KEY_PREFIX):
-        return item_key[len(ISSUE_ID_KEY_PREFIX) :]
-    return None
 
 
 def browse_url(base_url: str | None, key: str) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.core.tokens import Caller, Scope
 from app.dashboard.client import client_page
 from app.dashboard.developer import developer_page
 from app.dashboard.evidence import evidence_page
@@ -15,8 +14,6 @@ from app.reports.clocks import ClockFilter, open_clock_views
 from app.reports.scorecards import client_scorecard, developer_scorecard
 from metrics.model import ClockKind, ClockState
 from tests.conftest import AUTH
-
-READER = Caller("test", Scope.READ)
 
 
 def test_running_clocks_show_time_left_and_overdue_ones_before_calm_ones(story, factory, contracts):
@@ -144,8 +141,8 @@ def test_breaches_page_with_a_cursor(story, factory, contracts, monkeypatch):
 
 def test_the_evidence_page_marks_the_activities_that_started_and_stopped_each_clock(story, factory, contracts):
     with factory() as session:
-        page = evidence_page(session, contracts, READER, "github", "acme/shop/2")
-        missing = evidence_page(session, contracts, READER, "github", "acme/shop/99")
+        page = evidence_page(session, contracts, "github", "acme/shop/2")
+        missing = evidence_page(session, contracts, "github", "acme/shop/99")
     assert missing is None
     assert page is not None
     (clock,) = page.clocks

@@ -13,8 +13,7 @@ from connectors.jira.normalize import (
     normalize_rest_issue,
     normalize_webhook,
 )
-from connectors.jira.shapes import issue_id_of
-from connectors.records import ActivityKind, PayloadError
+from connectors.records import ActivityKind, PayloadError, issue_id_of
 
 from .fixtures import load_json, load_python_response, webhook_fixture_names
 

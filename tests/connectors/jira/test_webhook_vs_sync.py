@@ -9,9 +9,8 @@ import respx
 
 from connectors.jira.client import JiraClient
 from connectors.jira.normalize import normalize_webhook
-from connectors.jira.shapes import issue_id_of
 from connectors.jira.sync import JiraSync
-from connectors.records import Activity
+from connectors.records import Activity, issue_id_of
 
 from . import payloads as p
 from .fake_jira import FakeJira

@@ -1,15 +1,46 @@
-"""Response models shared by the routers: figures, clocks with evidence, people and clients."""
+"""The shapes figures are shown in, by the API, the pages and the CLI: figures, clocks with evidence, people,
+clients, and the times they accept."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from app.contracts.roster import Contracts
 from app.reports.clocks import ClockView, person_name
 from app.reports.formats import human_duration, utc_text
+
+# An unencoded '+' in a query string arrives as a space ("...T09:00:00 02:00"); read it back as the offset sign.
+_SPACE_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ][\d:.]+) (\d{2}(?::?\d{2})?)$")
+
+
+EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+_ISO_DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+TIME_HINT = "write it in ISO 8601 with its UTC offset, like 2026-03-02T09:00:00+02:00 or 2026-03-02T07:00:00Z"
+
+
+def _plus_from_space(value: Any) -> Any:
+    # Numbers would otherwise be read as Unix times: '0.5' is not a time anyone means.
+    if not isinstance(value, str) or not _ISO_DATE_START.match(value.strip()):
+        raise ValueError(f"is not a time; {TIME_HINT}")
+    match = _SPACE_OFFSET.match(value.strip())
+    return f"{match[1]}+{match[2]}" if match else value
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved past the calendar's edge by its offset
+        return EARLIEST if value.year < 5000 else LATEST
+
+
+Time = Annotated[AwareDatetime, BeforeValidator(_plus_from_space), AfterValidator(_in_utc)]
 
 UTCTime = Annotated[
     datetime,
@@ -151,3 +182,14 @@ class _Week(BaseModel):
 
 class WeekFigures(Promises, _Week):
     """One week's figures."""
+
+
+class DeveloperSummary(Promises, PersonOut):
+    open_clocks: int = Field(description="Clocks credited to them that are not stopped yet, right now.",
+                             examples=[2])
+
+
+class DeveloperList(BaseModel):
+    since: UTCTime
+    until: UTCTime
+    developers: list[DeveloperSummary]
