@@ -19,7 +19,7 @@ from app.api.limits import BodyLimit, redact_access_log
 from app.api.problems import install_problem_handlers, install_problem_schema
 from app.api.prometheus import install_metrics
 from app.api.prometheus import router as prometheus_router
-from app.contracts.roster import Contracts, ContractsSpec, load_contracts
+from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.tokens import configured_tokens
 from app.dashboard import install_dashboard

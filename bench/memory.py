@@ -67,7 +67,7 @@ def backfill(url: str, items: int, comments: int, review_comments: int, events: 
     import httpx
     from sqlalchemy import func, select
 
-    from app.contracts.roster import parse_contracts
+    from app.contracts import parse_contracts
     from app.core.db import make_engine, make_sessionmaker
     from app.core.tables import ClockRow
     from app.settings import Settings

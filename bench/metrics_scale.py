@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import Engine, create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
-from app.contracts.roster import Contracts, parse_contracts  # noqa: E402
+from app.contracts import Contracts, parse_contracts  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from app.core.migrate import upgrade  # noqa: E402
 from app.core.tables import ActivityRow, ClockRow, UTCDateTime, WorkItemRow  # noqa: E402

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
-from app.contracts.roster import Contracts, parse_contracts
+from app.contracts import Contracts, parse_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.tables import Base
 from app.main import create_app

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import AdminDep, ContractsDep, ReadDep, SettingsDep
 from app.api.errors import ProblemError, problem_responses
-from app.contracts.roster import Contracts, ContractsError, load_contracts
+from app.contracts import Contracts, ContractsError, load_contracts
 from app.core.db import transaction
 from app.reports.promises import ContractOut, contract_out
 from app.reports.schemas import PersonOut

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.errors import problem_responses
 from app.api.params import Time, check_order
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.reports.clocks import person_name
 from app.reports.plain_language import ScoreFilter, StoredScore, load_scores
 from metrics.plain_language import aggregate

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts, ContractsError, load_contracts
+from app.contracts import Contracts, ContractsError, load_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.settings import Settings, SettingsError, load_settings
 

@@ -10,7 +10,7 @@ import typer
 from pydantic import SecretStr
 
 from app.cli.common import configure_logging, contracts_or_exit, err, fail, session_factory, settings_or_exit
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.db import make_engine
 from app.settings import Settings
 

@@ -1,0 +1,35 @@
+"""The contracts file (pulse.yaml): its schema, the roster of people, and each client's terms for the clocks."""
+
+from app.contracts.roster import Client, Contracts, Resolved, load_contracts, parse_contracts
+from app.contracts.schema import (
+    AlertsSpec,
+    AlignmentSpec,
+    CalendarSpec,
+    ClientSpec,
+    ContractsError,
+    ContractsSpec,
+    PersonSpec,
+    ProductionBugSpec,
+    TargetsSpec,
+    describe_duration,
+    parse_duration,
+)
+
+__all__ = [
+    "AlertsSpec",
+    "AlignmentSpec",
+    "CalendarSpec",
+    "Client",
+    "ClientSpec",
+    "Contracts",
+    "ContractsError",
+    "ContractsSpec",
+    "PersonSpec",
+    "ProductionBugSpec",
+    "Resolved",
+    "TargetsSpec",
+    "describe_duration",
+    "load_contracts",
+    "parse_contracts",
+    "parse_duration",
+]

@@ -1,160 +1,22 @@
-"""The contracts file (pulse.yaml): the roster of people and each client's promises in plain words."""
+"""The roster and each client's terms as the clocks use them: who is who for which client, calendars, policies."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
+from app.contracts.schema import (
+    ClientSpec,
+    ContractsError,
+    ContractsSpec,
+    PersonSpec,
+)
 from metrics.calendar import Calendar
 from metrics.model import ClockPolicy, Role
-
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
-
-
-class ContractsError(ValueError):
-    """The contracts file is missing or wrong; the message names the file, the key and the problem."""
-
-
-def parse_duration(text: str | int) -> int:
-    """Parse a duration like ``30m``, ``3h``, ``1h30m`` or ``2d`` into seconds."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text
-    match = _DURATION.match(str(text))
-    if not match or not any(match.groups()) or not str(text).strip():
-        raise ValueError(f"{text!r} is not a duration; write it like 30m, 3h, 1h30m or 2d")
-    d, h, m, s = (int(g or 0) for g in match.groups())
-    seconds = d * 86400 + h * 3600 + m * 60 + s
-    if seconds <= 0:
-        raise ValueError(f"{text!r} must be longer than zero; write it like 30m, 3h, 1h30m or 2d")
-    return seconds
-
-
-def describe_duration(seconds: int) -> str:
-    """Say a duration in plain words: 1800 -> '30 minutes'."""
-    if seconds % 86400 == 0:
-        n, unit = seconds // 86400, "day"
-    elif seconds % 3600 == 0:
-        n, unit = seconds // 3600, "hour"
-    elif seconds % 60 == 0:
-        n, unit = seconds // 60, "minute"
-    else:
-        n, unit = seconds, "second"
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PersonSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
-    name: str
-    role: Literal["developer", "client", "bot"]
-    github: str | None = None
-    jira: str | list[str] | None = None
-    emails: list[str] = []
-
-    @property
-    def jira_ids(self) -> list[str]:
-        if self.jira is None:
-            return []
-        return [self.jira] if isinstance(self.jira, str) else list(self.jira)
-
-
-class CalendarSpec(_Strict):
-    timezone: str = "UTC"
-    working_hours: str = "Mon-Fri 09:00-18:00"
-    holidays: str | None = None
-    holiday_dates: list[date] = []
-
-
-class TargetsSpec(_Strict):
-    response_time: int = 1800
-    production_bug_fix: int = 3 * 3600
-    at_risk: float = Field(default=0.75, gt=0, lt=1)
-
-    @field_validator("response_time", "production_bug_fix", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> int:
-        return parse_duration(value)
-
-
-class ProductionBugSpec(_Strict):
-    labels: list[str] = ["production"]
-    jira_issue_types: list[str] = ["Bug"]
-    jira_priorities: list[str] = ["Highest", "High"]
-
-
-class AlignmentSpec(_Strict):
-    """When delivery figures and the client's own scores (1-5) count as agreeing or not."""
-
-    good_attainment: float = Field(default=0.9, ge=0, le=1)  # delivery looks fine at or above this
-    poor_attainment: float = Field(default=0.7, ge=0, le=1)  # delivery looks poor below this
-    happy_score: float = Field(default=4.0, ge=1, le=5)  # the client is content at or above this
-    unhappy_score: float = Field(default=3.0, ge=1, le=5)  # the client is unhappy at or below this
-    plain_pass_share: float = Field(default=0.8, ge=0, le=1)  # plain language looks fine at or above this
-
-
-class AlertsSpec(_Strict):
-    """Where warnings about at-risk and breached clocks go."""
-
-    slack_webhook: str | None = Field(default=None, pattern=r"^https?://")
-    webhook: str | None = Field(default=None, pattern=r"^https?://")
-    at_risk: bool = True
-    breached: bool = True
-    daily_digest: bool = False
-    quiet_outside_working_hours: bool = True
-
-
-class ClientSpec(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    github_repos: list[str] = []
-    jira_projects: list[str] = []
-    unknown_authors: Literal["client", "developer", "ignore"] = "client"
-    calendar: CalendarSpec = CalendarSpec()
-    targets: TargetsSpec = TargetsSpec()
-    production_bug: ProductionBugSpec = ProductionBugSpec()
-    pause_statuses: list[str] = []
-    bug_fix_calendar: Literal["business", "24/7"] = "business"
-    glossary: list[str] = []  # words this client knows: never flagged as jargon
-    plain_words: dict[str, str] = {}  # term -> the plain alternative to suggest
-    alignment: AlignmentSpec = AlignmentSpec()
-    alerts: AlertsSpec = AlertsSpec()
-
-    @field_validator("github_repos")
-    @classmethod
-    def _repo_names(cls, value: list[str]) -> list[str]:
-        for repo in value:
-            if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-                raise ValueError(f"{repo!r} is not a repository; write it as owner/name")
-        return value
-
-
-class ContractsSpec(_Strict):
-    people: list[PersonSpec] = []
-    clients: list[ClientSpec] = []
-
-    @model_validator(mode="after")
-    def _unique(self) -> ContractsSpec:
-        _no_repeats("people", [p.id for p in self.people])
-        _no_repeats("clients", [c.name for c in self.clients])
-        _no_repeats("github_repos", [r.lower() for c in self.clients for r in c.github_repos])
-        _no_repeats("jira_projects", [p.upper() for c in self.clients for p in c.jira_projects])
-        return self
-
-
-def _no_repeats(what: str, values: list[str]) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise ValueError(f"{what}: {value!r} is listed twice; each must appear once")
-        seen.add(value)
 
 
 @dataclass(frozen=True)

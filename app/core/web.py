@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.settings import Settings
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.dashboard.charts import trend_chart
 from app.dashboard.developer import WeekLine, week_lines
 from app.dashboard.filters import Filters

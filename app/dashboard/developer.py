@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.dashboard.charts import trend_chart
 from app.dashboard.filters import Filters
 from app.dashboard.overview import RUNNING_SHOWN, PersonLine

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.dashboard.views import KIND_WORDS, STATE_TEXT, anchor, developer_href
 from app.reports.clocks import person_name
 from app.reports.schemas import ClockOut

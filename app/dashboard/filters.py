@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.reports.clocks import person_name, storable
 from app.reports.scorecards import Period
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.tables import ClockRow, WorkItemRow
 from app.dashboard.filters import Filters, last_week, this_week
 from app.dashboard.views import (

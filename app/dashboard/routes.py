@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.tokens import Caller
 from app.core.web import ContractsDep, SessionDep
 from app.dashboard.auth import (

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
-from app.contracts.roster import AlignmentSpec, Contracts
+from app.contracts import AlignmentSpec, Contracts
 from app.reports.clocks import ClockView, person_name
 from app.reports.formats import human_duration
 from metrics.model import Clock, ClockKind, ClockState

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts, parse_contracts
+from app.contracts import Contracts, parse_contracts
 from app.core.tables import RawDelivery
 from app.demo.history import build_history
 from app.intake.deliveries import NORMALIZERS, Delivery, ingest_many

@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.db import transaction
 from app.core.tables import IntakeQueue, RawDelivery, utcnow
 from app.intake.checks import checked_batch

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.tables import IntakeQueue, RawDelivery, utcnow
 from app.intake.deliveries import Pending, mark_failed, process_pending, renormalize
 from connectors.records import Batch

@@ -15,7 +15,7 @@ from statistics import fmean
 
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import AlignmentSpec, Client, Contracts
+from app.contracts import AlignmentSpec, Client, Contracts
 from app.core.tables import Feedback
 from app.reports.clocks import ClockFilter, load_clocks, person_name
 from app.reports.feedback import PROMISES, FeedbackFilter, list_feedback

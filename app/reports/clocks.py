@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.tables import ClockRow, WorkItemRow
 from app.reports.formats import human_duration
 from app.store.histories import row_to_clock

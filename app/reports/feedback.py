@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.tables import Feedback
 from app.reports.clocks import storable
 from app.store.upserts import dialect_insert

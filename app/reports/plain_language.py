@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Client, Contracts
+from app.contracts import Client, Contracts
 from app.core.db import pairs_in
 from app.core.tables import ActivityRow, MessageScore, WorkItemRow
 from app.reports.clocks import storable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.contracts.roster import Client, describe_duration
+from app.contracts import Client, describe_duration
 from app.reports.schemas import ClientPromisesInWords
 
 

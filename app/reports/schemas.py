@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.reports.clocks import ClockView, person_name
 from app.reports.formats import human_duration, utc_text
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts, PersonSpec
+from app.contracts import Contracts, PersonSpec
 from app.core.tables import ClockRow
 from app.reports.clocks import (
     EMPTY,

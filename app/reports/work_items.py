@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Client, Contracts
+from app.contracts import Client, Contracts
 from app.core.tables import ActivityRow, WorkItemRow
 from app.reports.clocks import item_clock_views, storable
 from app.reports.schemas import ClockOut, UTCTime, clock_out

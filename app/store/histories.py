@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Client, Contracts
+from app.contracts import Client, Contracts
 from app.core.db import pairs_in
 from app.core.tables import ActivityRow, ClockRow, ItemLink, WorkItemRow
 from connectors.records import parse_time

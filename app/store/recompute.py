@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.db import pairs_in
 from app.core.tables import ClockRow, WorkItemRow
 from app.store.histories import clock_to_row, load_histories

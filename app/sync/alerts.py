@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Client, Contracts, describe_duration
+from app.contracts import Client, Contracts, describe_duration
 from app.core.db import transaction
 from app.core.tables import ActivityRow, Alert, ClockRow, WorkItemRow
 from app.store.histories import row_to_clock

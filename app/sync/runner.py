@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.db import transaction
 from app.core.locks import job_lock
 from app.core.tables import HttpETag, SyncRun, WorkItemRow, utcnow

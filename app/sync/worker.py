@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.core.db import transaction
 from app.core.locks import JobBusy
 from app.core.tables import SyncRun

@@ -82,7 +82,7 @@ def test_a_nul_character_finds_nothing_instead_of_failing(client, story):
 
 
 def test_running_elapsed_counts_working_time_in_the_clients_calendar():
-    from app.contracts.roster import parse_contracts
+    from app.contracts import parse_contracts
 
     contracts = parse_contracts("""
 clients:

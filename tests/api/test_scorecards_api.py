@@ -89,7 +89,7 @@ def test_client_scorecard(client, story):
 
 
 def test_client_promises_use_the_working_calendar_in_words(client, story):
-    from app.contracts.roster import parse_contracts
+    from app.contracts import parse_contracts
     from tests.conftest import CONTRACTS_YAML
 
     kyiv = CONTRACTS_YAML.replace('calendar: {timezone: UTC, working_hours: "24/7"}',

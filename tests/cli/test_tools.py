@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app.cli import tools as cli_api
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.core.tables import Base
 from app.main import create_app
 from tests.api.conftest import seed_story

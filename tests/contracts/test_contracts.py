@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.contracts.roster import ContractsError, describe_duration, load_contracts, parse_contracts, parse_duration
+from app.contracts import ContractsError, describe_duration, load_contracts, parse_contracts, parse_duration
 from app.demo import demo_contracts
 from metrics.model import Role
 

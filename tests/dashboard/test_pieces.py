@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.contracts.roster import AlignmentSpec
+from app.contracts import AlignmentSpec
 from app.dashboard.auth import login_url, safe_target
 from app.dashboard.charts import trend_chart
 from app.dashboard.filters import Filters, last_week, read_filters, this_week, week_start
@@ -128,7 +128,7 @@ def test_the_chart_of_an_empty_period_still_draws_its_axes():
 def test_clock_times_are_said_in_the_clients_own_time_and_in_utc():
     from types import SimpleNamespace
 
-    from app.contracts.roster import parse_contracts
+    from app.contracts import parse_contracts
     from app.dashboard.rendering import when_at
 
     contracts = parse_contracts("""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade
 from tests.conftest import CONTRACTS_YAML, POSTGRES_URL, _drop_schema, _postgres_engine

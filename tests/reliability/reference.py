@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts.roster import Contracts
+from app.contracts import Contracts
 from app.intake.deliveries import NORMALIZERS, Delivery, ingest
 from connectors.jira import webhook as jira_webhook
 from tests.reliability.corpus import Signed

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import Engine, or_, select
 
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade
 from app.core.tables import ActivityRow, WorkItemRow

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.reports.formats import csv_text, human_duration, utc_text
 from app.reports.promises import promise_words
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.core.db import transaction
 from app.core.tables import Alert, SyncRun
 from app.sync.alerts import deliver_due, queue_digests, scan

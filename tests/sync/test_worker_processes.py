@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.locks import JobBusy, job_lock
 from app.core.tables import ActivityRow, Base, ClockRow, SyncRun, WorkItemRow

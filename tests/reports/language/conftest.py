@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.contracts.roster import Contracts, parse_contracts
+from app.contracts import Contracts, parse_contracts
 from app.core.db import make_sessionmaker
 from app.main import create_app
 from tests.conftest import TOKEN, make_settings, post_github

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.contracts.roster import AlignmentSpec
+from app.contracts import AlignmentSpec
 from app.reports.alignment import DeliveryFigure as Figure
 from app.reports.alignment import Verdict, clock_figure, judge
 from app.reports.plain_language import score_pending

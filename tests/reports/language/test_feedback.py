@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.core.tables import Feedback
 from app.reports.feedback import (
     FeedbackFileError,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.contracts.roster import parse_contracts
+from app.contracts import parse_contracts
 from app.core.tables import MessageScore
 from app.reports.plain_language import ScoreFilter, forget_scores, load_scores, score_pending, scorer_version
 from tests.conftest import post_github
