@@ -1,16 +1,18 @@
-"""One job at a time: a PostgreSQL advisory lock, or a file lock beside the SQLite database."""
+"""One job at a time (a PostgreSQL advisory lock, or a file lock beside SQLite), and one writer per work item."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
 import tempfile
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 
 class JobBusy(RuntimeError):
@@ -59,3 +61,50 @@ def job_lock(engine: Engine, name: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# --- writers of one work item's clocks, serialized (PostgreSQL) --------------------------------------------
+# Every transaction that rewrites clocks takes, until it ends, a lock per work item it touches (in one order,
+# so two writers never wait on each other in a circle) after a shared lock on "all work items"; rewriting
+# every clock (a contracts reload, a replay) or a batch too large for the lock table takes that one exclusive.
+# SQLite needs none of it: it has one writer at a time.
+
+_ALL_ITEMS = "work-items"
+MANY_ITEMS = 1000  # above this, one exclusive lock costs less than a lock per item (and fits the lock table)
+_schemas: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _item_key(schema: str, source: str, key: str) -> int:
+    return _advisory_key(f"{schema}:item:{source}:{key}")
+
+
+def _schema(session: Session) -> str:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    if engine not in _schemas:  # one installation per schema; a test or a second install never blocks another
+        _schemas[engine] = str(session.execute(text("SELECT current_schema()")).scalar())
+    return _schemas[engine]
+
+
+def lock_work_items(session: Session, keys: Iterable[tuple[str, str]]) -> None:
+    """Hold, until the transaction ends, the right to rewrite the clocks of these (source, key) work items."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = set(keys)
+    if not keys:
+        return
+    schema = _schema(session)
+    if len(keys) > MANY_ITEMS:
+        lock_all_work_items(session)
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": _advisory_key(f"{schema}:{_ALL_ITEMS}")})
+    ids = sorted({_item_key(schema, source, key) for source, key in keys})
+    session.execute(text("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT unnest(CAST(:ids AS bigint[])) AS k "
+                         "ORDER BY 1) AS ordered"), {"ids": ids})
+
+
+def lock_all_work_items(session: Session) -> None:
+    """Hold, until the transaction ends, the right to rewrite every clock: waits for the writers of single items."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _advisory_key(f"{_schema(session)}:{_ALL_ITEMS}")})

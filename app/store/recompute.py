@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
 from app.core.db import pairs_in
+from app.core.locks import lock_all_work_items, lock_work_items
 from app.core.tables import ClockRow, WorkItemRow
 from app.store.histories import clock_to_row, load_histories
 from metrics.clocks import compute_clocks
@@ -17,10 +18,15 @@ _CHUNK = 400
 
 
 def recompute_clocks(session: Session, contracts: Contracts, keys: Iterable[tuple[str, str]]) -> int:
-    """Replace the clocks of these work items with freshly computed ones; return how many were written."""
+    """Replace the clocks of these work items with freshly computed ones; return how many were written.
+
+    The items stay locked until the transaction ends, so concurrent writers of one item (two API replicas, a
+    worker's sync) recompute it one after the other, each from everything committed before it.
+    """
     keys = sorted(set(keys))
     if not keys:
         return 0
+    lock_work_items(session, keys)
     histories, _ = load_histories(session, contracts, keys)
     rows = []
     for history in histories:
@@ -35,7 +41,8 @@ def recompute_clocks(session: Session, contracts: Contracts, keys: Iterable[tupl
 
 
 def recompute_all(session: Session, contracts: Contracts) -> int:
-    """Recompute every clock (after a contracts change or a replay)."""
+    """Recompute every clock (after a contracts change or a replay), with every item locked."""
+    lock_all_work_items(session)
     keys = session.execute(select(WorkItemRow.source, WorkItemRow.key)).all()
     session.execute(delete(ClockRow))
     return recompute_clocks(session, contracts, [(s, k) for s, k in keys])

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.core.db import pairs_in
+from app.core.locks import lock_work_items
 from app.core.tables import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
 from connectors.records import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
 from connectors.records import Activity, Batch, WorkItem, issue_id_of
@@ -205,7 +206,12 @@ def _resolve_placeholders(session: Session, activities: Sequence[Activity]) -> l
 
 
 def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
-    """Upsert a batch; return the (source, item key) of every work item it touches."""
+    """Upsert a batch; return the (source, item key) of every work item it touches.
+
+    The items named in the batch are locked first (see ``lock_work_items``), before any row is written, so two
+    writers of one item queue up instead of deadlocking; ``recompute_clocks`` locks the rest it touches.
+    """
+    lock_work_items(session, _named_items(batch))
     if batch.work_items:
         upsert_work_items(session, batch.work_items)
     moved: set[tuple[str, str]] = set()
@@ -214,13 +220,16 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
         moved = _previous_items(session, batch.activities)
         upsert_activities(session, batch.activities)
     _relink(session, [i for i in batch.work_items if i.kind == "pull_request"])
-    touched = {(i.source, i.key) for i in batch.work_items} | moved
-    touched |= {(a.source, a.item_key) for a in batch.activities}
+    return _named_items(batch) | moved
+
+
+def _named_items(batch: Batch) -> set[tuple[str, str]]:
+    named = {(i.source, i.key) for i in batch.work_items} | {(a.source, a.item_key) for a in batch.activities}
     for item in batch.work_items:
-        touched |= {(item.source, key) for key in item.fixes}
+        named |= {(item.source, key) for key in item.fixes}
     for act in batch.activities:
-        touched |= {(act.source, key) for key in act.data.get("fixes", ()) or ()}
-    return touched
+        named |= {(act.source, key) for key in act.data.get("fixes", ()) or ()}
+    return named
 
 
 def _relink(session: Session, prs: Sequence[WorkItem]) -> None:
