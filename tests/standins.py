@@ -95,13 +95,15 @@ class GitHubStandIn:
 class Receiver:
     """An alert destination that records what it gets; it can fail for a while, then recover."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, delay: float = 0.0) -> None:
         self.fail_first = fail_first
+        self.delay = delay  # seconds each answer takes, to widen the window two senders could share
         self.received: list[dict[str, Any]] = []
         self.attempts = 0
         self.lock = threading.Lock()
 
     def __call__(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
+        time.sleep(self.delay)
         with self.lock:
             self.attempts += 1
             if self.attempts <= self.fail_first:

@@ -196,6 +196,17 @@ class SyncRun(Base):
     errors: Mapped[list[Any]] = mapped_column(default=list)
 
 
+class WorkerJob(Base):
+    """When a worker job is next due, shared by all workers: each due time is taken by one of them."""
+
+    __tablename__ = "worker_jobs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[datetime]
+    taken_at: Mapped[datetime | None]
+    taken_by: Mapped[str | None] = mapped_column(String(200))  # host and process id of the worker
+
+
 class ApiToken(Base):
     """A bearer token created with `pulse token create`; only its SHA-256 hash is stored."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Client, Contracts, describe_duration
@@ -23,6 +24,8 @@ log = logging.getLogger("pulse.alerts")
 
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
+# Longer than a post can take (the HTTP client's timeout, with its retries): a claimed alert is not taken twice.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -168,12 +171,8 @@ def queue_digests(session: Session, contracts: Contracts, now: datetime) -> int:
 
 def deliver_due(factory: sessionmaker[Session], now: datetime, http: httpx.Client) -> tuple[int, int]:
     """Send every alert that is due; return (sent, failed). A failure is retried later with backoff."""
-    with factory() as session:
-        due = session.scalars(
-            select(Alert).where(Alert.status == "pending", Alert.next_attempt_at <= now).order_by(Alert.id).limit(200)
-        ).all()
     sent = failed = 0
-    for alert in due:
+    for alert in _claim_due(factory, now):
         error = _post(http, alert)
         with transaction(factory) as session:
             row = session.get(Alert, alert.id)
@@ -182,6 +181,7 @@ def deliver_due(factory: sessionmaker[Session], now: datetime, http: httpx.Clien
             row.attempts += 1
             if error is None:
                 row.status, row.sent_at, row.last_error = "sent", now, None
+                row.next_attempt_at = now
                 sent += 1
             else:
                 row.last_error = error
@@ -191,7 +191,24 @@ def deliver_due(factory: sessionmaker[Session], now: datetime, http: httpx.Clien
     return sent, failed
 
 
-def _post(http: httpx.Client, alert: Alert) -> str | None:
+def _claim_due(factory: sessionmaker[Session], now: datetime, limit: int = 200) -> Sequence[Row[Any]]:
+    """Take the due alerts for this worker: each is leased to one worker at a time, so each is posted once.
+
+    The lease moves the alert's next attempt past the time a post can take; a worker that dies holding it only
+    delays the alert by the lease. PostgreSQL skips rows another worker is claiming; SQLite has one writer.
+    """
+    table = Alert.__table__
+    due = (select(table.c.id).where(table.c.status == "pending", table.c.next_attempt_at <= now)
+           .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True))
+    with transaction(factory) as session:
+        claimed = session.execute(
+            update(table).where(table.c.id.in_(due.scalar_subquery())).values(next_attempt_at=now + CLAIM_LEASE)
+            .returning(table.c.id, table.c.kind, table.c.destination, table.c.payload)
+        ).all()
+    return sorted(claimed, key=lambda row: row.id)
+
+
+def _post(http: httpx.Client, alert: Row[Any]) -> str | None:
     body = {"text": alert.payload.get("text", "")} if alert.kind == "slack" else {"id": alert.id, **alert.payload}
     try:
         response = http.post(alert.destination, json=body, headers={"Idempotency-Key": f"pulse-alert-{alert.id}"})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
 from app.core.db import transaction
-from app.core.locks import job_lock
+from app.core.locks import JobBusy, job_lock
 from app.core.tables import HttpETag, SyncRun, WorkItemRow, utcnow
 from app.intake.checks import checked_batch
 from app.settings import Settings
@@ -275,6 +275,8 @@ def _open_run(factory: sessionmaker[Session], summary: SyncSummary, requested_by
             .values(status="interrupted", finished_at=utcnow())
         )
         row = session.get(SyncRun, run_id) if run_id is not None else None
+        if row is not None and row.status != "queued":  # another worker ran it while this one waited
+            raise JobBusy(f"The requested sync {run_id} was already run by another worker.")
         if row is None:
             row = SyncRun(source=summary.source, mode=summary.mode, requested_by=requested_by, status="running")
             session.add(row)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
 from app.core.db import transaction
 from app.core.locks import JobBusy
-from app.core.tables import SyncRun
+from app.core.tables import SyncRun, WorkerJob
 from app.intake.processor import sweep_pending
 from app.reports.plain_language import score_pending
 from app.settings import Settings
+from app.store.upserts import dialect_insert
 from app.sync.alerts import deliver_due, queue_digests, scan
 from app.sync.runner import Connectors, SyncConfigError, run_sync
 
@@ -37,24 +41,35 @@ class Job:
     next_at: datetime | None = None
 
 
+def _always(job: Job, now: datetime) -> bool:
+    return True
+
+
 @dataclass
 class Scheduler:
-    """Run jobs when they are due; time comes from ``clock`` so tests never sleep."""
+    """Run jobs when they are due; time comes from ``clock`` so tests never sleep.
+
+    ``take`` decides whether this process runs a due job: with several workers, the one that takes its due
+    time in the database (``take_due_time``); the others skip it until it is due again.
+    """
 
     jobs: list[Job]
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    take: Callable[[Job, datetime], bool] = _always
 
     def run_pending(self) -> list[str]:
-        """Run every job that is due now; return their names."""
+        """Run every job that is due now and that this process takes; return their names."""
         ran = []
         for job in self.jobs:
             now = self.clock()
             if job.next_at is None or job.next_at <= now:
+                job.next_at = now + job.interval
+                if not self.take(job, now):
+                    continue
                 try:
                     job.run(now)
                 except Exception:  # a failing job must not stop the others; it is logged and retried on schedule
                     log.exception("job %s failed", job.name)
-                job.next_at = now + job.interval
                 ran.append(job.name)
         return ran
 
@@ -86,7 +101,8 @@ class Worker:
             Job("reconcile", timedelta(seconds=s.reconcile_interval_seconds),
                 lambda now: self.sync("reconcile", "schedule")),
         ]
-        return Scheduler(jobs, clock) if clock else Scheduler(jobs)
+        take = functools.partial(take_due_time, self.factory, f"{socket.gethostname()}:{os.getpid()}")
+        return Scheduler(jobs, clock, take) if clock else Scheduler(jobs, take=take)
 
     def sweep_deliveries(self, now: datetime) -> int:
         """Store the records of webhook deliveries a stopped server left queued (the server does its own at start)."""
@@ -140,6 +156,18 @@ class Worker:
         while not self.stop.is_set():
             scheduler.run_pending()
             wait(min(scheduler.seconds_until_next(), 5.0))
+
+
+def take_due_time(factory: sessionmaker[Session], worker: str, job: Job, now: datetime) -> bool:
+    """Take the job's current due time for this worker; False when it is not due or another worker took it."""
+    with transaction(factory) as session:
+        session.execute(dialect_insert(session, WorkerJob.__table__).values(name=job.name, next_at=now)
+                        .on_conflict_do_nothing(index_elements=["name"]))
+        taken = session.execute(
+            update(WorkerJob).where(WorkerJob.name == job.name, WorkerJob.next_at <= now)
+            .values(next_at=now + job.interval, taken_at=now, taken_by=worker)
+        )
+        return taken.rowcount == 1
 
 
 def _fail_run(factory: sessionmaker[Session], run_id: int, error: str) -> None:
