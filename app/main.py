@@ -15,6 +15,7 @@ from app.api import clients, clocks, contracts, developers, health, metrics, web
 from app.api import feedback as feedback_api
 from app.api import plain_language as plain_language_api
 from app.api import sync as sync_api
+from app.api.docs import install_docs
 from app.api.limits import BodyLimit, redact_access_log
 from app.api.problems import install_problem_handlers, install_problem_schema
 from app.api.prometheus import install_metrics
@@ -72,7 +73,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: bool = True) -> FastAPI:
     """Build the application for these settings (engine, contracts and routes; nothing global)."""
     app = FastAPI(title="Delivery Pulse", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS,
-                  lifespan=_lifespan)
+                  lifespan=_lifespan, docs_url=None, redoc_url=None)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.include_router(plain_language_api.router)
     app.include_router(sync_api.router)
     install_problem_schema(app)
+    install_docs(app)
     install_dashboard(app)
     if warn:
         _warn_about_gaps(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -21,7 +22,8 @@ router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
 
 
 class ContractsOut(BaseModel):
-    source: str = Field(description="The contracts file these were read from.", examples=["pulse.yaml"])
+    source: str = Field(description="The contracts file these were read from: its name, or its full path for an "
+                                    "admin token.", examples=["pulse.yaml"])
     clients: list[ContractOut]
     people: list[PersonOut]
 
@@ -47,8 +49,10 @@ def _people(contracts: Contracts) -> list[PersonOut]:
     response_model=ContractsOut,
     responses=problem_responses(401),
 )
-def read_contracts(contracts: ContractsDep, _: ReadDep) -> ContractsOut:
-    return ContractsOut(source=contracts.source,
+def read_contracts(contracts: ContractsDep, caller: ReadDep) -> ContractsOut:
+    # Where the file lives on the server is for administrators; a read token sees its name only.
+    source = contracts.source if caller.is_admin else PurePath(contracts.source).name
+    return ContractsOut(source=source,
                         clients=[contract_out(contracts.clients[n]) for n in sorted(contracts.clients)],
                         people=_people(contracts))
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.errors import problem_response
 
 API_BODY_LIMIT = 1024 * 1024  # /v1 bodies are small JSON documents
-_TOKEN_IN_QUERY = re.compile(r"(?i)(token=)[^&\s]*")
+# A query parameter whose name (percent-decoded) says it may hold a secret; on webhook paths every value is hidden.
+_SECRET_NAME = re.compile(r"(?i)token|key|secret|passw|pwd|auth|sig|credential|session|cookie|code")
 
 
 class BodyLimit:
@@ -57,12 +59,26 @@ def _too_large(limit: int) -> Any:
     return problem_response(413, f"The body is larger than {size}; nothing was stored.")
 
 
+def redact_query(path: str) -> str:
+    """Hide query values that may be secrets: every one on a webhook path, and those named like a secret."""
+    base, mark, query = path.partition("?")
+    if not mark:
+        return path
+    webhook = base.startswith("/webhooks/")
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, _ = pair.partition("=")
+        secret = webhook or _SECRET_NAME.search(unquote_plus(name)) is not None
+        pairs.append(f"{name}=[redacted]" if equals and secret else pair)
+    return f"{base}?{'&'.join(pairs)}"
+
+
 class RedactTokens(logging.Filter):
-    """Hide ``?token=`` values (the Jira URL token) in access log lines."""
+    """Hide secrets in the query strings of access log lines (the Jira URL token, keys, passwords)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_IN_QUERY.sub(r"\1[redacted]", a) if isinstance(a, str) else a
+            record.args = tuple(redact_query(a) if isinstance(a, str) and a.startswith("/") else a
                                 for a in record.args)
         return True
 

@@ -108,8 +108,10 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"])
-def sign_out() -> Response:
+@router.post("/logout")
+def sign_out(request: Request) -> Response:
+    if not same_origin(request):  # another site must not sign people out (a GET link or a cross-site form)
+        return RedirectResponse("/", status_code=303)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     forget(response)
     response.headers.update(PAGE_HEADERS)

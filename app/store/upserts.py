@@ -35,13 +35,21 @@ def insert_for(dialect: str, table: Any) -> Any:
     return _DIALECT_INSERT[dialect](table)
 
 
+def web_link(url: str | None) -> str | None:
+    """Keep a link from a payload only when it is an http(s) address: pages and exports show it as a link."""
+    if url is None:
+        return None
+    scheme, _, rest = url.strip().partition("://")
+    return url if scheme.lower() in ("http", "https") and rest else None
+
+
 def _item_row(item: WorkItem) -> dict[str, Any]:
     return {
         "source": item.source,
         "key": item.key,
         "container": item.container,
         "kind": item.kind,
-        "url": item.url,
+        "url": web_link(item.url),
         "title": item.title,
         "created_at": item.created_at,
         "updated_at": item.updated_at,
@@ -75,7 +83,7 @@ def _activity_row(act: Activity) -> dict[str, Any]:
         "actor_email": act.actor.email if act.actor else None,
         "actor_is_bot": bool(act.actor and act.actor.is_bot),
         "body": act.body,
-        "url": act.url,
+        "url": web_link(act.url),
         "data": dict(act.data),
         "updated_at": act.updated_at or act.at,
         "deleted": act.deleted,

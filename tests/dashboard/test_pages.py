@@ -190,3 +190,11 @@ def test_a_correct_token_clears_the_count_and_empty_forms_do_not_count(client):
     assert client.post("/login", data={"token": READ_TOKEN}, follow_redirects=False).status_code == 303
     client.post("/login", data={"token": "guess"}, follow_redirects=False)
     assert limiter.wait_seconds("testclient") == 0
+
+
+def test_signing_out_takes_a_post_from_this_site(viewer):
+    assert viewer.get("/logout", follow_redirects=False).status_code == 405  # a link on another site does nothing
+    r = viewer.post("/logout", headers={"Origin": "https://evil.example"}, follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (303, "/")
+    assert COOKIE not in r.headers.get("set-cookie", "")
+    assert viewer.get("/", follow_redirects=False).status_code == 200  # still signed in
