@@ -22,7 +22,7 @@ from app.api.prometheus import install_metrics
 from app.api.prometheus import router as prometheus_router
 from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.core.db import make_engine, make_sessionmaker
-from app.core.tokens import configured_tokens
+from app.core.tokens import SignInLimiter, configured_tokens
 from app.dashboard import install_dashboard
 from app.intake.processor import IntakeProcessor
 from app.settings import Settings
@@ -80,6 +80,7 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.contracts = contracts if contracts is not None else load_contracts(settings.contracts)
     app.state.api_tokens = configured_tokens(settings.bearer_tokens())
+    app.state.sign_in_limiter = SignInLimiter()  # wrong tokens, counted per address for the pages and the API
     app.state.intake_processor = IntakeProcessor(app.state)
     install_problem_handlers(app)
     app.add_middleware(webhooks.WebhookFastPath)  # inside the request metrics and the body limit

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.errors import ProblemError
-from app.core.tokens import Caller, KnownToken, match_configured, match_stored
+from app.core.tokens import Caller, KnownToken, SignInLimiter, match_configured, match_stored
 from app.core.web import ContractsDep, SessionDep, SettingsDep
 
 bearer_scheme = HTTPBearer(
@@ -32,6 +32,13 @@ def check_bearer(request: Request, credentials: HTTPAuthorizationCredentials | N
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise ProblemError(401, "Sign in with an API token: send the header 'Authorization: Bearer <token>'.",
                            headers=_CHALLENGE)
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    address = request.client.host if request.client else "unknown"
+    wait = limiter.wait_seconds(address)
+    if wait:
+        minutes = -(-wait // 60)
+        raise ProblemError(429, f"Too many wrong API tokens from this address. Try again in {minutes} minute"
+                                f"{'s' if minutes != 1 else ''}.", headers={"Retry-After": str(wait)})
     token = credentials.credentials
     known: list[KnownToken] = request.app.state.api_tokens
     caller = match_configured(token, known)
@@ -39,6 +46,7 @@ def check_bearer(request: Request, credentials: HTTPAuthorizationCredentials | N
         with request.app.state.sessionmaker() as session:
             caller = match_stored(session, token)
     if caller is None:
+        limiter.failed(address)
         raise ProblemError(401, "This API token is not valid or was revoked. Ask an administrator for a current one.",
                            headers=_CHALLENGE)
     return caller

@@ -35,6 +35,7 @@ DESCRIPTIONS = {
     403: "The token may only read; this needs an admin token.",
     404: "Nothing with that name or id.",
     422: "A parameter is wrong; `errors` lists each one.",
+    429: "Too many wrong API tokens from this address; retry after the Retry-After seconds.",
     503: "The database is unavailable; retry after the Retry-After seconds.",
 }
 

@@ -136,7 +136,9 @@ def install_problem_schema(app: FastAPI) -> None:
             for operation in operations.values():
                 for code, response in operation.get("responses", {}).items():
                     _as_problem(code, response)
-                if path.startswith("/v1/"):  # every /v1 request reads the database, if only for its token
+                if path.startswith("/v1/"):  # every /v1 request checks a token: it reads the database, and
+                    # an address that sent too many wrong ones must wait
+                    operation["responses"].setdefault("429", problem_responses(429)[429])
                     operation["responses"].setdefault("503", problem_responses(503)[503])
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -108,3 +111,44 @@ def revoke_token(session: Session, ident: str, now: datetime) -> list[ApiToken]:
 def list_tokens(session: Session) -> list[ApiToken]:
     """Return every created token, newest first (hashes only)."""
     return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+class SignInLimiter:
+    """Refuse tokens from an address after too many wrong ones in a short time (a guard against guessing).
+
+    One per application, shared by the dashboard's sign-in and the API's bearer tokens.
+
+    Kept in memory per server process: failures within ``window`` seconds are counted per client address,
+    a success clears them, and at most ``max_addresses`` addresses are remembered (the oldest go first).
+    """
+
+    def __init__(self, *, attempts: int = 10, window: float = 300.0, max_addresses: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.attempts, self.window, self.max_addresses, self.clock = attempts, window, max_addresses, clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, address: str) -> int:
+        """Return how long this address must wait before its next try (0: it may try now)."""
+        with self._lock:
+            failures = self._recent(address)
+            if len(failures) < self.attempts:
+                return 0
+            return max(1, int(failures[0] + self.window - self.clock()) + 1)
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._recent(address).append(self.clock())
+            self._failures.move_to_end(address)
+            while len(self._failures) > self.max_addresses:
+                self._failures.popitem(last=False)
+
+    def succeeded(self, address: str) -> None:
+        with self._lock:
+            self._failures.pop(address, None)
+
+    def _recent(self, address: str) -> deque[float]:
+        failures = self._failures.setdefault(address, deque())
+        while failures and failures[0] <= self.clock() - self.window:
+            failures.popleft()
+        return failures

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.dashboard.auth import SignInLimiter, SignInRequired, redirect_to_login
+from app.dashboard.auth import SignInRequired, redirect_to_login
 from app.dashboard.rendering import make_templates
 from app.dashboard.routes import router
 
@@ -15,7 +15,6 @@ STATIC_PATH = "/static"
 def install_dashboard(app: FastAPI) -> None:
     """Serve the dashboard pages, their stylesheet, and the sign-in redirect on this app."""
     app.state.dashboard_templates = make_templates()
-    app.state.sign_in_limiter = SignInLimiter()
     app.add_exception_handler(SignInRequired, redirect_to_login)
     app.mount(STATIC_PATH, StaticFiles(packages=[("app.dashboard", "static")]), name="dashboard-static")
     app.include_router(router)

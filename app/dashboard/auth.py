@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -18,45 +14,6 @@ COOKIE = "pulse_session"
 COOKIE_DAYS = 14
 MAX_TOKEN = 512
 MAX_FORM_BYTES = 4096
-
-
-class SignInLimiter:
-    """Refuse sign-in from an address after too many wrong tokens in a short time (a guard against guessing).
-
-    Kept in memory per server process: failures within ``window`` seconds are counted per client address,
-    a success clears them, and at most ``max_addresses`` addresses are remembered (the oldest go first).
-    """
-
-    def __init__(self, *, attempts: int = 10, window: float = 300.0, max_addresses: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.attempts, self.window, self.max_addresses, self.clock = attempts, window, max_addresses, clock
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def wait_seconds(self, address: str) -> int:
-        """Return how long this address must wait before its next try (0: it may try now)."""
-        with self._lock:
-            failures = self._recent(address)
-            if len(failures) < self.attempts:
-                return 0
-            return max(1, int(failures[0] + self.window - self.clock()) + 1)
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            self._recent(address).append(self.clock())
-            self._failures.move_to_end(address)
-            while len(self._failures) > self.max_addresses:
-                self._failures.popitem(last=False)
-
-    def succeeded(self, address: str) -> None:
-        with self._lock:
-            self._failures.pop(address, None)
-
-    def _recent(self, address: str) -> deque[float]:
-        failures = self._failures.setdefault(address, deque())
-        while failures and failures[0] <= self.clock() - self.window:
-            failures.popleft()
-        return failures
 
 
 class SignInRequired(Exception):

@@ -11,11 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
-from app.core.tokens import Caller
+from app.core.tokens import Caller, SignInLimiter
 from app.core.web import ContractsDep, SessionDep
 from app.dashboard.auth import (
     COOKIE,
-    SignInLimiter,
     ViewerDep,
     check_token,
     forget,

@@ -44,3 +44,17 @@ def test_a_read_token_sees_the_contracts_file_by_name_only(client, tmp_path):
     client.app.state.contracts.source = str(tmp_path / "etc" / "pulse.yaml")
     assert client.get("/v1/contracts", headers=READ).json()["source"] == "pulse.yaml"
     assert client.get("/v1/contracts", headers=ADMIN).json()["source"] == str(tmp_path / "etc" / "pulse.yaml")
+
+
+def test_an_address_that_sends_many_wrong_tokens_must_wait(client):
+    wrong = {"Authorization": "Bearer not-a-token-of-ours"}
+    for _ in range(3):
+        assert client.get("/v1/clocks").status_code == 401  # no token at all is not a guess
+    for _ in range(10):
+        assert client.get("/v1/clocks", headers=wrong).status_code == 401
+    paused = client.get("/v1/clocks", headers=wrong)
+    assert paused.status_code == 429 and int(paused.headers["retry-after"]) > 0
+    assert "Too many wrong API tokens from this address" in paused.json()["detail"]
+    assert client.get("/v1/clocks", headers=ADMIN).status_code == 429  # even a right one, until the pause ends
+    client.app.state.sign_in_limiter.succeeded("testclient")
+    assert client.get("/v1/clocks", headers=ADMIN).status_code == 200

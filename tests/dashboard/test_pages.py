@@ -166,7 +166,7 @@ def test_the_dashboard_stays_out_of_the_api_schema(client):
 
 
 def test_too_many_wrong_tokens_from_one_address_pause_sign_in_for_that_address(client):
-    from app.dashboard.auth import SignInLimiter
+    from app.core.tokens import SignInLimiter
 
     now = [1000.0]
     client.app.state.sign_in_limiter = SignInLimiter(attempts=3, window=300, clock=lambda: now[0])
@@ -181,7 +181,7 @@ def test_too_many_wrong_tokens_from_one_address_pause_sign_in_for_that_address(c
 
 
 def test_a_correct_token_clears_the_count_and_empty_forms_do_not_count(client):
-    from app.dashboard.auth import SignInLimiter
+    from app.core.tokens import SignInLimiter
 
     limiter = client.app.state.sign_in_limiter = SignInLimiter(attempts=2, window=300)
     client.post("/login", data={"token": "guess"}, follow_redirects=False)
