@@ -85,7 +85,8 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     install_problem_handlers(app)
     app.add_middleware(webhooks.WebhookFastPath)  # inside the request metrics and the body limit
     install_metrics(app)
-    app.add_middleware(BodyLimit, webhook_limit=settings.max_webhook_bytes)
+    app.add_middleware(BodyLimit, webhook_limit=settings.max_webhook_bytes,
+                       in_flight_limit=settings.max_body_bytes_in_flight, body_seconds=settings.body_timeout_seconds)
     redact_access_log()
     for router in _ROUTERS:
         app.include_router(router)

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     api_tokens: SecretStr | None = None
     log_level: str = "INFO"
     max_webhook_bytes: int = MAX_WEBHOOK_BYTES
+    # Four of the largest webhooks at once, or thousands of ordinary ones; past it a request is asked to retry.
+    max_body_bytes_in_flight: int = Field(default=4 * MAX_WEBHOOK_BYTES, ge=MAX_WEBHOOK_BYTES, description=(
+        "Bytes of request bodies one server process receives at once; past it a request is asked to retry (503)."))
+    # GitHub waits 10 s for an answer to a delivery, Jira about as long: a body slower than this is no sender's.
+    body_timeout_seconds: float = Field(default=30.0, gt=0, description="A request's body must arrive within this.")
     github_token: SecretStr | None = None
     github_api_url: str = "https://api.github.com"
     jira_url: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -12,17 +13,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.errors import problem_response
 
 API_BODY_LIMIT = 1024 * 1024  # /v1 bodies are small JSON documents
+log = logging.getLogger("pulse.api")
 # A query parameter whose name (percent-decoded) says it may hold a secret; on webhook paths every value is hidden.
 _SECRET_NAME = re.compile(r"(?i)token|key|secret|passw|pwd|auth|sig|credential|session|cookie|code")
 
 
 class BodyLimit:
-    """Answer 413 as soon as a body is known to be too large: from Content-Length, or while it streams in."""
+    """Guard the server's memory and connections against bodies: too large, too slow, or too many at once.
 
-    def __init__(self, app: ASGIApp, *, webhook_limit: int, api_limit: int = API_BODY_LIMIT) -> None:
+    - 413 as soon as a body is known to be too large: from Content-Length, or while it streams in;
+    - 503 with Retry-After when the bodies being received by this process together would pass
+      ``in_flight_limit`` bytes (slow senders cannot make the server hold unbounded memory);
+    - 408 when a body has not fully arrived ``body_seconds`` after the request began (a trickle is cut off).
+    """
+
+    def __init__(self, app: ASGIApp, *, webhook_limit: int, in_flight_limit: int, body_seconds: float,
+                 api_limit: int = API_BODY_LIMIT) -> None:
         self.app = app
         self.webhook_limit = webhook_limit
         self.api_limit = api_limit
+        self.in_flight_limit = in_flight_limit
+        self.body_seconds = body_seconds
+        self.in_flight = 0  # bytes of bodies being received now, by every request of this process
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -33,24 +45,56 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
             return
-        seen = 0
+        seen = held = 0
+        complete = False
+        deadline = asyncio.get_running_loop().time() + self.body_seconds
 
         async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, held, complete
+            if complete:  # the body is in; what follows is waiting for a disconnect, which has no deadline
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(deadline - asyncio.get_running_loop().time(), 0))
+            except TimeoutError:
+                raise _TooSlow from None
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                size = len(message.get("body", b""))
+                seen += size
                 if seen > limit:
                     raise _TooLarge
+                if self.in_flight + size > self.in_flight_limit:
+                    raise _TooMany
+                self.in_flight += size
+                held += size
+                complete = not message.get("more_body", False)
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
             await _too_large(limit)(scope, receive, send)
+        except _TooMany:
+            log.warning("bodies in flight would pass %s bytes: a request was asked to retry", self.in_flight_limit)
+            await problem_response(503, "The server is receiving too much at once; retry in a few seconds. Nothing "
+                                        "was stored.", headers={"Retry-After": "5", "Connection": "close"}
+                                   )(scope, receive, send)
+        except _TooSlow:
+            await problem_response(408, f"The body did not arrive within {self.body_seconds:g} seconds; send it "
+                                        "again. Nothing was stored.", headers={"Connection": "close"}
+                                   )(scope, receive, send)
+        finally:
+            self.in_flight -= held
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooMany(Exception):
+    pass
+
+
+class _TooSlow(Exception):
     pass
 
 
