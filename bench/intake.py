@@ -72,7 +72,7 @@ clients:
 
 def pulse_app() -> FastAPI:
     """Build the real app for the database in BENCH_DATABASE_URL (the uvicorn factory)."""
-    from app.cli.main import freeze_startup_objects
+    from app.cli.serving import freeze_startup_objects
     from app.contracts import parse_contracts
     from app.main import create_app
     from app.settings import Settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import UTC, datetime
 from typing import Annotated
@@ -39,10 +40,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     demo: Annotated[bool, typer.Option(help="Load the bundled demo contracts and history first.")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes on this port (each stateless; they share "
+                                                     "the database).")] = 1,
 ) -> None:
     """Run the API (and the webhook endpoints) with uvicorn."""
     import uvicorn
 
+    from app.cli.serving import freeze_startup_objects, server_options
     from app.core.migrate import upgrade
     from app.main import create_app
 
@@ -61,21 +65,16 @@ def serve(
                   f"  curl -H 'Authorization: Bearer {token}' "
                   f"'http://{host}:{port}/v1/metrics/responsiveness?group_by=developer'",
                   highlight=False, soft_wrap=True)
+    if workers > 1:
+        # Each process builds its own app from the environment: hand it what this one decided.
+        os.environ["PULSE_CONTRACTS"] = contracts.source
+        os.environ["PULSE_API_TOKENS"] = settings.api_tokens.get_secret_value() if settings.api_tokens else ""
+        uvicorn.run("app.cli.serving:app_for_server_process", factory=True, workers=workers, host=host, port=port,
+                    **server_options(settings.log_level))
+        return
     app = create_app(settings, contracts=contracts)
     freeze_startup_objects()
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
-
-
-def freeze_startup_objects() -> None:
-    """Keep the objects built at start-up out of garbage collection.
-
-    The app keeps about 150,000 long-lived objects (routes, schemas, word lists); without this every
-    full collection rescans them, which profiling showed as the largest cost per webhook delivery.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
+    uvicorn.run(app, host=host, port=port, **server_options(settings.log_level))
 
 
 EXIT_OK, EXIT_PARTIAL, EXIT_CONFIG, EXIT_BUSY = 0, 1, 2, 75
