@@ -23,6 +23,7 @@ from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.tokens import configured_tokens
 from app.dashboard import install_dashboard
+from app.intake.group_commit import IntakeBatcher
 from app.intake.processor import IntakeProcessor
 from app.settings import Settings
 
@@ -79,9 +80,14 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.contracts = contracts if contracts is not None else load_contracts(settings.contracts)
     app.state.api_tokens = configured_tokens(settings.bearer_tokens())
-    app.state.intake_processor = IntakeProcessor(app.state)
+    # Read at each use, not bound now: a reload replaces the contracts, and tests point a built app elsewhere.
+    processor = IntakeProcessor(sessions=lambda: app.state.sessionmaker, contracts=lambda: app.state.contracts)
+    batcher = IntakeBatcher(sessions=lambda: app.state.sessionmaker, hand_over=processor.hand_over)
+    intake = webhooks.WebhookIntake(settings=lambda: app.state.settings, batcher=batcher)
+    app.state.intake_processor = processor
+    app.state.webhook_intake = intake
     install_problem_handlers(app)
-    app.add_middleware(webhooks.WebhookFastPath)  # inside the request metrics and the body limit
+    app.add_middleware(webhooks.WebhookFastPath, intake=intake)  # inside the request metrics and the body limit
     install_metrics(app)
     app.add_middleware(BodyLimit, webhook_limit=settings.max_webhook_bytes)
     redact_access_log()

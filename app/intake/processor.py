@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -105,7 +105,8 @@ class IntakeProcessor:
     to do and starts again on the next hand-over, so an app that is dropped leaves no thread behind.
     """
 
-    state: object  # the app state: ``sessionmaker`` and ``contracts`` are read for every chunk
+    sessions: Callable[[], sessionmaker[Session]]  # read per chunk: a test may point a built app at its database
+    contracts: Callable[[], Contracts]  # read per chunk: POST /v1/contracts/reload replaces them
     max_chunk: int = 2000
     linger: float = 0.2  # how long the first delivery in the queue may wait for others to share its transaction
     idle_exit: float = 2.0
@@ -214,8 +215,7 @@ class IntakeProcessor:
     def _run(self) -> None:
         while (task := self._next()) is not None:
             work, sweep = task
-            factory: sessionmaker[Session] = self.state.sessionmaker  # type: ignore[attr-defined]
-            contracts: Contracts = self.state.contracts  # type: ignore[attr-defined]
+            factory, contracts = self.sessions(), self.contracts()
             try:
                 if sweep:
                     sweep_pending(factory, contracts)

@@ -134,8 +134,7 @@ def test_a_database_outage_while_processing_leaves_deliveries_pending_then_retri
         return real(factory_, contracts_, work)
 
     monkeypatch.setattr(processor_module, "process_pending", flaky)
-    state = type("State", (), {"sessionmaker": factory, "contracts": contracts})()
-    proc = IntakeProcessor(state, retry_after=0.05)
+    proc = IntakeProcessor(sessions=lambda: factory, contracts=lambda: contracts, retry_after=0.05)
     proc.hand_over(pending)
     assert proc.settle(10)  # left queued for the sweep...
     deadline = datetime.now(UTC) + timedelta(seconds=10)
@@ -159,8 +158,7 @@ def test_a_delivery_the_database_refuses_is_kept_as_failed_and_its_neighbours_ar
         return real(factory_, contracts_, work)
 
     monkeypatch.setattr(processor_module, "process_pending", fussy)
-    state = type("State", (), {"sessionmaker": factory, "contracts": contracts})()
-    proc = IntakeProcessor(state)
+    proc = IntakeProcessor(sessions=lambda: factory, contracts=lambda: contracts)
     proc.hand_over(pending)
     assert proc.close(10)
     assert _statuses(factory) == {"processed": len(history) - 1, "failed": 1}
