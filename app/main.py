@@ -23,7 +23,7 @@ from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.tokens import configured_tokens
 from app.dashboard import install_dashboard
-from app.intake.group_commit import IntakeBatcher
+from app.intake.group_commit import GroupCommitter
 from app.intake.processor import IntakeProcessor
 from app.settings import Settings
 
@@ -82,8 +82,8 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.state.api_tokens = configured_tokens(settings.bearer_tokens())
     # Read at each use, not bound now: a reload replaces the contracts, and tests point a built app elsewhere.
     processor = IntakeProcessor(sessions=lambda: app.state.sessionmaker, contracts=lambda: app.state.contracts)
-    batcher = IntakeBatcher(sessions=lambda: app.state.sessionmaker, hand_over=processor.hand_over)
-    intake = webhooks.WebhookIntake(settings=lambda: app.state.settings, batcher=batcher)
+    committer = GroupCommitter(sessions=lambda: app.state.sessionmaker, hand_over=processor.hand_over)
+    intake = webhooks.WebhookIntake(settings=lambda: app.state.settings, committer=committer)
     app.state.intake_processor = processor
     app.state.webhook_intake = intake
     install_problem_handlers(app)

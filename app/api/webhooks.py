@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -19,9 +18,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.errors import Problem, ProblemError, problem_response
-from app.intake.checks import checked_batch
-from app.intake.deliveries import NORMALIZERS, Delivery, IntakeResult, content_id
-from app.intake.group_commit import IntakeBatcher
+from app.intake.deliveries import Delivery, IntakeResult, content_id
+from app.intake.group_commit import GroupCommitter
+from app.intake.normalize import normalized
 from app.settings import Settings
 from connectors.github import webhook as github_webhook
 from connectors.jira import webhook as jira_webhook
@@ -59,7 +58,7 @@ class WebhookIntake:
     """What a webhook delivery needs: the settings of the moment and the group commit that stores it."""
 
     settings: Callable[[], Settings]  # read per delivery: tests change a built app's settings
-    batcher: IntakeBatcher
+    committer: GroupCommitter
 
 
 def get_webhook_intake(request: Request) -> WebhookIntake:
@@ -94,13 +93,11 @@ def _unsigned_allowed(settings: Settings, source: str) -> bool:
     )
 
 
-async def _accept(batcher: IntakeBatcher, delivery: Delivery) -> WebhookAnswer:
+async def _accept(committer: GroupCommitter, delivery: Delivery) -> WebhookAnswer:
     if len(delivery.delivery_id) > MAX_DELIVERY_ID:
         raise ProblemError(400, f"The delivery id is longer than {MAX_DELIVERY_ID} characters; nothing was stored.")
     try:
-        batch = NORMALIZERS[delivery.source](delivery)
-        if batch is not None:
-            batch = checked_batch(batch, datetime.now(UTC))
+        batch = normalized(delivery)
     except PayloadError as exc:
         raise ProblemError(400, f"The {delivery.source} payload is not usable: {exc}") from None
     except Exception as exc:  # normalizing is pure: whatever it raises comes from the payload's shape
@@ -111,7 +108,7 @@ async def _accept(batcher: IntakeBatcher, delivery: Delivery) -> WebhookAnswer:
         return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
                              detail=f"Event {delivery.event!r} {delivery.action or ''} is not used.".replace(" .", "."))
     try:
-        result: IntakeResult = await batcher.submit(delivery, batch)
+        result: IntakeResult = await committer.submit(delivery, batch)
     except DataError as exc:
         log.warning("delivery %s cannot be stored: %s", delivery.delivery_id, type(exc).__name__)
         raise ProblemError(400, "The payload holds a value the database cannot store; nothing was stored.") from None
@@ -140,7 +137,7 @@ async def github_delivery(intake: WebhookIntake, headers: Mapping[str, str], bod
     guid = headers.get(github_webhook.DELIVERY_HEADER) or content_id(body)
     hook = headers.get("X-GitHub-Hook-ID", "")
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
-    return await _accept(intake.batcher, Delivery("github", f"{hook}:{guid}", event, action, body, payload))
+    return await _accept(intake.committer, Delivery("github", f"{hook}:{guid}", event, action, body, payload))
 
 
 async def jira_delivery(
@@ -167,7 +164,7 @@ async def jira_delivery(
         raise ProblemError(400, "The payload has no webhookEvent field (text naming the Jira event).")
     delivery = Delivery("jira", jira_webhook.delivery_id(headers, body), event,
                         payload.get("issue_event_type_name"), body, payload)
-    return await _accept(intake.batcher, delivery)
+    return await _accept(intake.committer, delivery)
 
 
 _ROUTE: dict[str, Any] = {

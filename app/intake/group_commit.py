@@ -3,7 +3,7 @@
 Each request still waits until its own delivery is durably committed before it is acknowledged; while
 one group is being committed the next one gathers, so under load a commit covers many deliveries and
 the event loop never waits on the database. The records and clocks follow in the intake processor, whose
-``hand_over`` the batcher is given (it does not import the processor).
+``hand_over`` the committer is given (it does not import the processor).
 """
 
 from __future__ import annotations
@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.intake.deliveries import Delivery, IntakeResult, Pending, store_raw
+from app.intake.deliveries import Delivery, IntakeResult
+from app.intake.raw_store import Pending, store_raw
 from connectors.records import Batch
 
 log = logging.getLogger("pulse.intake")
 
 
 @dataclass
-class IntakeBatcher:
-    """Collect deliveries from concurrent requests and commit them in groups of at most ``max_group``."""
+class GroupCommitter:
+    """Collect deliveries from concurrent requests and commit them raw in groups of at most ``max_group``."""
 
     sessions: Callable[[], sessionmaker[Session]]  # read per group: a test may point a built app at its database
     hand_over: Callable[[Sequence[Pending]], None]  # gets the committed deliveries whose records are still to store

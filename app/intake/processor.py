@@ -4,7 +4,8 @@ A webhook is acknowledged once its raw body is committed and queued (intake_queu
 its records and recomputes the clocks it touches, many deliveries per transaction: while one chunk is being
 stored the next one gathers, so a storm costs a few transactions, not one per delivery. A queued delivery
 is never lost: whatever the processor could not finish (a crash, the database gone) stays queued and is
-swept up again from the stored body, at start-up, after a failure, and by `pulse worker`.
+swept up again from the stored body, at start-up, after a failure, and by `pulse worker`. ``ingest_many``
+stores raw deliveries with their records and clocks in one transaction, for callers that wait (the demo).
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
+from app.core.db import transaction
 from app.core.tables import IntakeQueue, RawDelivery, utcnow
-from app.intake.deliveries import Pending, mark_failed, process_pending, renormalize
+from app.intake.deliveries import Delivery, IntakeResult
+from app.intake.normalize import renormalize
+from app.intake.raw_store import Pending, dequeue, insert_raw, mark_failed
+from app.store.recompute import recompute_clocks
+from app.store.upserts import store_batch
 from connectors.records import Batch
 
 log = logging.getLogger("pulse.intake")
@@ -31,6 +37,46 @@ SWEEP_CHUNK = 500
 # Errors a delivery's own values cause; anything else (the database unreachable, restarting, busy) is retried
 # later and never marks a delivery failed.
 _PAYLOAD_ERRORS = (DataError, IntegrityError)
+
+
+def _store_records(session: Session, contracts: Contracts, pending: Sequence[Pending]) -> None:
+    merged = Batch()
+    for item in pending:
+        merged.extend(item.batch)
+    touched = store_batch(session, merged)
+    recompute_clocks(session, contracts, touched)
+
+
+def process_pending(factory: sessionmaker[Session], contracts: Contracts, pending: Sequence[Pending]) -> None:
+    """Store the records of queued raw deliveries, recompute their clocks and take them off the queue, at once.
+
+    Records and the dequeue share one transaction, so a crash leaves them queued, never half-done; storing
+    a delivery again changes nothing, so processing one twice is harmless.
+    """
+    if not pending:
+        return
+    with transaction(factory) as session:
+        _store_records(session, contracts, pending)
+        dequeue(session, [item.raw_id for item in pending])
+
+
+def ingest(factory: sessionmaker[Session], contracts: Contracts, delivery: Delivery, batch: Batch) -> IntakeResult:
+    """Store one delivery with its records and clocks (see ``ingest_many``)."""
+    return ingest_many(factory, contracts, [(delivery, batch)])[0]
+
+
+def ingest_many(
+    factory: sessionmaker[Session], contracts: Contracts, deliveries: Sequence[tuple[Delivery, Batch]]
+) -> list[IntakeResult]:
+    """Store raw deliveries, their records and the recomputed clocks in one transaction, nothing queued.
+
+    A delivery seen before (same source and delivery id, earlier or in this group) changes nothing and
+    is answered as a duplicate. Database errors propagate.
+    """
+    with transaction(factory) as session:
+        results, pending = insert_raw(session, deliveries)
+        _store_records(session, contracts, pending)
+    return results
 
 
 @dataclass

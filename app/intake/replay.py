@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.contracts import Contracts
 from app.core.db import transaction
 from app.core.tables import RawDelivery
-from app.intake.deliveries import renormalize
+from app.intake.normalize import renormalize
 from app.store.recompute import recompute_all
 from app.store.upserts import store_batch
 from connectors.records import Batch, PayloadError

@@ -17,8 +17,10 @@ from sqlalchemy.exc import DataError, OperationalError
 
 import app.intake.processor as processor_module
 from app.core.tables import ActivityRow, ClockRow, IntakeQueue, RawDelivery
-from app.intake.deliveries import Delivery, ingest_many, renormalize, store_raw
-from app.intake.processor import IntakeProcessor, sweep_pending
+from app.intake.deliveries import Delivery
+from app.intake.normalize import renormalize
+from app.intake.processor import IntakeProcessor, ingest_many, sweep_pending
+from app.intake.raw_store import store_raw
 from app.main import create_app
 from tests.conftest import make_settings, post_github, settle, sign
 from tests.payloads import comment_event, issue, issue_event
