@@ -13,12 +13,13 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.errors import Problem, ProblemError, problem_response
 from app.intake.deliveries import Delivery, IntakeResult, content_id
+from app.intake.errors import IntakeError, intake_error
 from app.intake.group_commit import GroupCommitter
 from app.intake.normalize import normalized
 from app.settings import Settings
@@ -98,25 +99,26 @@ async def _accept(committer: GroupCommitter, delivery: Delivery) -> WebhookAnswe
         raise ProblemError(400, f"The delivery id is longer than {MAX_DELIVERY_ID} characters; nothing was stored.")
     try:
         batch = normalized(delivery)
-    except PayloadError as exc:
-        raise ProblemError(400, f"The {delivery.source} payload is not usable: {exc}") from None
-    except Exception as exc:  # normalizing is pure: whatever it raises comes from the payload's shape
-        log.warning("delivery %s has an unexpected shape", delivery.delivery_id, exc_info=True)
-        raise ProblemError(400, f"The {delivery.source} payload has a field of an unexpected type or shape "
-                                f"({type(exc).__name__}); nothing was stored.") from None
-    if batch is None:
-        return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
-                             detail=f"Event {delivery.event!r} {delivery.action or ''} is not used.".replace(" .", "."))
-    try:
+        if batch is None:
+            return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
+                                 detail=f"Event {delivery.event!r} {delivery.action or ''} is not used."
+                                 .replace(" .", "."))
         result: IntakeResult = await committer.submit(delivery, batch)
-    except DataError as exc:
-        log.warning("delivery %s cannot be stored: %s", delivery.delivery_id, type(exc).__name__)
-        raise ProblemError(400, "The payload holds a value the database cannot store; nothing was stored.") from None
+    except IntakeError as exc:
+        raise _refusal(delivery, exc) from None
     except SQLAlchemyError as exc:
-        log.warning("delivery %s not stored: %s", delivery.delivery_id, type(exc).__name__)
-        raise ProblemError(503, "The database is unavailable right now; nothing was stored. Retry later.",
-                           headers={"Retry-After": "5"}) from None
+        raise _refusal(delivery, intake_error(exc, stage="storing", source=delivery.source)) from None
     return WebhookAnswer(status=result.status, delivery_id=result.delivery_id)
+
+
+def _refusal(delivery: Delivery, error: IntakeError) -> ProblemError:
+    """400 for a delivery at fault (sending it again cannot help), 503 with Retry-After for the database away."""
+    if not error.permanent:
+        log.warning("delivery %s not stored: %s", delivery.delivery_id, error.reason)
+        return ProblemError(503, error.detail, headers={"Retry-After": "5"})
+    if not isinstance(error.__cause__, PayloadError):  # the checks name what is wrong; anything else needs a look
+        log.warning("delivery %s refused: %s", delivery.delivery_id, error.reason, exc_info=error.__cause__)
+    return ProblemError(400, error.detail)
 
 
 async def github_delivery(intake: WebhookIntake, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:

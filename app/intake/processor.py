@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
 from app.core.db import transaction
 from app.core.tables import IntakeQueue, RawDelivery, utcnow
 from app.intake.deliveries import Delivery, IntakeResult
+from app.intake.errors import IntakeError, intake_error
 from app.intake.normalize import renormalize
 from app.intake.raw_store import Pending, dequeue, insert_raw, mark_failed
 from app.store.recompute import recompute_clocks
@@ -34,9 +34,6 @@ from connectors.records import Batch
 log = logging.getLogger("pulse.intake")
 
 SWEEP_CHUNK = 500
-# Errors a delivery's own values cause; anything else (the database unreachable, restarting, busy) is retried
-# later and never marks a delivery failed.
-_PAYLOAD_ERRORS = (DataError, IntegrityError)
 
 
 def _store_records(session: Session, contracts: Contracts, pending: Sequence[Pending]) -> None:
@@ -92,8 +89,9 @@ def sweep_pending(
     """Process the queued raw deliveries, oldest first, from their stored bodies.
 
     ``older_than`` leaves alone the ones a running server is about to process itself (doing one twice is
-    harmless, only wasted). A body that no longer normalizes is marked ``failed`` with the reason.
-    Database errors propagate: the deliveries stay queued for the next sweep.
+    harmless, only wasted). A delivery at fault (a permanent ``IntakeError``: its body no longer normalizes, or
+    the database refuses its records) is marked ``failed`` with the reason; a transient error propagates and
+    the deliveries stay queued for the next sweep.
     """
     summary, last_id = SweepSummary(), 0
     while True:
@@ -113,8 +111,10 @@ def sweep_pending(
             last_id = raw_id
             try:
                 batch = renormalize(source, delivery_id, event, action, body)
-            except Exception as exc:  # normalizing is pure: what it raises comes from the stored payload
-                mark_failed(factory, raw_id, f"{type(exc).__name__}: {exc}")
+            except IntakeError as exc:
+                if not exc.permanent:
+                    raise
+                mark_failed(factory, raw_id, exc.reason)
                 summary.failed += 1
                 continue
             if batch is None:  # an event no longer used: nothing to store, but done with
@@ -128,15 +128,18 @@ def sweep_pending(
 
 
 def _process_or_split(factory: sessionmaker[Session], contracts: Contracts, work: Sequence[Pending]) -> int:
-    """Process a chunk; if it fails for a reason other than the database being away, find the delivery at
-    fault by processing them one by one, and mark it ``failed``. Return how many failed."""
+    """Process a chunk; if a delivery in it is at fault (a permanent error), find it by halving the chunk and
+    mark it ``failed``. Return how many failed; a transient error propagates and the chunk stays queued."""
     try:
         process_pending(factory, contracts, work)
         return 0
-    except _PAYLOAD_ERRORS as exc:
+    except Exception as exc:
+        error = intake_error(exc, stage="storing")
+        if not error.permanent:
+            raise
         if len(work) == 1:
-            log.warning("delivery %s cannot be stored (%s); kept as failed", work[0].delivery_id, type(exc).__name__)
-            mark_failed(factory, work[0].raw_id, f"{type(exc).__name__}: {str(exc).splitlines()[0][:500]}")
+            log.warning("delivery %s cannot be stored (%s); kept as failed", work[0].delivery_id, error.reason)
+            mark_failed(factory, work[0].raw_id, error.reason)
             return 1
         half = len(work) // 2
         return _process_or_split(factory, contracts, work[:half]) + _process_or_split(factory, contracts, work[half:])

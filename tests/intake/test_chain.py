@@ -7,7 +7,7 @@ from pathlib import Path
 
 import app.intake
 
-CHAIN = ["deliveries", "checks", "normalize", "raw_store", "group_commit", "processor", "replay"]
+CHAIN = ["deliveries", "errors", "checks", "normalize", "raw_store", "group_commit", "processor", "replay"]
 
 
 def _intake_imports(path: Path) -> set[str]:
