@@ -24,6 +24,7 @@ from app.contracts import Contracts, ContractsSpec, load_contracts
 from app.core.db import make_engine, make_sessionmaker
 from app.core.tokens import SignInLimiter, configured_tokens
 from app.dashboard import install_dashboard
+from app.intake.group_commit import GroupCommitter
 from app.intake.processor import IntakeProcessor
 from app.settings import Settings
 
@@ -81,9 +82,14 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.state.contracts = contracts if contracts is not None else load_contracts(settings.contracts)
     app.state.api_tokens = configured_tokens(settings.bearer_tokens())
     app.state.sign_in_limiter = SignInLimiter()  # wrong tokens, counted per address for the pages and the API
-    app.state.intake_processor = IntakeProcessor(app.state)
+    # Read at each use, not bound now: a reload replaces the contracts, and tests point a built app elsewhere.
+    processor = IntakeProcessor(sessions=lambda: app.state.sessionmaker, contracts=lambda: app.state.contracts)
+    committer = GroupCommitter(sessions=lambda: app.state.sessionmaker, hand_over=processor.hand_over)
+    intake = webhooks.WebhookIntake(settings=lambda: app.state.settings, committer=committer)
+    app.state.intake_processor = processor
+    app.state.webhook_intake = intake
     install_problem_handlers(app)
-    app.add_middleware(webhooks.WebhookFastPath)  # inside the request metrics and the body limit
+    app.add_middleware(webhooks.WebhookFastPath, intake=intake)  # inside the request metrics and the body limit
     install_metrics(app)
     app.add_middleware(BodyLimit, webhook_limit=settings.max_webhook_bytes,
                        in_flight_limit=settings.max_body_bytes_in_flight, body_seconds=settings.body_timeout_seconds)

@@ -54,7 +54,7 @@ DELIVERY = "X-GitHub-Delivery"
 FIXTURE = FIXTURES / "github" / "webhooks" / "issue_comment" / "created.json"
 # The steps of one delivery, for the profile's summary: framework, checks, parsing, then the group commit.
 FOCUS = ("RequestResponseCycle.run_asgi", "RequestMetricsMiddleware.__call__", "WebhookFastPath.__call__",
-         "verify_signature", "_parse_json", "github_batch", "IntakeBatcher._commit", "store_raw", "process_pending",
+         "verify_signature", "_parse_json", "github_batch", "GroupCommitter._commit", "store_raw", "process_pending",
          "store_batch", "recompute_clocks", "load_histories", "compute_clocks", "ClauseElement._compile_w_cache",
          "Response.__call__")
 CONTRACTS_YAML = """

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.errors import Problem, ProblemError, problem_response
-from app.intake.checks import checked_batch
-from app.intake.deliveries import NORMALIZERS, Delivery, IntakeResult, content_id
-from app.intake.group_commit import IntakeBatcher
+from app.intake.deliveries import Delivery, IntakeResult, content_id
+from app.intake.errors import IntakeError, intake_error
+from app.intake.group_commit import GroupCommitter
+from app.intake.normalize import normalized
 from app.settings import Settings
 from connectors.github import webhook as github_webhook
 from connectors.jira import webhook as jira_webhook
@@ -53,6 +54,21 @@ class WebhookAnswer(BaseModel):
     detail: str | None = None
 
 
+@dataclass(frozen=True)
+class WebhookIntake:
+    """What a webhook delivery needs: the settings of the moment and the group commit that stores it."""
+
+    settings: Callable[[], Settings]  # read per delivery: tests change a built app's settings
+    committer: GroupCommitter
+
+
+def get_webhook_intake(request: Request) -> WebhookIntake:
+    return request.app.state.webhook_intake
+
+
+WebhookIntakeDep = Annotated[WebhookIntake, Depends(get_webhook_intake)]
+
+
 def _parse_json(body: bytes, content_type: str = "") -> Mapping[str, Any]:
     if not body:
         raise ProblemError(400, "The body is empty; a webhook delivery must be a JSON object.")
@@ -78,40 +94,36 @@ def _unsigned_allowed(settings: Settings, source: str) -> bool:
     )
 
 
-async def _accept(state: Any, delivery: Delivery) -> WebhookAnswer:
+async def _accept(committer: GroupCommitter, delivery: Delivery) -> WebhookAnswer:
     if len(delivery.delivery_id) > MAX_DELIVERY_ID:
         raise ProblemError(400, f"The delivery id is longer than {MAX_DELIVERY_ID} characters; nothing was stored.")
     try:
-        batch = NORMALIZERS[delivery.source](delivery)
-        if batch is not None:
-            batch = checked_batch(batch, datetime.now(UTC))
-    except PayloadError as exc:
-        raise ProblemError(400, f"The {delivery.source} payload is not usable: {exc}") from None
-    except Exception as exc:  # normalizing is pure: whatever it raises comes from the payload's shape
-        log.warning("delivery %s has an unexpected shape", delivery.delivery_id, exc_info=True)
-        raise ProblemError(400, f"The {delivery.source} payload has a field of an unexpected type or shape "
-                                f"({type(exc).__name__}); nothing was stored.") from None
-    if batch is None:
-        return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
-                             detail=f"Event {delivery.event!r} {delivery.action or ''} is not used.".replace(" .", "."))
-    batcher = getattr(state, "intake_batcher", None)
-    if batcher is None:
-        batcher = state.intake_batcher = IntakeBatcher(state)
-    try:
-        result: IntakeResult = await batcher.submit(delivery, batch)
-    except DataError as exc:
-        log.warning("delivery %s cannot be stored: %s", delivery.delivery_id, type(exc).__name__)
-        raise ProblemError(400, "The payload holds a value the database cannot store; nothing was stored.") from None
+        batch = normalized(delivery)
+        if batch is None:
+            return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
+                                 detail=f"Event {delivery.event!r} {delivery.action or ''} is not used."
+                                 .replace(" .", "."))
+        result: IntakeResult = await committer.submit(delivery, batch)
+    except IntakeError as exc:
+        raise _refusal(delivery, exc) from None
     except SQLAlchemyError as exc:
-        log.warning("delivery %s not stored: %s", delivery.delivery_id, type(exc).__name__)
-        raise ProblemError(503, "The database is unavailable right now; nothing was stored. Retry later.",
-                           headers={"Retry-After": "5"}) from None
+        raise _refusal(delivery, intake_error(exc, stage="storing", source=delivery.source)) from None
     return WebhookAnswer(status=result.status, delivery_id=result.delivery_id)
 
 
-async def github_delivery(state: Any, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:
+def _refusal(delivery: Delivery, error: IntakeError) -> ProblemError:
+    """400 for a delivery at fault (sending it again cannot help), 503 with Retry-After for the database away."""
+    if not error.permanent:
+        log.warning("delivery %s not stored: %s", delivery.delivery_id, error.reason)
+        return ProblemError(503, error.detail, headers={"Retry-After": "5"})
+    if not isinstance(error.__cause__, PayloadError):  # the checks name what is wrong; anything else needs a look
+        log.warning("delivery %s refused: %s", delivery.delivery_id, error.reason, exc_info=error.__cause__)
+    return ProblemError(400, error.detail)
+
+
+async def github_delivery(intake: WebhookIntake, headers: Mapping[str, str], body: bytes) -> WebhookAnswer:
     """Verify, check and durably store one GitHub delivery (raises ProblemError with the answer otherwise)."""
-    settings: Settings = state.settings
+    settings = intake.settings()
     secret = settings.github_webhook_secret
     if secret is None:
         _unsigned_allowed(settings, "github")
@@ -127,12 +139,14 @@ async def github_delivery(state: Any, headers: Mapping[str, str], body: bytes) -
     guid = headers.get(github_webhook.DELIVERY_HEADER) or content_id(body)
     hook = headers.get("X-GitHub-Hook-ID", "")
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
-    return await _accept(state, Delivery("github", f"{hook}:{guid}", event, action, body, payload))
+    return await _accept(intake.committer, Delivery("github", f"{hook}:{guid}", event, action, body, payload))
 
 
-async def jira_delivery(state: Any, headers: Mapping[str, str], body: bytes, token: str | None) -> WebhookAnswer:
+async def jira_delivery(
+    intake: WebhookIntake, headers: Mapping[str, str], body: bytes, token: str | None
+) -> WebhookAnswer:
     """Verify, check and durably store one Jira delivery (raises ProblemError with the answer otherwise)."""
-    settings: Settings = state.settings
+    settings = intake.settings()
     secret, url_token = settings.jira_webhook_secret, settings.jira_webhook_token
     signature = headers.get("X-Hub-Signature")
     if secret is None and url_token is None:
@@ -152,7 +166,7 @@ async def jira_delivery(state: Any, headers: Mapping[str, str], body: bytes, tok
         raise ProblemError(400, "The payload has no webhookEvent field (text naming the Jira event).")
     delivery = Delivery("jira", jira_webhook.delivery_id(headers, body), event,
                         payload.get("issue_event_type_name"), body, payload)
-    return await _accept(state, delivery)
+    return await _accept(intake.committer, delivery)
 
 
 _ROUTE: dict[str, Any] = {
@@ -166,20 +180,21 @@ _ROUTE: dict[str, Any] = {
 
 
 @router.post("/webhooks/github", summary="Receive a GitHub webhook delivery", **_ROUTE)
-async def create_github_delivery(request: Request) -> Any:
-    body = await _receive_body(request.receive, request.app.state.settings.max_webhook_bytes)
-    return _answer(await github_delivery(request.app.state, request.headers, body))
+async def create_github_delivery(request: Request, intake: WebhookIntakeDep) -> Any:
+    body = await _receive_body(request.receive, intake.settings().max_webhook_bytes)
+    return _answer(await github_delivery(intake, request.headers, body))
 
 
 @router.post("/webhooks/jira", summary="Receive a Jira webhook delivery", **_ROUTE)
 async def create_jira_delivery(
     request: Request,
+    intake: WebhookIntakeDep,
     token: Annotated[str | None, Query(
         description="For Jira webhooks that cannot be signed: the PULSE_JIRA_WEBHOOK_TOKEN, as the documented "
         "alternative to the X-Hub-Signature header.")] = None,
 ) -> Any:
-    body = await _receive_body(request.receive, request.app.state.settings.max_webhook_bytes)
-    return _answer(await jira_delivery(request.app.state, request.headers, body, token))
+    body = await _receive_body(request.receive, intake.settings().max_webhook_bytes)
+    return _answer(await jira_delivery(intake, request.headers, body, token))
 
 
 def _answer(answer: WebhookAnswer) -> Response:
@@ -196,8 +211,9 @@ class WebhookFastPath:
     durable store are the same functions the routes call. Everything else goes on to the app.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, intake: WebhookIntake) -> None:
         self.app = app
+        self.intake = intake
         self.routes = {"/webhooks/github": SimpleNamespace(path="/webhooks/github"),
                        "/webhooks/jira": SimpleNamespace(path="/webhooks/jira")}
 
@@ -207,15 +223,14 @@ class WebhookFastPath:
             await self.app(scope, receive, send)
             return
         scope["route"] = route  # names the route in the request metrics, as routing would
-        state = scope["app"].state
         headers = Headers(scope=scope)
         try:
-            body = await _receive_body(receive, state.settings.max_webhook_bytes)
+            body = await _receive_body(receive, self.intake.settings().max_webhook_bytes)
             if route.path == "/webhooks/github":
-                answer = await github_delivery(state, headers, body)
+                answer = await github_delivery(self.intake, headers, body)
             else:
                 token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [None])[-1]
-                answer = await jira_delivery(state, headers, body, token)
+                answer = await jira_delivery(self.intake, headers, body, token)
         except ProblemError as exc:
             await problem_response(exc.status, exc.detail, headers=exc.headers, errors=exc.errors)(scope, receive, send)
             return

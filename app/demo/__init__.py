@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.contracts import Contracts, parse_contracts
 from app.core.tables import RawDelivery
 from app.demo.history import build_history
-from app.intake.deliveries import NORMALIZERS, Delivery, ingest_many
+from app.intake.deliveries import Delivery
+from app.intake.normalize import NORMALIZERS
+from app.intake.processor import ingest_many
 from app.reports.feedback import load_demo_feedback
 from app.reports.plain_language import score_pending
 from connectors.records import Batch

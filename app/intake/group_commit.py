@@ -2,30 +2,33 @@
 
 Each request still waits until its own delivery is durably committed before it is acknowledged; while
 one group is being committed the next one gathers, so under load a commit covers many deliveries and
-the event loop never waits on the database. The records and clocks follow in the intake processor.
+the event loop never waits on the database. The records and clocks follow in the intake processor, whose
+``hand_over`` the committer is given (it does not import the processor).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.intake.deliveries import Delivery, IntakeResult, store_raw
-from app.intake.processor import IntakeProcessor
+from app.intake.deliveries import Delivery, IntakeResult
+from app.intake.raw_store import Pending, store_raw
 from connectors.records import Batch
 
 log = logging.getLogger("pulse.intake")
 
 
 @dataclass
-class IntakeBatcher:
-    """Collect deliveries from concurrent requests and commit them in groups of at most ``max_group``."""
+class GroupCommitter:
+    """Collect deliveries from concurrent requests and commit them raw in groups of at most ``max_group``."""
 
-    state: object  # the app state: ``sessionmaker`` and ``contracts`` are read for every group
+    sessions: Callable[[], sessionmaker[Session]]  # read per group: a test may point a built app at its database
+    hand_over: Callable[[Sequence[Pending]], None]  # gets the committed deliveries whose records are still to store
     max_group: int = 200
     _queue: asyncio.Queue[tuple[Delivery, Batch, asyncio.Future[IntakeResult]]] | None = None
     _task: asyncio.Task[None] | None = None
@@ -55,10 +58,8 @@ class IntakeBatcher:
             await self._commit(group)
 
     async def _commit(self, group: list[tuple[Delivery, Batch, asyncio.Future[IntakeResult]]]) -> None:
-        factory: sessionmaker[Session] = self.state.sessionmaker  # type: ignore[attr-defined]
-        processor: IntakeProcessor = self.state.intake_processor  # type: ignore[attr-defined]
         try:
-            results, pending = await run_in_threadpool(store_raw, factory, [(d, b) for d, b, _ in group])
+            results, pending = await run_in_threadpool(store_raw, self.sessions(), [(d, b) for d, b, _ in group])
         except Exception as exc:
             if len(group) > 1:
                 # One bad delivery must not fail its neighbours: store them one by one instead.
@@ -70,7 +71,7 @@ class IntakeBatcher:
             if not future.done():
                 future.set_exception(exc)
             return
-        processor.hand_over(pending)
+        self.hand_over(pending)
         for (_, _, future), result in zip(group, results, strict=True):
             if not future.done():
                 future.set_result(result)

@@ -4,7 +4,8 @@ A webhook is acknowledged once its raw body is committed and queued (intake_queu
 its records and recomputes the clocks it touches, many deliveries per transaction: while one chunk is being
 stored the next one gathers, so a storm costs a few transactions, not one per delivery. A queued delivery
 is never lost: whatever the processor could not finish (a crash, the database gone) stays queued and is
-swept up again from the stored body, at start-up, after a failure, and by `pulse worker`.
+swept up again from the stored body, at start-up, after a failure, and by `pulse worker`. ``ingest_many``
+stores raw deliveries with their records and clocks in one transaction, for callers that wait (the demo).
 """
 
 from __future__ import annotations
@@ -12,25 +13,67 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
+from app.core.db import transaction
 from app.core.tables import IntakeQueue, RawDelivery, utcnow
-from app.intake.deliveries import Pending, mark_failed, process_pending, renormalize
+from app.intake.deliveries import Delivery, IntakeResult
+from app.intake.errors import IntakeError, intake_error
+from app.intake.normalize import renormalize
+from app.intake.raw_store import Pending, dequeue, insert_raw, mark_failed
+from app.store.recompute import recompute_clocks
+from app.store.upserts import store_batch
 from connectors.records import Batch
 
 log = logging.getLogger("pulse.intake")
 
 SWEEP_CHUNK = 500
-# Errors a delivery's own values cause; anything else (the database unreachable, restarting, busy) is retried
-# later and never marks a delivery failed.
-_PAYLOAD_ERRORS = (DataError, IntegrityError)
+
+
+def _store_records(session: Session, contracts: Contracts, pending: Sequence[Pending]) -> None:
+    merged = Batch()
+    for item in pending:
+        merged.extend(item.batch)
+    touched = store_batch(session, merged)
+    recompute_clocks(session, contracts, touched)
+
+
+def process_pending(factory: sessionmaker[Session], contracts: Contracts, pending: Sequence[Pending]) -> None:
+    """Store the records of queued raw deliveries, recompute their clocks and take them off the queue, at once.
+
+    Records and the dequeue share one transaction, so a crash leaves them queued, never half-done; storing
+    a delivery again changes nothing, so processing one twice is harmless.
+    """
+    if not pending:
+        return
+    with transaction(factory) as session:
+        _store_records(session, contracts, pending)
+        dequeue(session, [item.raw_id for item in pending])
+
+
+def ingest(factory: sessionmaker[Session], contracts: Contracts, delivery: Delivery, batch: Batch) -> IntakeResult:
+    """Store one delivery with its records and clocks (see ``ingest_many``)."""
+    return ingest_many(factory, contracts, [(delivery, batch)])[0]
+
+
+def ingest_many(
+    factory: sessionmaker[Session], contracts: Contracts, deliveries: Sequence[tuple[Delivery, Batch]]
+) -> list[IntakeResult]:
+    """Store raw deliveries, their records and the recomputed clocks in one transaction, nothing queued.
+
+    A delivery seen before (same source and delivery id, earlier or in this group) changes nothing and
+    is answered as a duplicate. Database errors propagate.
+    """
+    with transaction(factory) as session:
+        results, pending = insert_raw(session, deliveries)
+        _store_records(session, contracts, pending)
+    return results
 
 
 @dataclass
@@ -46,8 +89,9 @@ def sweep_pending(
     """Process the queued raw deliveries, oldest first, from their stored bodies.
 
     ``older_than`` leaves alone the ones a running server is about to process itself (doing one twice is
-    harmless, only wasted). A body that no longer normalizes is marked ``failed`` with the reason.
-    Database errors propagate: the deliveries stay queued for the next sweep.
+    harmless, only wasted). A delivery at fault (a permanent ``IntakeError``: its body no longer normalizes, or
+    the database refuses its records) is marked ``failed`` with the reason; a transient error propagates and
+    the deliveries stay queued for the next sweep.
     """
     summary, last_id = SweepSummary(), 0
     while True:
@@ -67,8 +111,10 @@ def sweep_pending(
             last_id = raw_id
             try:
                 batch = renormalize(source, delivery_id, event, action, body)
-            except Exception as exc:  # normalizing is pure: what it raises comes from the stored payload
-                mark_failed(factory, raw_id, f"{type(exc).__name__}: {exc}")
+            except IntakeError as exc:
+                if not exc.permanent:
+                    raise
+                mark_failed(factory, raw_id, exc.reason)
                 summary.failed += 1
                 continue
             if batch is None:  # an event no longer used: nothing to store, but done with
@@ -82,15 +128,18 @@ def sweep_pending(
 
 
 def _process_or_split(factory: sessionmaker[Session], contracts: Contracts, work: Sequence[Pending]) -> int:
-    """Process a chunk; if it fails for a reason other than the database being away, find the delivery at
-    fault by processing them one by one, and mark it ``failed``. Return how many failed."""
+    """Process a chunk; if a delivery in it is at fault (a permanent error), find it by halving the chunk and
+    mark it ``failed``. Return how many failed; a transient error propagates and the chunk stays queued."""
     try:
         process_pending(factory, contracts, work)
         return 0
-    except _PAYLOAD_ERRORS as exc:
+    except Exception as exc:
+        error = intake_error(exc, stage="storing")
+        if not error.permanent:
+            raise
         if len(work) == 1:
-            log.warning("delivery %s cannot be stored (%s); kept as failed", work[0].delivery_id, type(exc).__name__)
-            mark_failed(factory, work[0].raw_id, f"{type(exc).__name__}: {str(exc).splitlines()[0][:500]}")
+            log.warning("delivery %s cannot be stored (%s); kept as failed", work[0].delivery_id, error.reason)
+            mark_failed(factory, work[0].raw_id, error.reason)
             return 1
         half = len(work) // 2
         return _process_or_split(factory, contracts, work[:half]) + _process_or_split(factory, contracts, work[half:])
@@ -105,7 +154,8 @@ class IntakeProcessor:
     to do and starts again on the next hand-over, so an app that is dropped leaves no thread behind.
     """
 
-    state: object  # the app state: ``sessionmaker`` and ``contracts`` are read for every chunk
+    sessions: Callable[[], sessionmaker[Session]]  # read per chunk: a test may point a built app at its database
+    contracts: Callable[[], Contracts]  # read per chunk: POST /v1/contracts/reload replaces them
     max_chunk: int = 2000
     linger: float = 0.2  # how long the first delivery in the queue may wait for others to share its transaction
     idle_exit: float = 2.0
@@ -214,8 +264,7 @@ class IntakeProcessor:
     def _run(self) -> None:
         while (task := self._next()) is not None:
             work, sweep = task
-            factory: sessionmaker[Session] = self.state.sessionmaker  # type: ignore[attr-defined]
-            contracts: Contracts = self.state.contracts  # type: ignore[attr-defined]
+            factory, contracts = self.sessions(), self.contracts()
             try:
                 if sweep:
                     sweep_pending(factory, contracts)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.contracts import Contracts
 from app.core.db import transaction
 from app.core.tables import RawDelivery
-from app.intake.deliveries import renormalize
+from app.intake.errors import IntakeError
+from app.intake.normalize import renormalize
 from app.store.recompute import recompute_all
 from app.store.upserts import store_batch
-from connectors.records import Batch, PayloadError
+from connectors.records import Batch
 
 CHUNK = 500
 
@@ -26,7 +27,11 @@ class ReplaySummary:
 
 
 def replay(factory: sessionmaker[Session], contracts: Contracts) -> ReplaySummary:
-    """Re-normalize all raw deliveries in arrival order, then recompute all clocks. Safe to repeat."""
+    """Re-normalize all raw deliveries in arrival order, then recompute all clocks. Safe to repeat.
+
+    A delivery whose body no longer normalizes (a permanent ``IntakeError``) is marked ``failed`` with the
+    reason and counted; a database error propagates, leaving the chunk as it was for the next run.
+    """
     summary = ReplaySummary()
     last_id = 0
     while True:
@@ -42,8 +47,10 @@ def replay(factory: sessionmaker[Session], contracts: Contracts) -> ReplaySummar
                 summary.deliveries += 1
                 try:
                     batch = renormalize(row.source, row.delivery_id, row.event, row.action, row.body)
-                except (PayloadError, ValueError, KeyError, TypeError, AttributeError) as exc:
-                    row.status, row.error = "failed", str(exc)[:2000]
+                except IntakeError as exc:
+                    if not exc.permanent:
+                        raise
+                    row.status, row.error = "failed", exc.reason
                     summary.failed += 1
                     continue
                 row.status, row.error = ("processed" if batch is not None else "ignored"), None

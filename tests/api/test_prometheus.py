@@ -75,7 +75,9 @@ def test_sync_runs_come_from_the_sync_runs_table(client, factory):
 
 
 def test_deliveries_waiting_for_their_records_are_counted(client, factory, contracts):
-    from app.intake.deliveries import Delivery, renormalize, store_raw
+    from app.intake.deliveries import Delivery
+    from app.intake.normalize import renormalize
+    from app.intake.raw_store import store_raw
     from tests.payloads import issue, issue_event
 
     assert _value(_samples(client), "pulse_intake_queue_deliveries") == 0

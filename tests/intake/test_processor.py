@@ -17,8 +17,10 @@ from sqlalchemy.exc import DataError, OperationalError
 
 import app.intake.processor as processor_module
 from app.core.tables import ActivityRow, ClockRow, IntakeQueue, RawDelivery
-from app.intake.deliveries import Delivery, ingest_many, renormalize, store_raw
-from app.intake.processor import IntakeProcessor, sweep_pending
+from app.intake.deliveries import Delivery
+from app.intake.normalize import renormalize
+from app.intake.processor import IntakeProcessor, ingest_many, sweep_pending
+from app.intake.raw_store import store_raw
 from app.main import create_app
 from tests.conftest import make_settings, post_github, settle, sign
 from tests.payloads import comment_event, issue, issue_event
@@ -134,8 +136,7 @@ def test_a_database_outage_while_processing_leaves_deliveries_pending_then_retri
         return real(factory_, contracts_, work)
 
     monkeypatch.setattr(processor_module, "process_pending", flaky)
-    state = type("State", (), {"sessionmaker": factory, "contracts": contracts})()
-    proc = IntakeProcessor(state, retry_after=0.05)
+    proc = IntakeProcessor(sessions=lambda: factory, contracts=lambda: contracts, retry_after=0.05)
     proc.hand_over(pending)
     assert proc.settle(10)  # left queued for the sweep...
     deadline = datetime.now(UTC) + timedelta(seconds=10)
@@ -159,8 +160,7 @@ def test_a_delivery_the_database_refuses_is_kept_as_failed_and_its_neighbours_ar
         return real(factory_, contracts_, work)
 
     monkeypatch.setattr(processor_module, "process_pending", fussy)
-    state = type("State", (), {"sessionmaker": factory, "contracts": contracts})()
-    proc = IntakeProcessor(state)
+    proc = IntakeProcessor(sessions=lambda: factory, contracts=lambda: contracts)
     proc.hand_over(pending)
     assert proc.close(10)
     assert _statuses(factory) == {"processed": len(history) - 1, "failed": 1}

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
-from app.intake.deliveries import NORMALIZERS, Delivery, ingest
+from app.intake.deliveries import Delivery
+from app.intake.normalize import NORMALIZERS
+from app.intake.processor import ingest
 from connectors.jira import webhook as jira_webhook
 from tests.reliability.corpus import Signed
 
