@@ -51,3 +51,10 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     if level != "DEBUG":
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API request drowns the summary
+
+
+def console() -> Console:
+    """Return a console for tables: as wide as the terminal, or 120 columns when printing to a file."""
+    console = Console()
+    # Piped into a file or a pager, rich would assume 80 columns and squash the names.
+    return console if console.is_terminal else Console(width=max(console.width, 120))

@@ -160,11 +160,10 @@ def _load_demo(settings: Settings, contracts: Contracts) -> None:
 
 
 def main() -> None:
-    from app.cli import language as cli_language
-    from app.cli import tools as cli_api
+    from app.cli import language, report, tokens
 
-    cli_api.register(cli)
-    cli_language.register(cli)
+    for group in (report, tokens, language):
+        group.register(cli)
     cli()
 
 

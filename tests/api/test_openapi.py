@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli.tools import openapi_text
+from app.cli.report import openapi_text
 from app.main import openapi_schema
 
 EXPORTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from app.cli import tools as cli_api
+from app.cli import report, tokens
 from app.cli.main import cli
 from app.core.tables import ClockRow, RawDelivery, WorkItemRow
 from app.demo import demo_contracts, load_demo
 
 runner = CliRunner()
-cli_api.register(cli)
+report.register(cli)
+tokens.register(cli)
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import typer
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from app.cli import tools as cli_api
+from app.cli import report, tokens
 from app.contracts import parse_contracts
 from app.core.tables import Base
 from app.main import create_app
@@ -34,7 +34,8 @@ def pulse(tmp_path, monkeypatch):
     app = create_app(make_settings(database_url=url), contracts=parse_contracts(CONTRACTS_YAML))
     Base.metadata.create_all(app.state.engine)
     root = typer.Typer()
-    cli_api.register(root)
+    report.register(root)
+    tokens.register(root)
     runner = CliRunner()
 
     def run(*args: str):

@@ -1,4 +1,4 @@
-"""API-side commands of `pulse`: report, token, openapi (registered on the root command)."""
+"""`pulse report` (both promises per developer, as GET /v1/developers answers) and `pulse openapi`."""
 
 from __future__ import annotations
 
@@ -9,17 +9,11 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
-from rich.console import Console
 from rich.table import Table
 
-from app.cli.common import contracts_or_exit, err, fail, session_factory, settings_or_exit
-from app.core.db import transaction
-from app.core.tokens import Scope, create_token, list_tokens, revoke_token
+from app.cli.common import console, contracts_or_exit, fail, session_factory, settings_or_exit
 from app.reports.formats import csv_text, utc_text
 from app.reports.schemas import DeveloperList, DeveloperSummary, Time
-
-token_cli = typer.Typer(help="Create, list and revoke API tokens (only their SHA-256 hash is stored).",
-                        no_args_is_help=True)
 
 PROMISES = ("responsiveness", "bug_fix")
 FIGURE_COLUMNS = ("clocks", "met", "breached", "running", "at_risk", "attainment", "median_seconds", "median",
@@ -74,7 +68,7 @@ def report(
     elif fmt is ReportFormat.CSV:
         typer.echo(csv_text(REPORT_COLUMNS, (_flat(r) for r in rows)), nl=False)
     else:
-        _console().print(_table(rows, period.since, period.until, client))
+        console().print(_table(rows, period.since, period.until, client))
 
 
 def _flat(row: dict[str, Any]) -> dict[str, Any]:
@@ -82,12 +76,6 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     for promise in PROMISES:
         out.update({f"{promise}_{k}": v for k, v in row[promise].items()})
     return out
-
-
-def _console() -> Console:
-    console = Console()
-    # Piped into a file or a pager, rich would assume 80 columns and squash the names.
-    return console if console.is_terminal else Console(width=max(console.width, 120))
 
 
 def _percent(value: float | None) -> str:
@@ -110,51 +98,6 @@ def _table(rows: list[dict[str, Any]], since: datetime, until: datetime, client:
     return table
 
 
-@token_cli.command("create")
-def token_create(
-    name: Annotated[str, typer.Option(help="Who uses it, e.g. billing-sheet.")],
-    scope: Annotated[Scope, typer.Option(help="read: GET only; admin: also reload contracts.")] = Scope.READ,
-) -> None:
-    """Create a token and print it once; only its hash is stored."""
-    settings = settings_or_exit()
-    try:
-        with transaction(session_factory(settings)) as session:
-            row, token = create_token(session, name=name, scope=scope)
-            ident = row.id
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    err.print(f"Created token {ident} '{name.strip()}' ({scope.value}). This is the only time it is shown: "
-              "store it now.", highlight=False)
-    typer.echo(token)
-
-
-@token_cli.command("revoke")
-def token_revoke(ident: Annotated[str, typer.Argument(help="The token's id or name ('pulse token list').")]) -> None:
-    """Revoke a token at once; requests with it get 401."""
-    settings = settings_or_exit()
-    with transaction(session_factory(settings)) as session:
-        rows = revoke_token(session, ident, datetime.now(UTC))
-        revoked = [f"{r.id} '{r.name}'" for r in rows]
-    if not revoked:
-        raise fail(f"No active token with id or name {ident!r}; 'pulse token list' shows them.")
-    err.print(f"Revoked token {', '.join(revoked)}.", highlight=False)
-
-
-@token_cli.command("list")
-def token_list() -> None:
-    """List created tokens (names, scopes, dates; never the tokens)."""
-    settings = settings_or_exit()
-    with session_factory(settings)() as session:
-        rows = list_tokens(session)
-    table = Table(title="API tokens (PULSE_API_TOKENS entries are not listed)")
-    for label in ("Id", "Name", "Scope", "Created", "Revoked"):
-        table.add_column(label)
-    for row in rows:
-        table.add_row(str(row.id), row.name, row.scope, utc_text(row.created_at) or "",
-                      utc_text(row.revoked_at) or "–")
-    _console().print(table)
-
-
 def openapi() -> None:
     """Print the OpenAPI schema (pulse openapi > openapi/openapi.json)."""
     from app.main import openapi_schema
@@ -168,8 +111,7 @@ def openapi_text(schema: dict[str, Any]) -> str:
 
 
 def register(cli: typer.Typer) -> None:
-    """Add the API-side commands to the root `pulse` command."""
+    """Add `report` and `openapi` to the root `pulse` command."""
     cli.command("report")(report)
     cli.command("openapi")(openapi)
-    cli.add_typer(token_cli, name="token")
 
