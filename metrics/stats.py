@@ -12,7 +12,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from metrics.model import Clock, ClockState
 
@@ -75,10 +75,3 @@ def group_clocks(clocks: Iterable[Clock], key: Callable[[Clock], str]) -> dict[s
         groups[key(clock)].append(clock)
     return {name: groups[name] for name in sorted(groups)}
 
-
-def iso_week(moment: datetime) -> str:
-    """Name the ISO week of a moment, in UTC, e.g. '2026-W07'."""
-    if moment.tzinfo is None:
-        raise ValueError(f"{moment.isoformat()} has no time zone; pass a timezone-aware datetime.")
-    year, week, _ = moment.astimezone(UTC).isocalendar()
-    return f"{year}-W{week:02d}"

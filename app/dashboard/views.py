@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from app.contracts import AlignmentSpec, Contracts
 from app.reports.clocks import ClockView, person_name
-from app.reports.formats import human_duration
 from metrics.model import Clock, ClockKind, ClockState
+from metrics.wording import human_duration
 
 _GITHUB_KEY = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")

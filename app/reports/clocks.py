@@ -39,11 +39,11 @@ from sqlalchemy.sql.operators import custom_op
 
 from app.contracts import Contracts
 from app.core.tables import ClockRow, WorkItemRow
-from app.reports.formats import human_duration
 from app.store.histories import row_to_clock
 from metrics.calendar import Calendar, working_seconds_between
 from metrics.model import Clock, ClockKind, ClockState
-from metrics.stats import GroupStats, group_clocks, iso_week, summarize
+from metrics.stats import GroupStats, group_clocks, summarize
+from metrics.wording import human_duration, week_name
 
 _ITEM_JOIN = and_(WorkItemRow.source == ClockRow.source, WorkItemRow.key == ClockRow.item_key)
 
@@ -274,7 +274,7 @@ def group_key(clock: Clock, group_by: str) -> str:
         return clock.client
     if group_by == "work_item":
         return clock.item_key
-    return iso_week(clock.started_at)
+    return week_name(clock.started_at)
 
 
 def _titles(session: Session, keys: Iterable[str]) -> dict[str, str]:
@@ -357,10 +357,13 @@ def key_column(name: str, dialect: str) -> ColumnElement[Any]:
             "work_item": ClockRow.item_key}[name]
 
 
-def week_name(monday: date | str) -> str:
-    start = date.fromisoformat(monday) if isinstance(monday, str) else monday
-    year, week, _ = start.isocalendar()
-    return f"{year}-W{week:02d}"
+def _with_week_dates(found: dict[tuple[Any, ...], Tally], keys: Sequence[str]) -> dict[tuple[Any, ...], Tally]:
+    """Make the week in each key a date on both databases: SQLite hands the Monday back as ISO text."""
+    if "week" not in keys:
+        return found
+    i = list(keys).index("week")
+    return {(*key[:i], date.fromisoformat(key[i]) if isinstance(key[i], str) else key[i], *key[i + 1:]): value
+            for key, value in found.items()}
 
 
 def _bound(flt: ClockFilter, now: datetime) -> tuple[_Shape, dict[str, Any]]:
@@ -556,15 +559,15 @@ def tallies(
         for keys in groupings:
             stmt, width = _ranked(tuple(keys), shape), len(keys)
             stopped = {tuple(row[:width]): _stopped_stats(row[width:]) for row in session.execute(stmt, params)}
-            out.append(_combine(stopped, _open_parts(session, tuple(keys), shape, params)))
+            out.append(_with_week_dates(_combine(stopped, _open_parts(session, tuple(keys), shape, params)), keys))
         return out
     every = tuple(dict.fromkeys(key for keys in groupings for key in keys))
     durations = _durations(session, every, shape, params)
     opened = _open_parts(session, every, shape, params)
     return [
-        _combine({key: _ranked_part(parts)
-                  for key, parts in _regroup(durations, every, keys).items()},
-                 {key: _merged_open(parts) for key, parts in _regroup(opened, every, keys).items()})
+        _with_week_dates(_combine({key: _ranked_part(parts) for key, parts in _regroup(durations, every, keys).items()},
+                                  {key: _merged_open(parts) for key, parts in _regroup(opened, every, keys).items()}),
+                         keys)
         for keys in groupings
     ]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.contracts import Client, describe_duration
+from app.contracts import Client
 from app.reports.schemas import ClientPromisesInWords
+from metrics.wording import describe_duration
 
 
 def calendar_words(client: Client, kind: str) -> str:

@@ -27,11 +27,11 @@ from app.reports.clocks import (
     person_name,
     storable,
     tallies,
-    week_name,
 )
 from app.reports.promises import promise_words
 from metrics.model import Clock, ClockKind
-from metrics.stats import group_clocks, iso_week
+from metrics.stats import group_clocks
+from metrics.wording import week_name
 
 DEFAULT_DAYS = 30
 # Beyond about two years a week-by-week trend is no longer readable; only weeks with clocks are listed then.
@@ -95,15 +95,14 @@ def week_keys(period: Period) -> list[str] | None:
     weeks = []
     last = (period.until - timedelta(microseconds=1)).astimezone(UTC).date()
     while monday <= last:
-        year, week, _ = monday.isocalendar()
-        weeks.append(f"{year}-W{week:02d}")
+        weeks.append(week_name(monday))
         monday += timedelta(days=7)
     return weeks
 
 
 def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[str, Any]]:
     """Figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
-    by_week = group_clocks(clocks, lambda c: iso_week(c.started_at))
+    by_week = group_clocks(clocks, lambda c: week_name(c.started_at))
     return _weekly({week: _split(found, now) for week, found in by_week.items()}, period, _split([], now))
 
 

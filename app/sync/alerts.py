@@ -11,13 +11,14 @@ import httpx
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Client, Contracts, describe_duration
+from app.contracts import Client, Contracts
 from app.core.db import transaction
 from app.core.tables import ActivityRow, Alert, ClockRow, WorkItemRow
 from app.store.histories import row_to_clock
 from app.store.upserts import dialect_insert
 from metrics.calendar import is_working_moment, local_date, local_time_text, working_seconds_between
 from metrics.model import Clock, ClockKind
+from metrics.wording import describe_duration, minutes_in_words
 
 log = logging.getLogger("pulse.alerts")
 
@@ -101,14 +102,15 @@ def build_payload(session: Session, contracts: Contracts, client: Client, clock:
     since = local_time_text(clock.started_at, calendar)
     owner = _person_name(contracts, clock.developer) if clock.developer else "nobody yet"
     target = describe_duration(clock.target_seconds)
+    waited = minutes_in_words(elapsed)
     if clock.kind is ClockKind.RESPONSE:
-        what = f"{who} has waited {_minutes(elapsed)} for an answer on {clock.item_key} “{title}” (since {since})"
+        what = f"{who} has waited {waited} for an answer on {clock.item_key} “{title}” (since {since})"
     else:
-        what = f"Production bug {clock.item_key} “{title}” has been open {_minutes(elapsed)} (since {since})"
+        what = f"Production bug {clock.item_key} “{title}” has been open {waited} (since {since})"
     if stage == "breached":
         status = f"The {target} target is missed."
     else:
-        status = f"{_minutes(max(clock.target_seconds - elapsed, 0))} left of the {target} target."
+        status = f"{minutes_in_words(max(clock.target_seconds - elapsed, 0))} left of the {target} target."
     text = f"{what}. {status} Assigned: {owner}." + (f" {url}" if url else "")
     return {
         "event": f"clock.{stage}", "client": client.name, "clock_id": clock.clock_id, "kind": clock.kind.value,
@@ -133,13 +135,6 @@ def _waiting_person(session: Session, contracts: Contracts, client: Client, cloc
 def _person_name(contracts: Contracts, person: str | None) -> str:
     spec = contracts.people.get(person or "")
     return spec.name if spec else (person or "someone").split(":", 1)[-1]
-
-
-def _minutes(seconds: int) -> str:
-    minutes = max(round(seconds / 60), 0)
-    if minutes < 90:
-        return f"{minutes} minute{'' if minutes == 1 else 's'}"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def queue_digests(session: Session, contracts: Contracts, now: datetime) -> int:

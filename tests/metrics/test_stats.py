@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from metrics.model import Clock, ClockKind
-from metrics.stats import GroupStats, group_clocks, iso_week, percentile, summarize
+from metrics.stats import GroupStats, group_clocks, percentile, summarize
 
 NOW = datetime(2026, 2, 13, 12, 0, tzinfo=UTC)
 
@@ -119,15 +119,3 @@ def test_group_clocks_by_developer():
     assert list(groups) == ["ann", "bob", "unassigned"]
     assert [c.item_key for c in groups["bob"]] == ["acme/app#1", "acme/app#4"]
 
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        (datetime(2026, 2, 13, 12, tzinfo=UTC), "2026-W07"),
-        (datetime(2027, 1, 1, tzinfo=UTC), "2026-W53"),
-        (datetime(2024, 12, 30, tzinfo=UTC), "2025-W01"),
-        (datetime(2026, 2, 15, 23, 30, tzinfo=timezone(timedelta(hours=-5))), "2026-W08"),  # Monday in UTC
-    ],
-)
-def test_iso_week(moment, expected):
-    assert iso_week(moment) == expected

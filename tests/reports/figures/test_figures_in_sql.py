@@ -14,10 +14,10 @@ from app.reports.clocks import (
     load_clocks,
     metric_groups,
     tally,
-    week_name,
 )
 from metrics.model import ClockKind
-from metrics.stats import group_clocks, iso_week, summarize
+from metrics.stats import group_clocks, summarize
+from metrics.wording import week_name
 from tests.reports.figures.conftest import NOW, store_random_clocks
 
 WINDOWS = [
@@ -49,7 +49,7 @@ def test_tally_equals_summarize_per_group(factory, stored):
         "kind": (["kind"], lambda c: (c.kind.value,)),
         "developer": (["credited", "kind"], lambda c: (c.developer or "unassigned", c.kind.value)),
         "client": (["client"], lambda c: (c.client,)),
-        "week": (["week"], lambda c: (iso_week(c.started_at),)),
+        "week": (["week"], lambda c: (week_name(c.started_at),)),
     }
     with factory() as session:
         for name, (keys, key_of) in keyings.items():
