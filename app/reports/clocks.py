@@ -130,8 +130,7 @@ def clock_calendar(clock: Clock, contracts: Contracts) -> Calendar:
     client = contracts.clients.get(clock.client)
     if client is None:  # the client left the contracts file; its stored clocks still show, counted 24/7
         return Calendar.always_on()
-    policy = client.policy
-    return policy.bug_fix_calendar if clock.kind is ClockKind.BUG_FIX else policy.response_calendar
+    return client.policy.calendar_for(clock.kind)
 
 
 def live_elapsed(clock: Clock, contracts: Contracts, now: datetime) -> int:

@@ -45,10 +45,6 @@ def _destinations(client: Client) -> list[tuple[str, str]]:
     return out
 
 
-def _calendar(client: Client, kind: str) -> Any:
-    return client.policy.response_calendar if kind == ClockKind.RESPONSE.value else client.policy.bug_fix_calendar
-
-
 def scan(session: Session, contracts: Contracts, now: datetime) -> int:
     """Queue an alert for every running clock that has crossed a stage; return how many were queued."""
     queued = 0
@@ -69,7 +65,7 @@ def scan(session: Session, contracts: Contracts, now: datetime) -> int:
                 if stage.name == "at_risk" and row.deadline is not None and row.deadline < now:
                     continue  # already breached: one alert that says so is enough
                 if client.spec.alerts.quiet_outside_working_hours and not is_working_moment(
-                    now, _calendar(client, row.kind)
+                    now, client.policy.calendar_for(ClockKind(row.kind))
                 ):
                     continue  # this clock is not running at night; say it when the working day starts
                 payload = build_payload(session, contracts, client, row_to_clock(row), stage.name, now)
@@ -95,7 +91,7 @@ def build_payload(session: Session, contracts: Contracts, client: Client, clock:
                                                     WorkItemRow.key == clock.item_key))
     title = (item.title if item else None) or clock.item_key
     url = item.url if item else None
-    calendar = _calendar(client, clock.kind.value)
+    calendar = client.policy.calendar_for(clock.kind)
     elapsed = clock.elapsed_seconds + (working_seconds_between(clock.running_since, now, calendar)
                                        if clock.running_since else 0)
     who = _waiting_person(session, contracts, client, clock)
