@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
@@ -42,7 +41,7 @@ from app.core.tables import ClockRow, WorkItemRow
 from app.store.histories import row_to_clock
 from metrics.calendar import Calendar, working_seconds_between
 from metrics.model import Clock, ClockKind, ClockState
-from metrics.stats import GroupStats, group_clocks, summarize
+from metrics.stats import GroupStats, group_clocks, percentile_between, percentile_ranks, summarize
 from metrics.wording import human_duration, week_name
 
 _ITEM_JOIN = and_(WorkItemRow.source == ClockRow.source, WorkItemRow.key == ClockRow.item_key)
@@ -393,10 +392,13 @@ def _terms(shape: _Shape, walk: bool = False) -> list[ColumnElement[bool]]:
     return terms
 
 
-def _ranks(n: ColumnElement[int]) -> list[ColumnElement[int]]:
-    """The 1-based ranks of the values the median and the p90 are made of, in a group of n durations."""
-    p90 = (n - 1) * 9 // 10 + 1  # the value at or just below the 90th percentile, as metrics.stats.percentile
-    return [(n - 1) // 2 + 1, n // 2 + 1, p90, case((p90 < n, p90 + 1), else_=n)]
+# The figures' percentiles: the median, then the p90.
+_PERCENTILES = (50, 90)
+
+
+def _ranks(n: Any, least: Callable[[Any, Any], Any] = min) -> list[Any]:
+    """The 0-based ranks of the durations the median and the p90 are made of, in a group of n (see percentile_ranks)."""
+    return [rank for q in _PERCENTILES for rank in percentile_ranks(n, q, least)]
 
 
 @lru_cache(maxsize=256)
@@ -412,7 +414,7 @@ def _ranked(keys: tuple[str, ...], shape: _Shape) -> Select[Any]:
     ).where(ClockRow.stopped_at.is_not(None), *_terms(shape)).group_by(*(c.element for c in columns)).subquery()
     c = grouped.c
     return select(*(c[column.name] for column in columns), c.n, c.met, c.total, c.low, c.high,
-                  *(c.durations[rank] for rank in _ranks(c.n)))
+                  *(c.durations[rank + 1] for rank in _ranks(c.n, func.least)))  # arrays count from 1
 
 
 @lru_cache(maxsize=256)
@@ -455,10 +457,9 @@ def _ranked_part(groups: Sequence[_Durations]) -> _Part:
     """Count and rank the stopped clocks of one or more groups together, as the ranking statement does."""
     # Several groups: their sorted runs, merged by the sort.
     values = groups[0].values if len(groups) == 1 else sorted(value for group in groups for value in group.values)
-    n = len(values)
-    ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
-    return _stopped_stats([n, sum(g.met for g in groups), sum(g.total for g in groups), min(g.low for g in groups),
-                           max(g.high for g in groups), *(values[rank] for rank in ranks)])
+    return _stopped_stats([len(values), sum(g.met for g in groups), sum(g.total for g in groups),
+                           min(g.low for g in groups), max(g.high for g in groups),
+                           *(values[rank] for rank in _ranks(len(values)))])
 
 
 def _regroup(found: dict[tuple[Any, ...], Any], keys: tuple[str, ...], within: Sequence[str]) -> dict[tuple, list]:
@@ -483,10 +484,9 @@ def _open_states(dialect: str, keys: tuple[str, ...], shape: _Shape) -> Select[A
 
 
 def _stopped_stats(row: Sequence[Any]) -> _Part:
-    n, met, total, low, high, m_lo, m_hi, p_lo, p_hi = row
-    position = (n - 1) * 90 / 100  # as metrics.stats.percentile computes it, to the last bit
-    p90 = float(p_lo + (p_hi - p_lo) * (position - math.floor(position)))
-    median = float(m_lo) if n % 2 else (m_lo + m_hi) / 2
+    n, met, total, low, high, *found = row
+    median, p90 = (percentile_between(n, q, low_value, high_value)
+                   for q, low_value, high_value in zip(_PERCENTILES, found[::2], found[1::2], strict=True))
     stats = GroupStats(n, 0, met, n - met, 0, 0, met / n, median, p90, float(int(total)) / n)
     return stats, low, high
 
@@ -640,8 +640,7 @@ def _ranked_in_order(session: Session, flt: ClockFilter, now: datetime) -> dict[
         return {key: _ranked_part([found]) for key, found in _durations(session, ("developer",), shape, params).items()}
     runs = []  # (developer, count, first rank, last rank)
     for person, n, *_ in groups:
-        ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
-        runs += [(person, n, ranks[0], ranks[1]), (person, n, ranks[2], ranks[3])]
+        runs += [(person, n, *percentile_ranks(n, q)) for q in _PERCENTILES]
     found: dict[tuple[str | None, int], int] = {}
     for start in range(0, len(runs), _RUNS_PER_READ):
         chunk = runs[start : start + _RUNS_PER_READ]
@@ -655,8 +654,7 @@ def _ranked_in_order(session: Session, flt: ClockFilter, now: datetime) -> dict[
             found.update(((person, first + j), value) for j, value in enumerate(sorted(read[i])))
     out = {}
     for person, n, met, total, low, high in groups:
-        ranks = [(n - 1) // 2, n // 2, (n - 1) * 9 // 10, min((n - 1) * 9 // 10 + 1, n - 1)]
-        out[(person,)] = _stopped_stats([n, met, total, low, high, *(found[person, rank] for rank in ranks)])
+        out[(person,)] = _stopped_stats([n, met, total, low, high, *(found[person, rank] for rank in _ranks(n))])
     return out
 
 
