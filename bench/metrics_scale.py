@@ -34,15 +34,9 @@ from app.contracts import Contracts, parse_contracts  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from app.core.migrate import upgrade  # noqa: E402
 from app.core.tables import ActivityRow, ClockRow, UTCDateTime, WorkItemRow  # noqa: E402
-from app.reports.clocks import (  # noqa: E402
-    ClockFilter,
-    figures,
-    group_stats,
-    key_column,
-    load_clocks,
-    metric_groups,
-    open_clock_views,
-)
+from app.reports.clocks import ClockFilter, load_clocks, open_clock_views  # noqa: E402
+from app.reports.figure_statements import key_column  # noqa: E402
+from app.reports.figures import figures, group_stats, metric_groups  # noqa: E402
 from app.reports.scorecards import Period, developer_scorecard, trend  # noqa: E402
 from app.store.recompute import recompute_clocks  # noqa: E402
 from app.store.upserts import store_batch  # noqa: E402

@@ -22,7 +22,8 @@ from app.api.params import (
     csv_response,
     wants_csv,
 )
-from app.reports.clocks import ClockFilter, group_stats, load_clocks
+from app.reports.clocks import ClockFilter, load_clocks
+from app.reports.figures import group_stats
 from app.reports.schemas import Figures, UTCTime
 from metrics.model import ClockKind
 

@@ -25,8 +25,9 @@ from app.dashboard.views import (
     thresholds,
 )
 from app.reports.alignment import mean_scores
-from app.reports.clocks import ClockFilter, figures, load_clocks, open_clock_views
+from app.reports.clocks import ClockFilter, load_clocks, open_clock_views
 from app.reports.feedback import FeedbackFilter, list_feedback
+from app.reports.figures import figures
 from app.reports.plain_language import ScoreFilter, plain_language_figures
 from app.reports.scorecards import Period, developer_rows, developer_scorecard, trend
 

@@ -26,7 +26,8 @@ from app.dashboard.views import (
     thresholds,
     worst,
 )
-from app.reports.clocks import ClockFilter, ClockView, figures, live_elapsed_all, state_expr
+from app.reports.clocks import ClockFilter, ClockView, live_elapsed_all, state_expr
+from app.reports.figures import figures
 from app.reports.promises import promise_words
 from app.reports.scorecards import Period, client_rows, developer_rows, developer_scorecard
 from app.store.histories import row_to_clock

@@ -114,7 +114,7 @@ class PromiseCell:
 
 
 def promise_cell(fig: Mapping[str, Any], spec: AlignmentSpec) -> PromiseCell:
-    """Show one promise's figures (a `figures()` dict, as the API serves it)."""
+    """Show one promise's figures (a GroupFigures.as_dict(), as the API serves it)."""
     return PromiseCell(
         clocks=fig["clocks"], met=fig["met"], breached=fig["breached"], running=fig["running"],
         at_risk=fig["at_risk"], attainment=fig["attainment"], median=fig["median"] or "–", p90=fig["p90"] or "–",

@@ -11,7 +11,7 @@ from app.dashboard.auth import login_url, safe_target
 from app.dashboard.charts import trend_chart
 from app.dashboard.filters import Filters, last_week, read_filters, this_week, week_start
 from app.dashboard.views import Status, anchor, item_href, percent, promise_status, worst
-from app.reports.clocks import figures
+from app.reports.figures import figures
 from metrics.wording import week_name
 
 SPEC = AlignmentSpec(good_attainment=0.9, poor_attainment=0.7)

@@ -6,15 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.reports.clocks import (
-    EMPTY,
-    ClockFilter,
-    developer_tally,
-    group_stats,
-    load_clocks,
-    metric_groups,
-    tally,
-)
+from app.reports.clocks import ClockFilter, load_clocks
+from app.reports.figures import NO_CLOCKS, figures_by, figures_by_developer, group_stats, metric_groups
 from metrics.model import ClockKind
 from metrics.stats import group_clocks, summarize
 from metrics.wording import week_name
@@ -44,7 +37,7 @@ def test_metric_groups_equal_group_stats(factory, contracts, stored, group_by):
                     assert metric_groups(session, flt, group_by, contracts, now) == expected
 
 
-def test_tally_equals_summarize_per_group(factory, stored):
+def test_figures_by_keys_equal_summarize_per_group(factory, stored):
     keyings = {
         "kind": (["kind"], lambda c: (c.kind.value,)),
         "developer": (["credited", "kind"], lambda c: (c.developer or "unassigned", c.kind.value)),
@@ -55,7 +48,7 @@ def test_tally_equals_summarize_per_group(factory, stored):
         for name, (keys, key_of) in keyings.items():
             for since, until in WINDOWS:
                 for now in NOWS:
-                    found = tally(session, ClockFilter(since=since, until=until), keys, now)
+                    found = figures_by(session, ClockFilter(since=since, until=until), keys, now)
                     if name == "week":
                         found = {(week_name(monday),): value for (monday,), value in found.items()}
                     inside = (c for c in stored if _inside(c, since, until))
@@ -88,8 +81,8 @@ def test_small_groups_pick_the_right_ranks(factory, contracts, count):
             expected = group_stats(load_clocks(session, flt), group_by, contracts, NOW, session)
             assert metric_groups(session, flt, group_by, contracts, NOW) == expected
         if count == 0:
-            assert tally(session, flt, ["kind"], NOW) == {}
-            assert EMPTY.stats == summarize([], NOW)
+            assert figures_by(session, flt, ["kind"], NOW) == {}
+            assert NO_CLOCKS.stats == summarize([], NOW)
 
 
 def test_many_clocks_per_developer_read_in_order(factory, contracts):
@@ -101,7 +94,7 @@ def test_many_clocks_per_developer_read_in_order(factory, contracts):
     with factory() as session:
         for since, until in windows:
             for kind in ClockKind:
-                found = developer_tally(session, ClockFilter(kind=kind, since=since, until=until), NOW)
+                found = figures_by_developer(session, ClockFilter(kind=kind, since=since, until=until), NOW)
                 inside = (c for c in clocks if c.kind is kind and _inside(c, since, until))
                 groups = group_clocks(inside, lambda c: repr(c.developer))
                 assert sorted(map(repr, found)) == sorted(groups)

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.reports.clocks import ClockFilter, figures, load_clocks, open_clock_views, person_name
+from app.reports.clocks import ClockFilter, load_clocks, open_clock_views, person_name
+from app.reports.figures import figures
 from app.reports.scorecards import (
     Period,
     client_record,
