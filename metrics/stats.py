@@ -3,6 +3,10 @@
 Open clocks are counted honestly: a message still unanswered past its target is breached and counts
 against attainment, never dropped. Durations (median, p90, mean) are over stopped clocks only, since an
 open clock's final duration is not known yet.
+
+``summarize`` (over clocks grouped with ``group_clocks``) is the definition of the figures: the service
+computes them in SQL (app.reports.figures), and tests/reports/figures hold that to this. Both pick the
+median's and p90's values with ``percentile_ranks`` and mix them with ``percentile_between``.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ from app.reports.clocks import ClockFilter, person_name, storable
 from app.reports.figure_parts import OpenClocks, StoppedClocks, regroup
 from app.reports.figure_statements import SORT_MEMORY, FilterShape, bound_filter, open_states, ranked_stopped
 from app.reports.ranked_durations import rank_together, read_stopped_durations, stopped_per_developer_in_order
-from metrics.model import Clock, ClockState
-from metrics.stats import GroupStats, group_clocks, summarize
+from metrics.model import ClockState
+from metrics.stats import GroupStats
 from metrics.wording import human_duration, week_name
 
 GroupKey = tuple[Any, ...]  # the values of a grouping's keys, in its order (see key_column)
@@ -145,34 +145,6 @@ def figures_by_developer(session: Session, flt: ClockFilter, now: datetime) -> d
 
 
 # --- the groups of GET /v1/metrics/*, named ------------------------------------------------------------------
-
-def figures(clocks: Sequence[Clock], now: datetime) -> dict[str, Any]:
-    """Count and time a group of clocks at `now`: seconds, and the same in words."""
-    targets = {c.target_seconds for c in clocks}
-    return GroupFigures(summarize(clocks, now), targets.pop() if len(targets) == 1 else None).as_dict()
-
-
-def group_key(clock: Clock, group_by: str) -> str:
-    if group_by == "developer":
-        return clock.developer or "unassigned"
-    if group_by == "client":
-        return clock.client
-    if group_by == "work_item":
-        return clock.item_key
-    return week_name(clock.started_at)
-
-
-def group_stats(
-    clocks: Sequence[Clock], group_by: str, contracts: Contracts, now: datetime, session: Session | None = None
-) -> list[dict[str, Any]]:
-    """Summarize clocks per group, in a stable order (by key)."""
-    titles = _titles(session, (c.item_key for c in clocks)) if session is not None and group_by == "work_item" else {}
-    groups = group_clocks(clocks, lambda c: group_key(c, group_by))
-    return [
-        {"key": key, "name": _group_name(key, group_by, contracts, titles), **figures(groups[key], now)}
-        for key in sorted(groups)
-    ]
-
 
 def _credited_figures(session: Session, flt: ClockFilter, now: datetime) -> dict[str, GroupFigures] | None:
     """Figures per developer keyed as the API names them; None when nobody, '' and 'unassigned' would share one."""

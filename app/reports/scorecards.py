@@ -7,7 +7,7 @@ feedback) are added as new keys without changing the existing ones.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,10 +18,9 @@ from sqlalchemy.orm import Session
 from app.contracts import Contracts, PersonSpec
 from app.core.tables import ClockRow
 from app.reports.clocks import ClockFilter, open_clock_views, person_name, storable
-from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures, figures_by_developer, figures_by_groupings
+from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures_by_developer, figures_by_groupings
 from app.reports.promises import promise_words
-from metrics.model import Clock, ClockKind
-from metrics.stats import group_clocks
+from metrics.model import ClockKind
 from metrics.wording import week_name
 
 DEFAULT_DAYS = 30
@@ -52,13 +51,6 @@ class Period:
         return ClockFilter(since=self.since, until=self.until, **kwargs)
 
 
-def _split(clocks: Iterable[Clock], now: datetime) -> dict[str, dict[str, Any]]:
-    response, bug_fix = [], []
-    for clock in clocks:
-        (response if clock.kind is ClockKind.RESPONSE else bug_fix).append(clock)
-    return {"responsiveness": figures(response, now), "bug_fix": figures(bug_fix, now)}
-
-
 def _promises(found: dict[GroupKey, GroupFigures], *group: Any) -> dict[str, dict[str, Any]]:
     """Both promises' figures of one group, from figures keyed by (*group, kind)."""
     return {"responsiveness": found.get((*group, ClockKind.RESPONSE.value), NO_CLOCKS).as_dict(),
@@ -87,16 +79,11 @@ def week_mondays(period: Period) -> list[date] | None:
     return mondays
 
 
-def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[str, Any]]:
-    """Figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
-    by_week = group_clocks(clocks, lambda c: c.started_at.astimezone(UTC).date() - timedelta(
-        days=c.started_at.astimezone(UTC).weekday()))
-    mondays = week_mondays(period)
-    if mondays is None:
-        mondays = sorted(by_week)
-    empty = _split([], now)
-    return [{"week": week_name(monday), "starts_on": monday, **(_split(by_week[monday], now) if monday in by_week
-                                                                 else empty)} for monday in mondays]
+def trend(session: Session, period: Period, now: datetime, *, developer: str | None = None,
+          client: str | None = None) -> list[dict[str, Any]]:
+    """Return both promises' figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
+    (per_week,) = _figures_by_kind(session, period.filter(developer=developer, client=client), now, ("week",))
+    return _trend_of(per_week, period)
 
 
 def _trend_of(per_week: dict[GroupKey, GroupFigures], period: Period) -> list[dict[str, Any]]:

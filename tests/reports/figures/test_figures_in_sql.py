@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 
 from app.reports.clocks import ClockFilter, load_clocks
-from app.reports.figures import NO_CLOCKS, figures_by, figures_by_developer, group_stats, metric_groups
+from app.reports.figures import NO_CLOCKS, figures_by, figures_by_developer, metric_groups
 from metrics.model import ClockKind
 from metrics.stats import group_clocks, summarize
 from metrics.wording import week_name
 from tests.reports.figures.conftest import NOW, store_random_clocks
+from tests.reports.figures.reference import reference_groups
 
 WINDOWS = [
     (None, None),
@@ -27,13 +28,13 @@ def _inside(clock, since, until) -> bool:
 
 
 @pytest.mark.parametrize("group_by", ["developer", "client", "work_item", "week"])
-def test_metric_groups_equal_group_stats(factory, contracts, stored, group_by):
+def test_metric_groups_equal_summarize_per_group(factory, contracts, stored, group_by):
     with factory() as session:
         for since, until in WINDOWS:
             for kind in [*ClockKind, None]:
                 flt = ClockFilter(kind=kind, since=since, until=until)
                 for now in NOWS:
-                    expected = group_stats(load_clocks(session, flt), group_by, contracts, now, session)
+                    expected = reference_groups(session, load_clocks(session, flt), group_by, contracts, now)
                     assert metric_groups(session, flt, group_by, contracts, now) == expected
 
 
@@ -67,7 +68,7 @@ def test_filters_narrow_the_figures_as_in_python(factory, contracts, stored):
             ClockFilter(developer="olena"), ClockFilter(client="globex", kind=ClockKind.BUG_FIX),
             ClockFilter(open_only=True), ClockFilter(developer="nobody"), ClockFilter(developer="bad\x00id"),
         ]:
-            expected = group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+            expected = reference_groups(session, load_clocks(session, flt), "developer", contracts, NOW)
             assert metric_groups(session, flt, "developer", contracts, NOW) == expected
 
 
@@ -78,7 +79,7 @@ def test_small_groups_pick_the_right_ranks(factory, contracts, count):
     with factory() as session:
         flt = ClockFilter()
         for group_by in ("developer", "client"):
-            expected = group_stats(load_clocks(session, flt), group_by, contracts, NOW, session)
+            expected = reference_groups(session, load_clocks(session, flt), group_by, contracts, NOW)
             assert metric_groups(session, flt, group_by, contracts, NOW) == expected
         if count == 0:
             assert figures_by(session, flt, ["kind"], NOW) == {}
@@ -108,5 +109,5 @@ def test_metric_groups_by_developer_read_in_order(factory, contracts):
         for since, until in [*WINDOWS, (NOW - timedelta(days=40), None)]:
             for kind in ClockKind:
                 flt = ClockFilter(kind=kind, since=since, until=until)
-                expected = group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+                expected = reference_groups(session, load_clocks(session, flt), "developer", contracts, NOW)
                 assert metric_groups(session, flt, "developer", contracts, NOW) == expected
