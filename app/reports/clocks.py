@@ -14,8 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, false, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from app.contracts import Contracts
 from app.core.tables import ClockRow, WorkItemRow
@@ -61,25 +63,42 @@ class ClockFilter:
         """Narrow a statement over the clocks to the ones this filter keeps (a state filter needs `now`)."""
         if not storable(self.client, self.developer):
             return stmt.where(false())
-        if self.kind is not None:
-            stmt = stmt.where(ClockRow.kind == self.kind.value)
-        else:  # lets the (kind, started_at) index serve a plain time window
-            stmt = stmt.where(ClockRow.kind.in_([k.value for k in ClockKind]))
-        if self.client is not None:
-            stmt = stmt.where(ClockRow.client == self.client)
-        if self.developer is not None:
-            stmt = stmt.where(ClockRow.developer == self.developer)
-        if self.since is not None:
-            stmt = stmt.where(ClockRow.started_at >= self.since)
-        if self.until is not None:
-            stmt = stmt.where(ClockRow.started_at < self.until)
-        if self.open_only:
-            stmt = stmt.where(ClockRow.stopped_at.is_(None))
-        if self.state is not None:
-            if now is None:
-                raise ValueError("filtering by state needs the moment `now`")
-            stmt = stmt.where(state_expr(now) == self.state.value)
-        return stmt
+        if self.state is not None and now is None:
+            raise ValueError("filtering by state needs the moment `now`")
+        shape, values = bound_filter(self, now)
+        return stmt.where(*filter_terms(shape)).params(values)
+
+
+FilterShape = tuple[bool, ...]  # which of a ClockFilter's conditions apply, in bound_filter's order
+
+
+def bound_filter(flt: ClockFilter, now: datetime | None) -> tuple[FilterShape, dict[str, Any]]:
+    """Split a filter into its shape (which conditions apply) and the values they compare with."""
+    values = {"kind": flt.kind and flt.kind.value, "client": flt.client, "developer": flt.developer,
+              "since": flt.since, "until": flt.until, "state": flt.state and flt.state.value}
+    shape = (*(value is not None for value in values.values()), flt.open_only)
+    return shape, {name: value for name, value in values.items() if value is not None} | {"now": now}
+
+
+def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    # SQLite never narrows an index by a term under a unary plus: the window is then checked row by row
+    # while the planner walks a developer's durations in order (https://sqlite.org/optoverview.html).
+    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
+
+
+def filter_terms(shape: FilterShape, walk: bool = False) -> list[ColumnElement[bool]]:
+    """Return the conditions of a filter of this shape, on values bound by name (see bound_filter)."""
+    kind, client, developer, since, until, state, open_only = shape
+    started = _unindexed(ClockRow.started_at) if walk else ClockRow.started_at
+    # Every kind listed when none is chosen: the (kind, started_at) index then serves a plain time window.
+    terms = [ClockRow.kind == bindparam("kind") if kind else ClockRow.kind.in_([k.value for k in ClockKind])]
+    terms += [ClockRow.client == bindparam("client")] if client else []
+    terms += [ClockRow.developer == bindparam("developer")] if developer else []
+    terms += [started >= bindparam("since")] if since else []
+    terms += [started < bindparam("until")] if until else []
+    terms += [ClockRow.stopped_at.is_(None)] if open_only else []
+    terms += [state_expr(bindparam("now")) == bindparam("state")] if state else []
+    return terms
 
 
 _COLUMNS_BUT_EVIDENCE = (ClockRow.kind, ClockRow.source, ClockRow.item_key, ClockRow.client, ClockRow.seq,

@@ -1,61 +1,26 @@
-"""The SQL the figures are read with: a filter's conditions on bound values, the keys clocks are grouped
-by, and the statements that rank the stopped clocks (PostgreSQL), read their durations (SQLite) and count
-the open ones by state.
+"""The SQL the figures are read with: the keys clocks are grouped by, and the statements that rank the
+stopped clocks (PostgreSQL), read their durations (SQLite) and count the open ones by state.
 
-Statements are built once per shape of filter and grouping, values bound at each call: building them
-cost more than running them on a developer's month.
+Statements are built once per shape of filter (app.reports.clocks.filter_terms) and grouping, values
+bound at each call: building them cost more than running them on a developer's month.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, Date, Select, bindparam, case, cast, func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.sql.expression import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
 from app.core.tables import ClockRow
-from app.reports.clocks import ClockFilter, state_expr
+from app.reports.clocks import FilterShape, filter_terms, state_expr
 from app.reports.figure_parts import reported_ranks
-from metrics.model import ClockKind
-
-FilterShape = tuple[bool, ...]  # which of a ClockFilter's conditions apply, in bound_filter's order
 
 # PostgreSQL sorts the durations of all groups by group before ranking them: a company's 30-day window of
 # responses (62,000 clocks) takes about 5 MB, past the default work_mem of 4 MB, and the sort went to disk
 # (97 ms against 56 ms in memory). Raised for the rest of the transaction only.
 SORT_MEMORY = text("SET LOCAL work_mem = '32MB'")
-
-
-def bound_filter(flt: ClockFilter, now: datetime) -> tuple[FilterShape, dict[str, Any]]:
-    """Split a filter into its shape (which conditions apply) and the values they compare with."""
-    values = {"kind": flt.kind and flt.kind.value, "client": flt.client, "developer": flt.developer,
-              "since": flt.since, "until": flt.until, "state": flt.state and flt.state.value}
-    shape = (*(value is not None for value in values.values()), flt.open_only)
-    return shape, {name: value for name, value in values.items() if value is not None} | {"now": now}
-
-
-def _unindexed(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    # SQLite never narrows an index by a term under a unary plus: the window is then checked row by row
-    # while the planner walks a developer's durations in order (https://sqlite.org/optoverview.html).
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
-
-
-def filter_terms(shape: FilterShape, walk: bool = False) -> list[ColumnElement[bool]]:
-    """Return the conditions of a filter of this shape, on bound values (see ClockFilter.apply)."""
-    kind, client, developer, since, until, state, open_only = shape
-    started = _unindexed(ClockRow.started_at) if walk else ClockRow.started_at
-    terms = [ClockRow.kind == bindparam("kind") if kind else ClockRow.kind.in_([k.value for k in ClockKind])]
-    terms += [ClockRow.client == bindparam("client")] if client else []
-    terms += [ClockRow.developer == bindparam("developer")] if developer else []
-    terms += [started >= bindparam("since")] if since else []
-    terms += [started < bindparam("until")] if until else []
-    terms += [ClockRow.stopped_at.is_(None)] if open_only else []
-    terms += [state_expr(bindparam("now")) == bindparam("state")] if state else []
-    return terms
 
 
 def key_column(name: str, dialect: str) -> ColumnElement[Any]:

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
 from app.core.tables import WorkItemRow
-from app.reports.clocks import ClockFilter, person_name, storable
+from app.reports.clocks import ClockFilter, FilterShape, bound_filter, person_name, storable
 from app.reports.figure_parts import OpenClocks, StoppedClocks, regroup
-from app.reports.figure_statements import SORT_MEMORY, FilterShape, bound_filter, open_states, ranked_stopped
+from app.reports.figure_statements import SORT_MEMORY, open_states, ranked_stopped
 from app.reports.ranked_durations import rank_together, read_stopped_durations, stopped_per_developer_in_order
 from metrics.model import ClockState
 from metrics.stats import GroupStats

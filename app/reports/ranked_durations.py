@@ -19,9 +19,9 @@ from sqlalchemy import CompoundSelect, Select, bindparam, case, func, literal_co
 from sqlalchemy.orm import Session
 
 from app.core.tables import ClockRow
-from app.reports.clocks import ClockFilter
+from app.reports.clocks import ClockFilter, FilterShape, bound_filter, filter_terms
 from app.reports.figure_parts import PERCENTILES, StoppedClocks, reported_ranks
-from app.reports.figure_statements import FilterShape, bound_filter, filter_terms, stopped_durations
+from app.reports.figure_statements import stopped_durations
 from metrics.stats import percentile_ranks
 
 
