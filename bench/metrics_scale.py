@@ -7,7 +7,8 @@ then each query is timed side by side with its floor: a plain SQL count/average 
     .venv/bin/python bench/metrics_scale.py [--scale 1] [--db sqlite,postgresql] [--reuse] [--before]
 
 --reuse keeps the loaded databases (a SQLite file under --workdir, a PostgreSQL schema) for the next run.
---before also times the previous way (every clock read into Python, then summarized) for comparison.
+--before also times the reference the figures are held to (every clock read into Python, then summarized by
+metrics.stats.summarize), which is how they were computed before SQL did it.
 --profile DIR writes a pyinstrument report per query (pip install pyinstrument) instead of timing them.
 """
 
@@ -34,21 +35,16 @@ from app.contracts import Contracts, parse_contracts  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
 from app.core.migrate import upgrade  # noqa: E402
 from app.core.tables import ActivityRow, ClockRow, UTCDateTime, WorkItemRow  # noqa: E402
-from app.reports.clocks import (  # noqa: E402
-    ClockFilter,
-    figures,
-    group_stats,
-    key_column,
-    load_clocks,
-    metric_groups,
-    open_clock_views,
-)
-from app.reports.scorecards import Period, developer_scorecard, trend  # noqa: E402
+from app.reports.clocks import ClockFilter, load_clocks, open_clock_views  # noqa: E402
+from app.reports.figure_statements import key_column  # noqa: E402
+from app.reports.figures import figures_by_developer, metric_groups  # noqa: E402
+from app.reports.scorecards import Period, developer_scorecard  # noqa: E402
 from app.store.recompute import recompute_clocks  # noqa: E402
 from app.store.upserts import store_batch  # noqa: E402
 from connectors.records import Activity, Actor, Batch, WorkItem  # noqa: E402
 from metrics.model import Clock, ClockKind  # noqa: E402
-from metrics.stats import group_clocks  # noqa: E402
+from metrics.stats import GroupStats, group_clocks, percentile, summarize  # noqa: E402
+from metrics.wording import week_name  # noqa: E402
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -285,14 +281,6 @@ def prepare(name: str, args: argparse.Namespace, contracts: Contracts) -> tuple[
 
 # --- timing ---------------------------------------------------------------------------------------------
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def side_by_side(factory: sessionmaker[Session], runs: int, *calls: Callable[[Session], Any]) -> list[list[float]]:
     """Time each call `runs` times (ms), taking turns so that noise on the machine hits them alike."""
     times: list[list[float]] = [[] for _ in calls]
@@ -328,26 +316,40 @@ def _metric(flt: ClockFilter, contracts: Contracts) -> Callable[[Session], Any]:
     return lambda session: metric_groups(session, flt, "developer", contracts, NOW)
 
 
-def _in_python(flt: ClockFilter, contracts: Contracts) -> Callable[[Session], Any]:
-    """The previous way: every clock read into Python, then summarized."""
-    return lambda session: group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+def _stats_per_developer(session: Session, flt: ClockFilter) -> dict[str | None, GroupStats]:
+    """The statistics behind the metric, per credited person id, as computed in SQL."""
+    return {who: found.stats for who, found in figures_by_developer(session, flt, NOW).items()}
+
+
+def _reference(flt: ClockFilter) -> Callable[[Session], Any]:
+    """The reference: every clock read into Python, then summarized per credited person id."""
+
+    def per_developer(session: Session) -> dict[str | None, GroupStats]:
+        groups: dict[str | None, list[Clock]] = {}
+        for clock in load_clocks(session, flt):
+            groups.setdefault(clock.developer, []).append(clock)
+        return {who: summarize(found, NOW) for who, found in groups.items()}
+
+    return per_developer
 
 
 def _scorecard(person: str, period: Period, contracts: Contracts) -> Callable[[Session], Any]:
     return lambda session: developer_scorecard(session, contracts, person, period, NOW)
 
 
-def _scorecard_in_python(person: str, period: Period, contracts: Contracts) -> Callable[[Session], Any]:
-    """The previous scorecard: the developer's clocks read into Python, then summarized three ways."""
+def _scorecard_reference(person: str, period: Period, contracts: Contracts) -> Callable[[Session], Any]:
+    """The reference scorecard: the developer's clocks read into Python, then summarized three ways."""
 
-    def split(clocks: list[Clock]) -> dict[str, Any]:
-        return {kind.value: figures([c for c in clocks if c.kind is kind], NOW) for kind in ClockKind}
+    def split(clocks: list[Clock]) -> dict[str, GroupStats]:
+        return {kind.value: summarize([c for c in clocks if c.kind is kind], NOW) for kind in ClockKind}
 
     def card(session: Session) -> Any:
         clocks = load_clocks(session, period.filter(developer=person))
         per_client = group_clocks(clocks, lambda c: c.client)
+        per_week = group_clocks(clocks, lambda c: week_name(c.started_at))
         return (split(clocks), {name: split(found) for name, found in per_client.items()},
-                trend(clocks, period, NOW), open_clock_views(session, ClockFilter(developer=person), contracts, NOW))
+                {week: split(found) for week, found in per_week.items()},
+                open_clock_views(session, ClockFilter(developer=person), contracts, NOW))
 
     return card
 
@@ -382,17 +384,17 @@ def profile(name: str, factory: sessionmaker[Session], contracts: Contracts, arg
 
 
 def measure(name: str, factory: sessionmaker[Session], contracts: Contracts, args: argparse.Namespace) -> None:
-    """Time the metric queries and one scorecard against their floors; check the answers equal the old ones."""
+    """Time the metric queries and one scorecard against their floors; check the figures equal the reference."""
     print(f"{name}:", flush=True)
     spans = [("30 days", timedelta(days=30), 60.0, args.runs), ("year", YEAR, 500.0, args.year_runs)]
     developer = func.coalesce(ClockRow.developer, "unassigned")
     for kind, metric in ((ClockKind.RESPONSE, "responsiveness"), (ClockKind.BUG_FIX, "bug-fix")):
         for span, length, target, runs in spans:
             flt = ClockFilter(kind=kind, since=NOW - length, until=NOW)
-            ours, old = _metric(flt, contracts), _in_python(flt, contracts)
+            ours, old = _metric(flt, contracts), _reference(flt)
             with factory() as session:
-                if ours(session) != old(session):
-                    raise SystemExit(f"{name}: {metric} over {span} differs from the figures computed in Python")
+                if _stats_per_developer(session, flt) != old(session):
+                    raise SystemExit(f"{name}: {metric} over {span} differs from the reference (metrics.stats)")
             times = side_by_side(factory, runs, ours, floor_query(flt, developer))
             before = side_by_side(factory, args.before_runs, old)[0] if args.before else None
             report(f"{metric} by developer, {span}", target, *times, before)
@@ -400,7 +402,7 @@ def measure(name: str, factory: sessionmaker[Session], contracts: Contracts, arg
         period, who = Period(NOW - length, NOW), args.developer
         times = side_by_side(factory, runs, _scorecard(who, period, contracts),
                              lambda session, p=period: _scorecard_floor(args.developer, p, contracts, session))
-        old = _scorecard_in_python(who, period, contracts)
+        old = _scorecard_reference(who, period, contracts)
         before = side_by_side(factory, args.before_runs, old)[0] if args.before else None
         report(f"scorecard of {who}, {span}", target, *times, before)
 
@@ -412,7 +414,7 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=2000, help="work items written per transaction")
     parser.add_argument("--runs", type=int, default=40, help="timed runs of each 30-day query")
     parser.add_argument("--year-runs", type=int, default=15, help="timed runs of each full-year query")
-    parser.add_argument("--before", action="store_true", help="also time the previous, in-Python way")
+    parser.add_argument("--before", action="store_true", help="also time the reference, in Python")
     parser.add_argument("--before-runs", type=int, default=5)
     parser.add_argument("--developer", default="dev042", help="whose scorecard to time")
     parser.add_argument("--reuse", action="store_true", help="keep the loaded databases and reuse them")

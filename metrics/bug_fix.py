@@ -178,9 +178,8 @@ class _Replay:
         paused = _listed(state.status, self.policy.pause_statuses)
         if timer is None:
             if not state.resolved:
-                self.timer = ClockTimer.start(
-                    ClockKind.BUG_FIX, len(self.clocks), self.policy.bug_fix_calendar, at, activity_id, url
-                )
+                calendar = self.policy.calendar_for(ClockKind.BUG_FIX)
+                self.timer = ClockTimer.start(ClockKind.BUG_FIX, len(self.clocks), calendar, at, activity_id, url)
                 if paused:
                     self.timer.pause(at, activity_id, url)
         elif state.resolved:

@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from metrics.calendar import Calendar
+
 
 class Role(StrEnum):
     CLIENT = "client"
@@ -164,3 +166,7 @@ class ClockPolicy:
     jira_issue_types: frozenset[str] = frozenset()
     jira_priorities: frozenset[str] = frozenset()
     pause_statuses: frozenset[str] = frozenset()  # compared case-insensitively
+
+    def calendar_for(self, kind: ClockKind) -> Calendar:
+        """Return the calendar whose working time a clock of this kind counts."""
+        return self.bug_fix_calendar if kind is ClockKind.BUG_FIX else self.response_calendar

@@ -19,7 +19,7 @@ def response_clocks(item: ItemHistory, policy: ClockPolicy) -> list[Clock]:
     for event in _messages(item):
         if event.role is Role.CLIENT and timer is None:
             timer = ClockTimer.start(
-                ClockKind.RESPONSE, len(clocks), policy.response_calendar, event.at, event.id, event.url
+                ClockKind.RESPONSE, len(clocks), policy.calendar_for(ClockKind.RESPONSE), event.at, event.id, event.url
             )
         elif event.role is Role.DEVELOPER and event.has_body and timer is not None:
             timer.stop(event.at, event.id, event.url)

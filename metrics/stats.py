@@ -3,6 +3,10 @@
 Open clocks are counted honestly: a message still unanswered past its target is breached and counts
 against attainment, never dropped. Durations (median, p90, mean) are over stopped clocks only, since an
 open clock's final duration is not known yet.
+
+``summarize`` (over clocks grouped with ``group_clocks``) is the definition of the figures: the service
+computes them in SQL (app.reports.figures), and tests/reports/figures hold that to this. Both pick the
+median's and p90's values with ``percentile_ranks`` and mix them with ``percentile_between``.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import TypeVar
 
 from metrics.model import Clock, ClockState
+
+N = TypeVar("N")  # a count of values: an int, or a SQL expression that counts them
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +61,32 @@ def summarize(clocks: Iterable[Clock], now: datetime) -> GroupStats:
     )
 
 
-def percentile(values: Iterable[float], q: float) -> float:
-    """Return the q-th percentile (0-100), interpolating linearly between closest ranks like numpy."""
+def percentile(values: Iterable[float], q: int) -> float:
+    """Return the q-th percentile (a whole number, 0-100), interpolating linearly between closest ranks like numpy."""
     ordered = sorted(values)
     if not ordered:
         raise ValueError("a percentile needs at least one value.")
     if not 0 <= q <= 100:
         raise ValueError(f"a percentile must be between 0 and 100, not {q}.")
-    position = (len(ordered) - 1) * q / 100
-    below = math.floor(position)
-    above = min(below + 1, len(ordered) - 1)
-    fraction = position - below
-    return float(ordered[below] + (ordered[above] - ordered[below]) * fraction)
+    below, above = percentile_ranks(len(ordered), q)
+    return percentile_between(len(ordered), q, ordered[below], ordered[above])
+
+
+def percentile_ranks(n: N, q: int, least: Callable[[N, N], N] = min) -> tuple[N, N]:
+    """Return the 0-based ranks of the two sorted values, among n, that the q-th percentile lies between.
+
+    Whole-number arithmetic only, so that n may be a SQL expression too (with least=func.least): the
+    database then picks the very values percentile() would. The 50th percentile is the median (the
+    middle value, or the mean of the two middle ones).
+    """
+    below = (n - 1) * q // 100
+    return below, least(below + 1, n - 1)
+
+
+def percentile_between(n: int, q: int, low: float, high: float) -> float:
+    """Combine the values found at percentile_ranks(n, q) into the q-th percentile of the n values."""
+    position = (n - 1) * q / 100  # a float, as numpy computes it, so the result agrees to the last bit
+    return float(low + (high - low) * (position - math.floor(position)))
 
 
 def group_clocks(clocks: Iterable[Clock], key: Callable[[Clock], str]) -> dict[str, list[Clock]]:
@@ -75,10 +96,3 @@ def group_clocks(clocks: Iterable[Clock], key: Callable[[Clock], str]) -> dict[s
         groups[key(clock)].append(clock)
     return {name: groups[name] for name in sorted(groups)}
 
-
-def iso_week(moment: datetime) -> str:
-    """Name the ISO week of a moment, in UTC, e.g. '2026-W07'."""
-    if moment.tzinfo is None:
-        raise ValueError(f"{moment.isoformat()} has no time zone; pass a timezone-aware datetime.")
-    year, week, _ = moment.astimezone(UTC).isocalendar()
-    return f"{year}-W{week:02d}"

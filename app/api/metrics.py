@@ -22,7 +22,8 @@ from app.api.params import (
     csv_response,
     wants_csv,
 )
-from app.reports.clocks import ClockFilter, group_stats, load_clocks
+from app.reports.clocks import ClockFilter
+from app.reports.figures import metric_groups
 from app.reports.schemas import Figures, UTCTime
 from metrics.model import ClockKind
 
@@ -74,9 +75,8 @@ def _report(
 ) -> Any:
     check_order(since, until)
     now = datetime.now(UTC)
-    clocks = load_clocks(session, ClockFilter(kind=kind, client=client, developer=developer, since=since,
-                                              until=until))
-    groups = group_stats(clocks, group_by.value, contracts, now, session)
+    flt = ClockFilter(kind=kind, client=client, developer=developer, since=since, until=until)
+    groups = metric_groups(session, flt, group_by.value, contracts, now)
     if wants_csv(request, fmt):
         return csv_response(GROUP_COLUMNS, groups, f"{metric}-by-{group_by.value}.csv")
     return MetricReport(metric=metric, since=since, until=until, group_by=group_by.value,

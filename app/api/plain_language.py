@@ -18,7 +18,7 @@ from app.contracts import Contracts
 from app.reports.clocks import person_name
 from app.reports.plain_language import ScoreFilter, StoredScore, load_scores
 from metrics.plain_language import aggregate
-from metrics.stats import iso_week
+from metrics.wording import week_name
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
 _TERM_MESSAGES = 10
@@ -110,7 +110,7 @@ def _key(s: StoredScore, group_by: GroupBy) -> str:
         return s.row.developer
     if group_by is GroupBy.CLIENT:
         return s.row.client
-    return iso_week(s.row.at)
+    return week_name(s.row.at)
 
 
 def group_scores(

@@ -11,7 +11,6 @@ from app.contracts.schema import (
     PersonSpec,
     ProductionBugSpec,
     TargetsSpec,
-    describe_duration,
     parse_duration,
 )
 
@@ -28,7 +27,6 @@ __all__ = [
     "ProductionBugSpec",
     "Resolved",
     "TargetsSpec",
-    "describe_duration",
     "load_contracts",
     "parse_contracts",
     "parse_duration",

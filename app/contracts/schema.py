@@ -29,19 +29,6 @@ def parse_duration(text: str | int) -> int:
     return seconds
 
 
-def describe_duration(seconds: int) -> str:
-    """Say a duration in plain words: 1800 -> '30 minutes'."""
-    if seconds % 86400 == 0:
-        n, unit = seconds // 86400, "day"
-    elif seconds % 3600 == 0:
-        n, unit = seconds // 3600, "hour"
-    elif seconds % 60 == 0:
-        n, unit = seconds // 60, "minute"
-    else:
-        n, unit = seconds, "second"
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

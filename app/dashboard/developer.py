@@ -25,8 +25,9 @@ from app.dashboard.views import (
     thresholds,
 )
 from app.reports.alignment import mean_scores
-from app.reports.clocks import ClockFilter, figures, load_clocks, open_clock_views
+from app.reports.clocks import ClockFilter, open_clock_views
 from app.reports.feedback import FeedbackFilter, list_feedback
+from app.reports.figures import NO_CLOCKS
 from app.reports.plain_language import ScoreFilter, plain_language_figures
 from app.reports.scorecards import Period, developer_rows, developer_scorecard, trend
 
@@ -125,14 +126,13 @@ def _for_client(session: Session, contracts: Contracts, card: dict[str, Any], cl
     """Narrow a developer's scorecard to one client, with the same functions the scorecard uses."""
     person_id = card["developer"]["id"]
     rows = developer_rows(session, contracts, span, now, client=client, developer=person_id)
-    empty = figures([], now)
+    empty = NO_CLOCKS.as_dict()
     totals = rows[0] if rows else {"responsiveness": empty, "bug_fix": empty}
-    clocks = load_clocks(session, span.filter(developer=person_id, client=client))
     return {
         **card,
         "responsiveness": totals["responsiveness"], "bug_fix": totals["bug_fix"],
         "clients": [c for c in card["clients"] if c["client"] == client],
-        "trend": trend(clocks, span, now),
+        "trend": trend(session, span, now, developer=person_id, client=client),
         "open_clocks": open_clock_views(session, ClockFilter(developer=person_id, client=client), contracts, now),
     }
 

@@ -26,7 +26,8 @@ from app.dashboard.views import (
     thresholds,
     worst,
 )
-from app.reports.clocks import ClockFilter, ClockView, figures, live_elapsed_all, state_expr
+from app.reports.clocks import ClockFilter, ClockView, live_elapsed_all, state_expr
+from app.reports.figures import NO_CLOCKS
 from app.reports.promises import promise_words
 from app.reports.scorecards import Period, client_rows, developer_rows, developer_scorecard
 from app.store.histories import row_to_clock
@@ -113,13 +114,13 @@ def _week_rows(session: Session, contracts: Contracts, span: Period, now: dateti
         card = developer_scorecard(session, contracts, filters.developer, span, now)
         open_now = Counter(v.clock.client for v in card["open_clocks"])
         rows = {c["client"]: {**c, "open_clocks": open_now[c["client"]]} for c in card["clients"]}
-        rows |= {name: {**_no_clocks(now), "open_clocks": n} for name, n in open_now.items() if name not in rows}
+        rows |= {name: {**_no_clocks(), "open_clocks": n} for name, n in open_now.items() if name not in rows}
     return {name: row for name, row in rows.items()
             if name in contracts.clients and filters.client in (None, name)}
 
 
-def _no_clocks(now: datetime) -> dict[str, Any]:
-    return {p: figures([], now) for p in PROMISES}
+def _no_clocks() -> dict[str, Any]:
+    return {p: NO_CLOCKS.as_dict() for p in PROMISES}
 
 
 def client_weeks(session: Session, contracts: Contracts, filters: Filters, now: datetime) -> list[ClientWeeks]:
@@ -130,7 +131,7 @@ def client_weeks(session: Session, contracts: Contracts, filters: Filters, now: 
     for name in sorted(current.keys() | previous.keys()):
         client = contracts.clients[name]
         spec = client.spec.alignment
-        empty = {**_no_clocks(now), "open_clocks": 0}
+        empty = {**_no_clocks(), "open_clocks": 0}
         now_row, before_row = current.get(name, empty), previous.get(name, empty)
         open_now = (current.get(name) or previous[name])["open_clocks"]  # counted now, the same in both
         words = promise_words(client)

@@ -37,9 +37,9 @@ def when(moment: datetime | None) -> str:
 def when_at(context: Any, moment: datetime | None, client: str) -> str:
     """Say a moment in the client's own time, then in UTC: 'Mon 2 Mar 10:05 Europe/Kyiv time (08:05 UTC)'."""
     spec = context["request"].app.state.contracts.clients.get(client)
-    if moment is None or spec is None or spec.policy.response_calendar.timezone == "UTC":
+    if moment is None or spec is None or spec.calendar.timezone == "UTC":
         return when(moment)
-    calendar = spec.policy.response_calendar
+    calendar = spec.calendar
     utc = when(moment)
     same_day = local_date(moment, calendar) == moment.astimezone(UTC).date()
     return f"{local_time_text(moment, calendar)} ({f'{moment.astimezone(UTC):%H:%M} UTC' if same_day else utc})"

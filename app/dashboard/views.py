@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from app.contracts import AlignmentSpec, Contracts
 from app.reports.clocks import ClockView, person_name
-from app.reports.formats import human_duration
 from metrics.model import Clock, ClockKind, ClockState
+from metrics.wording import human_duration
 
 _GITHUB_KEY = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
@@ -114,7 +114,7 @@ class PromiseCell:
 
 
 def promise_cell(fig: Mapping[str, Any], spec: AlignmentSpec) -> PromiseCell:
-    """Show one promise's figures (a `figures()` dict, as the API serves it)."""
+    """Show one promise's figures (a GroupFigures.as_dict(), as the API serves it)."""
     return PromiseCell(
         clocks=fig["clocks"], met=fig["met"], breached=fig["breached"], running=fig["running"],
         at_risk=fig["at_risk"], attainment=fig["attainment"], median=fig["median"] or "–", p90=fig["p90"] or "–",

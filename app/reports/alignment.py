@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from app.contracts import AlignmentSpec, Client, Contracts
 from app.core.tables import Feedback
-from app.reports.clocks import ClockFilter, load_clocks, person_name
+from app.reports.clocks import ClockFilter, person_name
 from app.reports.feedback import PROMISES, FeedbackFilter, list_feedback
+from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures_by_groupings
 from app.reports.plain_language import ScoreFilter, StoredScore, load_scores
-from metrics.model import Clock, ClockKind
+from metrics.model import ClockKind
 from metrics.plain_language import aggregate
-from metrics.stats import summarize
+from metrics.stats import GroupStats
 
 # Decided clocks (met or breached) needed before attainment says anything. Answers are many, so one late
 # answer among three would swing the figure; a production bug is rare and each one matters.
@@ -127,9 +128,8 @@ def _score_text(score: float) -> str:
     return f"{score:.1f}".removesuffix(".0")
 
 
-def clock_figure(promise: str, clocks: Sequence[Clock], now: datetime) -> DeliveryFigure:
-    """Return the attainment of a promise's clocks, or none when too few are decided."""
-    stats = summarize(clocks, now)
+def clock_figure(promise: str, stats: GroupStats) -> DeliveryFigure:
+    """Return the attainment of a promise's clocks (their statistics), or none when too few are decided."""
     decided = stats.met + stats.breached
     measure = "response_attainment" if promise == "responsiveness" else "bug_fix_attainment"
     needed = MIN_DECIDED[promise]
@@ -156,14 +156,15 @@ def mean_scores(ratings: Sequence[Feedback]) -> dict[str, tuple[float | None, in
 
 
 def _align(
-    client: Client, developer: str | None, name: str, clocks: Sequence[Clock], scores: Sequence[StoredScore],
-    ratings: Sequence[Feedback], now: datetime,
+    client: Client, developer: str | None, name: str, per_kind: dict[GroupKey, GroupFigures],
+    scores: Sequence[StoredScore], ratings: Sequence[Feedback],
 ) -> Alignment:
+    """Align one client's promises, or one developer's within it, from figures keyed by (*whose, kind)."""
+    whose = () if developer is None else (developer,)
     figures = {
-        "responsiveness": clock_figure("responsiveness", [c for c in clocks if c.kind is ClockKind.RESPONSE], now),
-        "fix_speed": clock_figure("fix_speed", [c for c in clocks if c.kind is ClockKind.BUG_FIX], now),
-        "clarity": plain_figure(scores),
-    }
+        promise: clock_figure(promise, per_kind.get((*whose, kind.value), NO_CLOCKS).stats)
+        for promise, kind in (("responsiveness", ClockKind.RESPONSE), ("fix_speed", ClockKind.BUG_FIX))
+    } | {"clarity": plain_figure(scores)}
     means = mean_scores(ratings)
     promises = tuple(
         judge(p, figures[p], means[p][0], means[p][1], client.spec.alignment, client=client.name,
@@ -181,19 +182,19 @@ def alignment_report(
     chosen = [contracts.clients[client]] if client is not None else list(contracts.clients.values())
     out = []
     for spec in chosen:
-        clocks = load_clocks(session, ClockFilter(client=spec.name, since=since, until=until))
+        flt = ClockFilter(client=spec.name, since=since, until=until)
+        per_kind, per_developer = figures_by_groupings(session, flt, [["kind"], ["developer", "kind"]], now)
         scores = load_scores(session, ScoreFilter(client=spec.name, since=since, until=until))
         ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=since, until=until))
         # The team's own ratings speak for the team; without any, the ratings of its developers do.
         team_ratings = [r for r in ratings if r.developer == ""] or ratings
-        team = _align(spec, None, spec.name, clocks, scores, team_ratings, now)
-        people = sorted({c.developer for c in clocks if c.developer} | {s.row.developer for s in scores}
+        team = _align(spec, None, spec.name, per_kind, scores, team_ratings)
+        people = sorted({person for person, _ in per_developer if person} | {s.row.developer for s in scores}
                         | {r.developer for r in ratings if r.developer})
         developers = tuple(
-            _align(spec, person, person_name(person, contracts),
-                   [c for c in clocks if c.developer == person],
+            _align(spec, person, person_name(person, contracts), per_developer,
                    [s for s in scores if s.row.developer == person],
-                   [r for r in ratings if r.developer == person], now)
+                   [r for r in ratings if r.developer == person])
             for person in people
         )
         out.append(ClientAlignment(spec.name, spec.spec.alignment, team, developers))

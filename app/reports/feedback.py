@@ -22,6 +22,7 @@ from app.contracts import Contracts
 from app.core.tables import Feedback
 from app.reports.clocks import storable
 from app.store.upserts import dialect_insert
+from metrics.wording import week_name
 
 PROMISES = ("responsiveness", "fix_speed", "clarity")
 FIELDS = ("client", "developer", "period", "start", "end", *PROMISES, "comment")
@@ -170,9 +171,8 @@ def parse_period(text: str) -> tuple[date, date] | None:
 def describe_period(start: datetime, end: datetime) -> str:
     """Name a stored period as it was most likely given: 2026-W07, 2026-02 or 2026-02-01..2026-02-20."""
     first, last = start.astimezone(UTC).date(), (end.astimezone(UTC) - timedelta(days=1)).date()
-    year, week, weekday = first.isocalendar()
-    if weekday == 1 and (last - first).days == 6:
-        return f"{year}-W{week:02d}"
+    if first.weekday() == 0 and (last - first).days == 6:
+        return week_name(first)
     if first.day == 1 and parse_period(f"{first.year}-{first.month:02d}") == (first, last):
         return f"{first.year}-{first.month:02d}"
     return f"{first.isoformat()}..{last.isoformat()}"
@@ -330,8 +330,7 @@ def load_demo_feedback(factory: sessionmaker[Session], contracts: Contracts, now
                 continue
             for back in range(4):
                 monday = this_monday - timedelta(weeks=4 - back)
-                year, week, _ = monday.isocalendar()
-                fields = {"client": client, "developer": developer, "period": f"{year}-W{week:02d}",
+                fields = {"client": client, "developer": developer, "period": week_name(monday),
                           "comment": comment, **{name: values[back] for name, values in scores.items()}}
                 save_feedback(session, read_feedback(fields, contracts, now), now)
                 written += 1

@@ -1,4 +1,4 @@
-"""Output formats for people and spreadsheets: human durations, UTC times with Z, CSV."""
+"""Output formats for people and spreadsheets: UTC times with Z, CSV (durations in words: metrics.wording)."""
 
 from __future__ import annotations
 
@@ -11,26 +11,6 @@ from typing import Any
 # A cell starting with one of these is run as a formula by spreadsheet programs; titles and names come
 # from client messages, so they are neutralized (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def human_duration(seconds: float | None) -> str | None:
-    """Say a duration briefly: 45 -> '45 s', 750 -> '12 min', 5400 -> '1 h 30 min', 97200 -> '1 d 3 h'."""
-    if seconds is None:
-        return None
-    total = max(0, round(seconds))
-    if total < 60:
-        return f"{total} s"
-    if total < 600:
-        minutes, rest = divmod(total, 60)
-        return f"{minutes} min" if rest == 0 else f"{minutes} min {rest} s"
-    minutes = (total + 30) // 60  # half a minute rounds up, never to an even number
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 24 * 60:
-        hours, rest = divmod(minutes, 60)
-        return f"{hours} h" if rest == 0 else f"{hours} h {rest} min"
-    days, hours = divmod((total + 1800) // 3600, 24)
-    return f"{days} d" if hours == 0 else f"{days} d {hours} h"
 
 
 def utc_text(moment: datetime | None) -> str | None:

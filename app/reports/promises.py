@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.contracts import Client, describe_duration
+from app.contracts import Client
 from app.reports.schemas import ClientPromisesInWords
+from metrics.model import ClockKind
+from metrics.wording import describe_duration
 
 
-def calendar_words(client: Client, kind: str) -> str:
+def calendar_words(client: Client, kind: ClockKind) -> str:
     """Say which time counts for a promise, e.g. 'Mon–Fri 09:00–18:00 Europe/Kyiv time'."""
-    calendar = client.policy.bug_fix_calendar if kind == "bug_fix" else client.policy.response_calendar
-    text = calendar.describe()
+    text = client.policy.calendar_for(kind).describe()
     return "around the clock" if text == "24/7" else text
 
 
@@ -20,9 +21,9 @@ def promise_words(client: Client) -> dict[str, str]:
     targets = client.spec.targets
     return {
         "responsiveness": f"answer within {describe_duration(targets.response_time)}, "
-        f"{calendar_words(client, 'response')}",
+        f"{calendar_words(client, ClockKind.RESPONSE)}",
         "bug_fix": f"fix production bugs within {describe_duration(targets.production_bug_fix)}, "
-        f"{calendar_words(client, 'bug_fix')}",
+        f"{calendar_words(client, ClockKind.BUG_FIX)}",
     }
 
 
@@ -75,8 +76,8 @@ def contract_out(client: Client) -> ContractOut:
         calendar=CalendarOut(timezone=spec.calendar.timezone, working_hours=spec.calendar.working_hours,
                              holidays=spec.calendar.holidays,
                              holiday_dates=[d.isoformat() for d in spec.calendar.holiday_dates],
-                             description=calendar_words(client, "response")),
-        bug_fix_calendar=spec.bug_fix_calendar, bug_fix_hours=calendar_words(client, "bug_fix"),
+                             description=calendar_words(client, ClockKind.RESPONSE)),
+        bug_fix_calendar=spec.bug_fix_calendar, bug_fix_hours=calendar_words(client, ClockKind.BUG_FIX),
         targets=TargetsOut(response_seconds=spec.targets.response_time,
                            response=describe_duration(spec.targets.response_time),
                            bug_fix_seconds=spec.targets.production_bug_fix,

@@ -11,7 +11,8 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 
 from app.contracts import Contracts
 from app.reports.clocks import ClockView, person_name
-from app.reports.formats import human_duration, utc_text
+from app.reports.formats import utc_text
+from metrics.wording import human_duration
 
 # An unencoded '+' in a query string arrives as a space ("...T09:00:00 02:00"); read it back as the offset sign.
 _SPACE_OFFSET = re.compile(r"^(\d{4}-\d{2}-\d{2}[T ][\d:.]+) (\d{2}(?::?\d{2})?)$")

@@ -7,7 +7,7 @@ feedback) are added as new keys without changing the existing ones.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,21 +17,11 @@ from sqlalchemy.orm import Session
 
 from app.contracts import Contracts, PersonSpec
 from app.core.tables import ClockRow
-from app.reports.clocks import (
-    EMPTY,
-    ClockFilter,
-    Tally,
-    developer_tally,
-    figures,
-    open_clock_views,
-    person_name,
-    storable,
-    tallies,
-    week_name,
-)
+from app.reports.clocks import ClockFilter, open_clock_views, person_name, storable
+from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures_by_developer, figures_by_groupings
 from app.reports.promises import promise_words
-from metrics.model import Clock, ClockKind
-from metrics.stats import group_clocks, iso_week
+from metrics.model import ClockKind
+from metrics.wording import week_name
 
 DEFAULT_DAYS = 30
 # Beyond about two years a week-by-week trend is no longer readable; only weeks with clocks are listed then.
@@ -61,68 +51,49 @@ class Period:
         return ClockFilter(since=self.since, until=self.until, **kwargs)
 
 
-def _split(clocks: Iterable[Clock], now: datetime) -> dict[str, dict[str, Any]]:
-    response, bug_fix = [], []
-    for clock in clocks:
-        (response if clock.kind is ClockKind.RESPONSE else bug_fix).append(clock)
-    return {"responsiveness": figures(response, now), "bug_fix": figures(bug_fix, now)}
+def _promises(found: dict[GroupKey, GroupFigures], *group: Any) -> dict[str, dict[str, Any]]:
+    """Both promises' figures of one group, from figures keyed by (*group, kind)."""
+    return {"responsiveness": found.get((*group, ClockKind.RESPONSE.value), NO_CLOCKS).as_dict(),
+            "bug_fix": found.get((*group, ClockKind.BUG_FIX.value), NO_CLOCKS).as_dict()}
 
 
-def _promises(found: dict[tuple[Any, ...], Tally], *group: Any) -> dict[str, dict[str, Any]]:
-    """Both promises' figures of one group of a tally keyed by (*group, kind)."""
-    return {"responsiveness": found.get((*group, ClockKind.RESPONSE.value), EMPTY).figures(),
-            "bug_fix": found.get((*group, ClockKind.BUG_FIX.value), EMPTY).figures()}
+def _figures_by_kind(session: Session, flt: ClockFilter, now: datetime,
+                     *groupings: Sequence[str]) -> list[dict[GroupKey, GroupFigures]]:
+    """Figure the same clocks per kind within each grouping, reading them once where the database allows."""
+    return figures_by_groupings(session, flt, [[*keys, "kind"] for keys in groupings], now)
 
 
-def _tally(session: Session, flt: ClockFilter, now: datetime, *keys: str) -> dict[tuple[Any, ...], Tally]:
-    return _tallies(session, flt, now, keys)[0]
-
-
-def _tallies(session: Session, flt: ClockFilter, now: datetime,
-             *groupings: Sequence[str]) -> list[dict[tuple[Any, ...], Tally]]:
-    """Tally the same clocks per kind within each grouping, reading them once where the database allows."""
-    return tallies(session, flt, [[*keys, "kind"] for keys in groupings], now)
-
-
-def week_keys(period: Period) -> list[str] | None:
-    """Name every ISO week the period touches, or None when there are too many to list."""
+def week_mondays(period: Period) -> list[date] | None:
+    """Return the Monday of every ISO week the period touches, or None when there are too many to list."""
     if period.until <= period.since:
         return []
     if (period.until - period.since).days > 7 * MAX_FILLED_WEEKS:
         return None
     day = period.since.astimezone(UTC).date()
     monday = day - timedelta(days=day.weekday())
-    weeks = []
+    mondays = []
     last = (period.until - timedelta(microseconds=1)).astimezone(UTC).date()
     while monday <= last:
-        year, week, _ = monday.isocalendar()
-        weeks.append(f"{year}-W{week:02d}")
+        mondays.append(monday)
         monday += timedelta(days=7)
-    return weeks
+    return mondays
 
 
-def trend(clocks: Sequence[Clock], period: Period, now: datetime) -> list[dict[str, Any]]:
-    """Figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
-    by_week = group_clocks(clocks, lambda c: iso_week(c.started_at))
-    return _weekly({week: _split(found, now) for week, found in by_week.items()}, period, _split([], now))
+def trend(session: Session, period: Period, now: datetime, *, developer: str | None = None,
+          client: str | None = None) -> list[dict[str, Any]]:
+    """Return both promises' figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
+    (per_week,) = _figures_by_kind(session, period.filter(developer=developer, client=client), now, ("week",))
+    return _trend_of(per_week, period)
 
 
-def _trend_of(found: dict[tuple[Any, ...], Tally], period: Period) -> list[dict[str, Any]]:
-    """The same as trend(), from a tally per week and kind."""
-    mondays = {monday for monday, _ in found}
-    return _weekly({week_name(m): _promises(found, m) for m in mondays}, period, _promises({}))
-
-
-def _weekly(by_week: dict[str, dict[str, Any]], period: Period, empty: dict[str, Any]) -> list[dict[str, Any]]:
-    weeks = week_keys(period)
-    if weeks is None:
-        weeks = sorted(by_week)
-    out = []
-    for week in weeks:
-        year, number = week.split("-W")
-        out.append({"week": week, "starts_on": date.fromisocalendar(int(year), int(number), 1),
-                    **by_week.get(week, empty)})
-    return out
+def _trend_of(per_week: dict[GroupKey, GroupFigures], period: Period) -> list[dict[str, Any]]:
+    """Lay figures keyed by (Monday, kind) out week by week over the period."""
+    by_week = {monday: _promises(per_week, monday) for monday, _ in per_week}
+    mondays = week_mondays(period)
+    if mondays is None:
+        mondays = sorted(by_week)
+    empty = _promises({})
+    return [{"week": week_name(monday), "starts_on": monday, **by_week.get(monday, empty)} for monday in mondays]
 
 
 def person_record(person_id: str, contracts: Contracts) -> dict[str, Any]:
@@ -153,8 +124,8 @@ def developer_rows(
     found = {
         (pid, kind.value): value
         for kind in ClockKind
-        for pid, value in developer_tally(session, period.filter(kind=kind, client=client, developer=developer),
-                                          now).items()
+        for pid, value in figures_by_developer(session, period.filter(kind=kind, client=client, developer=developer),
+                                               now).items()
         if pid  # credited to nobody: no row
     }
     open_now = _open_counts(session, ClockRow.developer, client)
@@ -173,8 +144,8 @@ def developer_rows(
 def developer_scorecard(session: Session, contracts: Contracts, person_id: str, period: Period,
                         now: datetime) -> dict[str, Any]:
     """One developer's scorecard: totals, per client, week by week, and the clocks open right now."""
-    totals, per_client, per_week = _tallies(session, period.filter(developer=person_id), now, (), ("client",),
-                                            ("week",))
+    totals, per_client, per_week = _figures_by_kind(session, period.filter(developer=person_id), now, (),
+                                                    ("client",), ("week",))
     return {
         "developer": person_record(person_id, contracts),
         "since": period.since,
@@ -200,7 +171,7 @@ def client_record(name: str, contracts: Contracts) -> dict[str, Any]:
 
 def client_rows(session: Session, contracts: Contracts, period: Period, now: datetime) -> list[dict[str, Any]]:
     """Both promises per client over the period."""
-    found = _tally(session, period.filter(), now, "client")
+    (found,) = _figures_by_kind(session, period.filter(), now, ("client",))
     open_now = _open_counts(session, ClockRow.client)
     return [
         {**client_record(name, contracts), **_promises(found, name), "open_clocks": open_now[name]}
@@ -211,8 +182,8 @@ def client_rows(session: Session, contracts: Contracts, period: Period, now: dat
 def client_scorecard(session: Session, contracts: Contracts, name: str, period: Period,
                      now: datetime) -> dict[str, Any]:
     """One client's scorecard: its promises in words, totals, per developer, week by week, open clocks."""
-    totals, per_developer, per_week = _tallies(session, period.filter(client=name), now, (), ("credited",),
-                                               ("week",))
+    totals, per_developer, per_week = _figures_by_kind(session, period.filter(client=name), now, (),
+                                                       ("credited",), ("week",))
     return {
         "client": client_record(name, contracts),
         "since": period.since,

@@ -12,13 +12,14 @@ import httpx
 from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Client, Contracts, describe_duration
+from app.contracts import Client, Contracts
 from app.core.db import transaction
 from app.core.tables import ActivityRow, Alert, ClockRow, WorkItemRow
 from app.store.histories import row_to_clock
 from app.store.upserts import dialect_insert
 from metrics.calendar import is_working_moment, local_date, local_time_text, working_seconds_between
 from metrics.model import Clock, ClockKind
+from metrics.wording import describe_duration, minutes_in_words
 
 log = logging.getLogger("pulse.alerts")
 
@@ -47,10 +48,6 @@ def _destinations(client: Client) -> list[tuple[str, str]]:
     return out
 
 
-def _calendar(client: Client, kind: str) -> Any:
-    return client.policy.response_calendar if kind == ClockKind.RESPONSE.value else client.policy.bug_fix_calendar
-
-
 def scan(session: Session, contracts: Contracts, now: datetime) -> int:
     """Queue an alert for every running clock that has crossed a stage; return how many were queued."""
     queued = 0
@@ -71,7 +68,7 @@ def scan(session: Session, contracts: Contracts, now: datetime) -> int:
                 if stage.name == "at_risk" and row.deadline is not None and row.deadline < now:
                     continue  # already breached: one alert that says so is enough
                 if client.spec.alerts.quiet_outside_working_hours and not is_working_moment(
-                    now, _calendar(client, row.kind)
+                    now, client.policy.calendar_for(ClockKind(row.kind))
                 ):
                     continue  # this clock is not running at night; say it when the working day starts
                 payload = build_payload(session, contracts, client, row_to_clock(row), stage.name, now)
@@ -97,21 +94,22 @@ def build_payload(session: Session, contracts: Contracts, client: Client, clock:
                                                     WorkItemRow.key == clock.item_key))
     title = (item.title if item else None) or clock.item_key
     url = item.url if item else None
-    calendar = _calendar(client, clock.kind.value)
+    calendar = client.policy.calendar_for(clock.kind)
     elapsed = clock.elapsed_seconds + (working_seconds_between(clock.running_since, now, calendar)
                                        if clock.running_since else 0)
     who = _waiting_person(session, contracts, client, clock)
     since = local_time_text(clock.started_at, calendar)
     owner = _person_name(contracts, clock.developer) if clock.developer else "nobody yet"
     target = describe_duration(clock.target_seconds)
+    waited = minutes_in_words(elapsed)
     if clock.kind is ClockKind.RESPONSE:
-        what = f"{who} has waited {_minutes(elapsed)} for an answer on {clock.item_key} “{title}” (since {since})"
+        what = f"{who} has waited {waited} for an answer on {clock.item_key} “{title}” (since {since})"
     else:
-        what = f"Production bug {clock.item_key} “{title}” has been open {_minutes(elapsed)} (since {since})"
+        what = f"Production bug {clock.item_key} “{title}” has been open {waited} (since {since})"
     if stage == "breached":
         status = f"The {target} target is missed."
     else:
-        status = f"{_minutes(max(clock.target_seconds - elapsed, 0))} left of the {target} target."
+        status = f"{minutes_in_words(max(clock.target_seconds - elapsed, 0))} left of the {target} target."
     text = f"{what}. {status} Assigned: {owner}." + (f" {url}" if url else "")
     return {
         "event": f"clock.{stage}", "client": client.name, "clock_id": clock.clock_id, "kind": clock.kind.value,
@@ -136,13 +134,6 @@ def _waiting_person(session: Session, contracts: Contracts, client: Client, cloc
 def _person_name(contracts: Contracts, person: str | None) -> str:
     spec = contracts.people.get(person or "")
     return spec.name if spec else (person or "someone").split(":", 1)[-1]
-
-
-def _minutes(seconds: int) -> str:
-    minutes = max(round(seconds / 60), 0)
-    if minutes < 90:
-        return f"{minutes} minute{'' if minutes == 1 else 's'}"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def queue_digests(session: Session, contracts: Contracts, now: datetime) -> int:

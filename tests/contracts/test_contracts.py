@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.contracts import ContractsError, describe_duration, load_contracts, parse_contracts, parse_duration
+from app.contracts import ContractsError, load_contracts, parse_contracts, parse_duration
 from app.demo import demo_contracts
 from metrics.model import Role
 
@@ -68,12 +68,6 @@ def test_durations(text, expected):
 def test_bad_durations_say_how_to_write_one(text):
     with pytest.raises(ValueError, match="30m, 3h"):
         parse_duration(text)
-
-
-def test_duration_in_words():
-    assert describe_duration(1800) == "30 minutes"
-    assert describe_duration(3600) == "1 hour"
-    assert describe_duration(172800) == "2 days"
 
 
 def test_roles_for_listed_unknown_and_bot_authors():

@@ -11,7 +11,8 @@ from app.dashboard.auth import login_url, safe_target
 from app.dashboard.charts import trend_chart
 from app.dashboard.filters import Filters, last_week, read_filters, this_week, week_start
 from app.dashboard.views import Status, anchor, item_href, percent, promise_status, worst
-from app.reports.clocks import figures
+from app.reports.figures import NO_CLOCKS
+from metrics.wording import week_name
 
 SPEC = AlignmentSpec(good_attainment=0.9, poor_attainment=0.7)
 
@@ -99,9 +100,8 @@ def test_the_login_link_carries_the_page_to_return_to():
 
 
 def _week(day: date, answers: float | None, fixes: float | None) -> dict:
-    now = datetime(2026, 3, 9, tzinfo=UTC)
-    empty = figures([], now)
-    return {"week": f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}", "starts_on": day,
+    empty = NO_CLOCKS.as_dict()
+    return {"week": week_name(day), "starts_on": day,
             "responsiveness": {**empty, "attainment": answers, "met": 9, "breached": 1},
             "bug_fix": {**empty, "attainment": fixes, "met": 1, "breached": 0}}
 

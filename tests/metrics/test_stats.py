@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import random
+import statistics
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from metrics.model import Clock, ClockKind
-from metrics.stats import GroupStats, group_clocks, iso_week, percentile, summarize
+from metrics.stats import GroupStats, group_clocks, percentile, percentile_between, percentile_ranks, summarize
 
 NOW = datetime(2026, 2, 13, 12, 0, tzinfo=UTC)
 
@@ -113,21 +115,51 @@ def test_percentile_refuses_nonsense(values, q, message):
         percentile(values, q)
 
 
+@pytest.mark.parametrize(
+    ("n", "median", "p90"),
+    [
+        (1, (0, 0), (0, 0)),  # one value is every percentile
+        (2, (0, 1), (0, 1)),
+        (3, (1, 2), (1, 2)),  # odd: the middle value (the one above comes with nothing of its own)
+        (10, (4, 5), (8, 9)),
+        (11, (5, 6), (9, 10)),  # the p90 of 11 is exactly the tenth value
+    ],
+)
+def test_percentile_ranks_of_the_median_and_the_p90(n, median, p90):
+    assert percentile_ranks(n, 50) == median
+    assert percentile_ranks(n, 90) == p90
+
+
+@pytest.mark.parametrize(("n", "q", "low", "high", "expected"), [
+    (1, 90, 7, 7, 7.0), (2, 50, 10, 20, 15.0), (2, 90, 10, 20, 19.0), (3, 50, 10, 20, 10.0), (3, 90, 10, 20, 18.0),
+    (10, 50, 5, 6, 5.5), (10, 90, 9, 10, 9.1), (11, 50, 6, 7, 6.0), (11, 90, 10, 11, 10.0),
+])
+def test_percentile_between_mixes_the_two_values(n, q, low, high, expected):
+    assert percentile_between(n, q, low, high) == pytest.approx(expected)
+
+
+def test_percentile_ranks_take_sql_like_arguments():
+    """The same arithmetic builds the database's ranks: any number-like n and any two-argument minimum."""
+    calls = []
+
+    def least(a, b):
+        calls.append((a, b))
+        return min(a, b)
+
+    assert percentile_ranks(11, 90, least) == (9, 10)
+    assert calls == [(10, 10)]
+
+
+def test_the_50th_percentile_is_the_median_of_whole_seconds():
+    rng = random.Random(7)
+    for n in range(1, 40):
+        values = [rng.randint(0, 10**7) for _ in range(n)]
+        assert percentile(values, 50) == float(statistics.median(values)), values
+
+
 def test_group_clocks_by_developer():
     clocks = [clock(1, developer="bob"), clock(2, developer=None), clock(3, developer="ann"), clock(4, developer="bob")]
     groups = group_clocks(clocks, key=lambda c: c.developer or "unassigned")
     assert list(groups) == ["ann", "bob", "unassigned"]
     assert [c.item_key for c in groups["bob"]] == ["acme/app#1", "acme/app#4"]
 
-
-@pytest.mark.parametrize(
-    ("moment", "expected"),
-    [
-        (datetime(2026, 2, 13, 12, tzinfo=UTC), "2026-W07"),
-        (datetime(2027, 1, 1, tzinfo=UTC), "2026-W53"),
-        (datetime(2024, 12, 30, tzinfo=UTC), "2025-W01"),
-        (datetime(2026, 2, 15, 23, 30, tzinfo=timezone(timedelta(hours=-5))), "2026-W08"),  # Monday in UTC
-    ],
-)
-def test_iso_week(moment, expected):
-    assert iso_week(moment) == expected

@@ -1,4 +1,4 @@
-"""Human durations, UTC text with Z, CSV that spreadsheets cannot run, promises in words."""
+"""UTC text with Z, CSV that spreadsheets cannot run, promises in words."""
 
 from __future__ import annotations
 
@@ -7,18 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from app.contracts import parse_contracts
-from app.reports.formats import csv_text, human_duration, utc_text
+from app.reports.formats import csv_text, utc_text
 from app.reports.promises import promise_words
-
-
-@pytest.mark.parametrize(("seconds", "words"), [
-    (None, None), (0, "0 s"), (0.4, "0 s"), (45, "45 s"), (59.6, "1 min"), (60, "1 min"), (90, "1 min 30 s"),
-    (599, "9 min 59 s"), (600, "10 min"), (720, "12 min"), (749, "12 min"), (750, "13 min"), (3569, "59 min"),
-    (3570, "1 h"), (3600, "1 h"), (5400, "1 h 30 min"), (10800, "3 h"), (86399, "1 d"), (97200, "1 d 3 h"),
-    (-5, "0 s"),
-])
-def test_human_duration(seconds, words):
-    assert human_duration(seconds) == words
 
 
 def test_utc_text_writes_z_and_keeps_fractions_only_when_present():

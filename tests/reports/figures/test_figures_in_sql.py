@@ -6,19 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from app.reports.clocks import (
-    EMPTY,
-    ClockFilter,
-    developer_tally,
-    group_stats,
-    load_clocks,
-    metric_groups,
-    tally,
-    week_name,
-)
+from app.reports.clocks import ClockFilter, load_clocks
+from app.reports.figures import NO_CLOCKS, figures_by, figures_by_developer, metric_groups
 from metrics.model import ClockKind
-from metrics.stats import group_clocks, iso_week, summarize
+from metrics.stats import group_clocks, summarize
+from metrics.wording import week_name
 from tests.reports.figures.conftest import NOW, store_random_clocks
+from tests.reports.figures.reference import reference_groups
 
 WINDOWS = [
     (None, None),
@@ -34,28 +28,28 @@ def _inside(clock, since, until) -> bool:
 
 
 @pytest.mark.parametrize("group_by", ["developer", "client", "work_item", "week"])
-def test_metric_groups_equal_group_stats(factory, contracts, stored, group_by):
+def test_metric_groups_equal_summarize_per_group(factory, contracts, stored, group_by):
     with factory() as session:
         for since, until in WINDOWS:
             for kind in [*ClockKind, None]:
                 flt = ClockFilter(kind=kind, since=since, until=until)
                 for now in NOWS:
-                    expected = group_stats(load_clocks(session, flt), group_by, contracts, now, session)
+                    expected = reference_groups(session, load_clocks(session, flt), group_by, contracts, now)
                     assert metric_groups(session, flt, group_by, contracts, now) == expected
 
 
-def test_tally_equals_summarize_per_group(factory, stored):
+def test_figures_by_keys_equal_summarize_per_group(factory, stored):
     keyings = {
         "kind": (["kind"], lambda c: (c.kind.value,)),
         "developer": (["credited", "kind"], lambda c: (c.developer or "unassigned", c.kind.value)),
         "client": (["client"], lambda c: (c.client,)),
-        "week": (["week"], lambda c: (iso_week(c.started_at),)),
+        "week": (["week"], lambda c: (week_name(c.started_at),)),
     }
     with factory() as session:
         for name, (keys, key_of) in keyings.items():
             for since, until in WINDOWS:
                 for now in NOWS:
-                    found = tally(session, ClockFilter(since=since, until=until), keys, now)
+                    found = figures_by(session, ClockFilter(since=since, until=until), keys, now)
                     if name == "week":
                         found = {(week_name(monday),): value for (monday,), value in found.items()}
                     inside = (c for c in stored if _inside(c, since, until))
@@ -74,7 +68,7 @@ def test_filters_narrow_the_figures_as_in_python(factory, contracts, stored):
             ClockFilter(developer="olena"), ClockFilter(client="globex", kind=ClockKind.BUG_FIX),
             ClockFilter(open_only=True), ClockFilter(developer="nobody"), ClockFilter(developer="bad\x00id"),
         ]:
-            expected = group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+            expected = reference_groups(session, load_clocks(session, flt), "developer", contracts, NOW)
             assert metric_groups(session, flt, "developer", contracts, NOW) == expected
 
 
@@ -85,11 +79,11 @@ def test_small_groups_pick_the_right_ranks(factory, contracts, count):
     with factory() as session:
         flt = ClockFilter()
         for group_by in ("developer", "client"):
-            expected = group_stats(load_clocks(session, flt), group_by, contracts, NOW, session)
+            expected = reference_groups(session, load_clocks(session, flt), group_by, contracts, NOW)
             assert metric_groups(session, flt, group_by, contracts, NOW) == expected
         if count == 0:
-            assert tally(session, flt, ["kind"], NOW) == {}
-            assert EMPTY.stats == summarize([], NOW)
+            assert figures_by(session, flt, ["kind"], NOW) == {}
+            assert NO_CLOCKS.stats == summarize([], NOW)
 
 
 def test_many_clocks_per_developer_read_in_order(factory, contracts):
@@ -101,7 +95,7 @@ def test_many_clocks_per_developer_read_in_order(factory, contracts):
     with factory() as session:
         for since, until in windows:
             for kind in ClockKind:
-                found = developer_tally(session, ClockFilter(kind=kind, since=since, until=until), NOW)
+                found = figures_by_developer(session, ClockFilter(kind=kind, since=since, until=until), NOW)
                 inside = (c for c in clocks if c.kind is kind and _inside(c, since, until))
                 groups = group_clocks(inside, lambda c: repr(c.developer))
                 assert sorted(map(repr, found)) == sorted(groups)
@@ -115,5 +109,5 @@ def test_metric_groups_by_developer_read_in_order(factory, contracts):
         for since, until in [*WINDOWS, (NOW - timedelta(days=40), None)]:
             for kind in ClockKind:
                 flt = ClockFilter(kind=kind, since=since, until=until)
-                expected = group_stats(load_clocks(session, flt), "developer", contracts, NOW, session)
+                expected = reference_groups(session, load_clocks(session, flt), "developer", contracts, NOW)
                 assert metric_groups(session, flt, "developer", contracts, NOW) == expected

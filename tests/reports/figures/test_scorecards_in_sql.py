@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.reports.clocks import ClockFilter, figures, load_clocks, open_clock_views, person_name
+from app.reports.clocks import ClockFilter, load_clocks, open_clock_views, person_name
 from app.reports.scorecards import (
     Period,
     client_record,
@@ -18,9 +18,9 @@ from app.reports.scorecards import (
     person_record,
     trend,
 )
-from metrics.model import ClockKind
 from metrics.stats import group_clocks
 from tests.reports.figures.conftest import NOW
+from tests.reports.figures.reference import reference_promises, reference_trend
 
 PERIODS = [
     Period(NOW - timedelta(days=30), NOW),
@@ -29,19 +29,14 @@ PERIODS = [
 ]
 
 
-def _split(clocks, now) -> dict[str, Any]:
-    return {"responsiveness": figures([c for c in clocks if c.kind is ClockKind.RESPONSE], now),
-            "bug_fix": figures([c for c in clocks if c.kind is ClockKind.BUG_FIX], now)}
-
-
 def _developer_card(session, contracts, person, period, now) -> dict[str, Any]:
     clocks = load_clocks(session, period.filter(developer=person))
     per_client = group_clocks(clocks, lambda c: c.client)
     return {
         "developer": person_record(person, contracts), "since": period.since, "until": period.until,
-        **_split(clocks, now),
-        "clients": [{"client": name, **_split(per_client[name], now)} for name in sorted(per_client)],
-        "trend": trend(clocks, period, now),
+        **reference_promises(clocks, now),
+        "clients": [{"client": name, **reference_promises(per_client[name], now)} for name in sorted(per_client)],
+        "trend": reference_trend(clocks, period, now),
         "open_clocks": open_clock_views(session, ClockFilter(developer=person), contracts, now),
     }
 
@@ -51,10 +46,10 @@ def _client_card(session, contracts, name, period, now) -> dict[str, Any]:
     per_developer = group_clocks(clocks, lambda c: c.developer or "unassigned")
     return {
         "client": client_record(name, contracts), "since": period.since, "until": period.until,
-        **_split(clocks, now),
-        "developers": [{"id": pid, "name": person_name(pid, contracts), **_split(per_developer[pid], now)}
+        **reference_promises(clocks, now),
+        "developers": [{"id": pid, "name": person_name(pid, contracts), **reference_promises(per_developer[pid], now)}
                        for pid in sorted(per_developer)],
-        "trend": trend(clocks, period, now),
+        "trend": reference_trend(clocks, period, now),
         "open_clocks": open_clock_views(session, ClockFilter(client=name), contracts, now),
     }
 
@@ -70,6 +65,16 @@ def test_scorecards_equal_python_figures(factory, contracts, stored, period):
                 session, contracts, "acme", period, now)
 
 
+@pytest.mark.parametrize("period", PERIODS, ids=["30 days", "7 days", "long"])
+def test_trend_equals_python_figures(factory, stored, period):
+    """The trend of a developer's page narrowed to one client, or of anyone's clocks."""
+    with factory() as session:
+        for developer, client in (("olena", "acme"), ("github:stranger", None), (None, "globex"), ("nobody", None)):
+            clocks = load_clocks(session, period.filter(developer=developer, client=client))
+            assert trend(session, period, NOW, developer=developer, client=client) == reference_trend(
+                clocks, period, NOW)
+
+
 @pytest.mark.parametrize("client", [None, "acme", "globex"])
 def test_listings_equal_python_figures(factory, contracts, stored, client):
     period = PERIODS[0]
@@ -79,8 +84,10 @@ def test_listings_equal_python_figures(factory, contracts, stored, client):
         by_person = group_clocks((c for c in clocks if c.developer), lambda c: c.developer or "")
         assert {r["id"] for r in rows} >= set(by_person)
         for row in rows:
-            assert {k: row[k] for k in ("responsiveness", "bug_fix")} == _split(by_person.get(row["id"], []), NOW)
+            expected = reference_promises(by_person.get(row["id"], []), NOW)
+            assert {k: row[k] for k in ("responsiveness", "bug_fix")} == expected
         if client is None:
             by_client = group_clocks(clocks, lambda c: c.client)
             for row in client_rows(session, contracts, period, NOW):
-                assert {k: row[k] for k in ("responsiveness", "bug_fix")} == _split(by_client.get(row["name"], []), NOW)
+                expected = reference_promises(by_client.get(row["name"], []), NOW)
+                assert {k: row[k] for k in ("responsiveness", "bug_fix")} == expected

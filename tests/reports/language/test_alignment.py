@@ -11,6 +11,7 @@ from app.reports.alignment import DeliveryFigure as Figure
 from app.reports.alignment import Verdict, clock_figure, judge
 from app.reports.plain_language import score_pending
 from metrics.model import Clock, ClockKind
+from metrics.stats import summarize
 from tests.conftest import AUTH, post_github
 from tests.payloads import comment_event, issue, issue_event
 from tests.reports.language.conftest import READ, T0, Thread
@@ -92,16 +93,20 @@ def _clock(kind: ClockKind, seq: int, elapsed: int, stopped: bool = True) -> Clo
 
 def test_attainment_needs_enough_decided_clocks():
     now = T0 + timedelta(days=2)
+
+    def stats(clocks):
+        return summarize(clocks, now)
+
     four = [_clock(ClockKind.RESPONSE, n, 600) for n in range(4)]
-    assert clock_figure("responsiveness", four, now).value is None
-    assert "Only 4 client messages answered or overdue" in clock_figure("responsiveness", four, now).note
+    assert clock_figure("responsiveness", stats(four)).value is None
+    assert "Only 4 client messages answered or overdue" in clock_figure("responsiveness", stats(four)).note
     five = [*four, _clock(ClockKind.RESPONSE, 5, 3600)]
-    figure = clock_figure("responsiveness", five, now)
+    figure = clock_figure("responsiveness", stats(five))
     assert (figure.value, figure.basis, figure.note) == (0.8, 5, None)
     overdue = [*five, _clock(ClockKind.RESPONSE, 6, 0, stopped=False)]  # still unanswered, past its target
-    assert clock_figure("responsiveness", overdue, now).value == pytest.approx(4 / 6)
-    assert clock_figure("fix_speed", [], now).note == "No production bugs fixed or overdue in this period."
-    assert clock_figure("fix_speed", [_clock(ClockKind.BUG_FIX, 1, 600)], now).value == 1.0
+    assert clock_figure("responsiveness", stats(overdue)).value == pytest.approx(4 / 6)
+    assert clock_figure("fix_speed", stats([])).note == "No production bugs fixed or overdue in this period."
+    assert clock_figure("fix_speed", stats([_clock(ClockKind.BUG_FIX, 1, 600)])).value == 1.0
 
 
 URL = "/v1/metrics/alignment"
