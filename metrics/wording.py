@@ -58,3 +58,8 @@ def minutes_in_words(seconds: int) -> str:
     if minutes < 90:
         return f"{minutes} minute{'' if minutes == 1 else 's'}"
     return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def wait_in_words(seconds: int) -> str:
+    """Say how long someone must wait, rounded up to the minute: 61 -> '2 minutes', 60 -> '1 minute'."""
+    return minutes_in_words(-(-max(seconds, 1) // 60) * 60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,3 +45,16 @@ def comment_event(item: dict[str, Any], comment_id: int, author: str, at: dateti
                "issue_url": item["url"], "user": user(author, bot), "created_at": ts(at), "updated_at": ts(at),
                "body": body, "author_association": "MEMBER"}
     return {"action": action, "issue": item, "comment": comment, "repository": REPO, "sender": user(author, bot)}
+
+
+def cursor_of(raw: bytes) -> str:
+    """Encode bytes as the API encodes its paging cursors (to forge tampered ones)."""
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+TAMPERED_CURSORS = {
+    "deeply nested JSON": cursor_of(b"[" * 700 + b"]" * 700),
+    "a date past the calendar's edge in UTC": cursor_of(b'["0001-01-01T00:00:00+14:00", "x"]'),
+    "a date at the far end": cursor_of(b'["9999-12-31T23:59:59-14:00", "x"]'),
+    "not a pair": cursor_of(b'{"a": 1}'),
+}

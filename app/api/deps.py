@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.api.errors import ProblemError
 from app.core.tokens import Caller, KnownToken, SignInLimiter, match_configured, match_stored
 from app.core.web import ContractsDep, SessionDep, SettingsDep
+from metrics.wording import wait_in_words
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -36,9 +37,8 @@ def check_bearer(request: Request, credentials: HTTPAuthorizationCredentials | N
     address = request.client.host if request.client else "unknown"
     wait = limiter.wait_seconds(address)
     if wait:
-        minutes = -(-wait // 60)
-        raise ProblemError(429, f"Too many wrong API tokens from this address. Try again in {minutes} minute"
-                                f"{'s' if minutes != 1 else ''}.", headers={"Retry-After": str(wait)})
+        raise ProblemError(429, f"Too many wrong API tokens from this address. Try again in {wait_in_words(wait)}.",
+                           headers={"Retry-After": str(wait)})
     token = credentials.credentials
     known: list[KnownToken] = request.app.state.api_tokens
     caller = match_configured(token, known)

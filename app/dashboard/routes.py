@@ -30,6 +30,7 @@ from app.dashboard.filters import PERIOD_WORDS, Filters, developer_choices, read
 from app.dashboard.overview import overview
 from app.dashboard.rendering import PAGE_HEADERS, render
 from app.reports.clocks import has_clocks, person_name, storable
+from metrics.wording import wait_in_words
 
 router = APIRouter(include_in_schema=False)
 
@@ -85,10 +86,8 @@ async def sign_in(request: Request) -> Response:
     address = request.client.host if request.client else "unknown"
     wait = limiter.wait_seconds(address)
     if wait:
-        minutes = -(-wait // 60)
         context = {"title": "Sign in", "target": target, "notice": None,
-                   "error": f"Too many wrong tokens from this address. Try again in {minutes} "
-                            f"minute{'s' if minutes != 1 else ''}."}
+                   "error": f"Too many wrong tokens from this address. Try again in {wait_in_words(wait)}."}
         response = render(request, "login.html", context, status_code=429)
         response.headers["Retry-After"] = str(wait)
         return response

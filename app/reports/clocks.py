@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, false, or_, select
@@ -207,8 +207,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         moment = datetime.fromisoformat(started)
         if moment.tzinfo is None:
             raise ValueError
-        return moment, clock_id
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+        return moment.astimezone(UTC), clock_id  # a moment past the calendar's edge in UTC overflows here
+    # A tampered cursor may hold any JSON (nested past the parser's depth) and any date (out of range in UTC).
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError, OverflowError) as exc:
         raise ValueError("is not a cursor this API gave out; start again without it") from exc
 
 

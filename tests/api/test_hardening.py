@@ -7,7 +7,9 @@ import logging
 import pytest
 
 from app.api.limits import RedactTokens, redact_query
+from app.reports.clocks import decode_cursor
 from tests.api.conftest import ADMIN, READ
+from tests.payloads import TAMPERED_CURSORS, cursor_of
 
 
 @pytest.mark.parametrize(("path", "logged"), [
@@ -58,3 +60,15 @@ def test_an_address_that_sends_many_wrong_tokens_must_wait(client):
     assert client.get("/v1/clocks", headers=ADMIN).status_code == 429  # even a right one, until the pause ends
     client.app.state.sign_in_limiter.succeeded("testclient")
     assert client.get("/v1/clocks", headers=ADMIN).status_code == 200
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERED_CURSORS))
+def test_a_tampered_cursor_is_a_clear_422_not_a_500(client, what):
+    r = client.get("/v1/clocks", params={"cursor": TAMPERED_CURSORS[what]}, headers=ADMIN)
+    assert r.status_code == 422, r.text
+    assert "is not a cursor this API gave out" in r.json()["detail"]
+
+
+def test_a_cursor_nested_past_the_parser_depth_is_refused_as_any_other():
+    with pytest.raises(ValueError, match="is not a cursor this API gave out"):
+        decode_cursor(cursor_of(b"[" * 100_000 + b"]" * 100_000))

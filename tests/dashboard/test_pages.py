@@ -11,6 +11,7 @@ from app.core.tokens import Scope, create_token, revoke_token
 from app.dashboard.auth import COOKIE
 from tests.conftest import TOKEN
 from tests.dashboard.conftest import READ_TOKEN
+from tests.payloads import TAMPERED_CURSORS
 
 PAGES = ["/", "/?period=7d&client=acme", "/developers/olena", "/clients/acme", "/items/github/acme/shop/2"]
 
@@ -198,3 +199,16 @@ def test_signing_out_takes_a_post_from_this_site(viewer):
     assert (r.status_code, r.headers["location"]) == (303, "/")
     assert COOKIE not in r.headers.get("set-cookie", "")
     assert viewer.get("/", follow_redirects=False).status_code == 200  # still signed in
+
+
+@pytest.mark.parametrize("query", [
+    {"breaches": TAMPERED_CURSORS["deeply nested JSON"]},
+    {"breaches": TAMPERED_CURSORS["a date past the calendar's edge in UTC"]},
+    {"breaches": "%%%not-base64"},
+    {"since": "0001-01-01", "until": "9999-12-31"},
+    {"since": "[[[[[[", "period": "{\"a\": [1]}"},
+])
+def test_the_client_page_answers_tampered_parameters_without_an_error(viewer, query):
+    r = viewer.get("/clients/acme", params=query)
+    assert r.status_code < 500, r.text
+    assert r.status_code in (200, 303, 422)

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from metrics.wording import describe_duration, human_duration, minutes_in_words, week_name
+from metrics.wording import describe_duration, human_duration, minutes_in_words, wait_in_words, week_name
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,9 @@ def test_human_duration(seconds, words):
 ])
 def test_minutes_in_words(seconds, words):
     assert minutes_in_words(seconds) == words
+
+
+@pytest.mark.parametrize(("seconds", "words"), [(1, "1 minute"), (60, "1 minute"), (61, "2 minutes"),
+                                                (299, "5 minutes"), (0, "1 minute")])
+def test_a_wait_is_said_rounded_up_to_the_minute(seconds, words):
+    assert wait_in_words(seconds) == words
