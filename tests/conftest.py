@@ -21,6 +21,7 @@ from app.core.db import make_engine, make_sessionmaker
 from app.core.tables import Base
 from app.main import create_app
 from app.settings import Settings
+from tests import parallel
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -46,6 +47,27 @@ clients:
     pause_statuses: ["Waiting for customer"]
     bug_fix_calendar: 24/7
 """
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    parallel.record_groups(config, items)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    parallel.configure_node(node)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Keep the tests that share a module or session fixture on one worker (tests/parallel.py)."""
+    if config.getvalue("dist") == "loadgroup":
+        return parallel.SharedFixtureScheduling(config, log)
+    return None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    parallel.remove_groups(config)
 
 
 def _postgres_available() -> bool:

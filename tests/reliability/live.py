@@ -23,6 +23,7 @@ from tests.reliability.corpus import Signed
 ROOT = Path(__file__).resolve().parents[2]
 SENDERS = 32
 ANSWER_TIMEOUT = 30.0  # seconds; a request still unanswered then counts as a hang
+PORT_ATTEMPTS = 3  # starts of a server whose free port was taken by another process before it bound it
 
 
 def free_port() -> int:
@@ -52,28 +53,49 @@ class LiveServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+def port_taken(log: str) -> bool:
+    """Say whether a server's log shows that someone else bound its port first."""
+    return "address already in use" in log.lower()
+
+
 @contextmanager
 def pulse_serve(database_url: str, workdir: Path, **env: str) -> Iterator[LiveServer]:
     """Run `pulse serve` against ``database_url`` on a free port until the block ends."""
     contracts = workdir / "pulse.yaml"
     contracts.write_text(CONTRACTS_YAML, encoding="utf-8")
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        server = _start_serve(database_url, workdir, contracts, env)
+        try:
+            _wait_until_up(server)
+            break
+        except AssertionError:
+            _stop(server.process)
+            # free_port() lets the port go before the server binds it: another test worker may take it first.
+            if attempt == PORT_ATTEMPTS or not port_taken(server.log()):
+                raise
+    try:
+        yield server
+    finally:
+        _stop(server.process)
+
+
+def _start_serve(database_url: str, workdir: Path, contracts: Path, env: dict[str, str]) -> LiveServer:
     port = free_port()
     log_path = workdir / f"serve-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "app.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=server_env(database_url, contracts, **env), stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", log_path, proc)
+    return LiveServer(f"http://127.0.0.1:{port}", log_path, proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
     try:
-        _wait_until_up(server)
-        yield server
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _wait_until_up(server: LiveServer) -> None:

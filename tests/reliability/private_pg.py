@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.live import free_port
+from tests.reliability.live import PORT_ATTEMPTS, free_port, port_taken
 
 
 def _bin_dir() -> Path | None:
@@ -91,6 +91,19 @@ class PrivatePostgres:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
+def _started(pg: PrivatePostgres) -> PrivatePostgres:
+    """Start on a free port; on another, should a parallel test worker bind that one first."""
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        pg.port = free_port()
+        try:
+            pg.start()
+            return pg
+        except AssertionError:
+            if attempt == PORT_ATTEMPTS or not port_taken(pg.server_log()):
+                raise
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def private_postgres() -> Iterator[PrivatePostgres]:
     """Create, start and at the end remove a private PostgreSQL instance (call ``require()`` first)."""
@@ -105,8 +118,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     done = subprocess.run([*prefix, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",  # noqa: S603
                            "-E", "UTF8", "--no-sync"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    pg = PrivatePostgres(bin_dir, prefix, data, free_port())
-    pg.start()
+    pg = _started(PrivatePostgres(bin_dir, prefix, data, 0))
     try:
         yield pg
     finally:
