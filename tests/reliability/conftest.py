@@ -12,13 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from app.contracts import parse_contracts
-from app.core.db import make_engine, make_sessionmaker
+from app.core.db import make_engine
 from app.core.migrate import upgrade
-from tests.conftest import CONTRACTS_YAML, POSTGRES_URL, _drop_schema, _postgres_engine
+from tests.conftest import POSTGRES_URL, _drop_schema, _postgres_engine
 from tests.reliability.corpus import Signed, storm
-from tests.reliability.reference import ingest_in_order
-from tests.reliability.snapshot import records
+from tests.reliability.reference import reference_records as in_order_records
 
 # 10,000 is the issue's figure; the default keeps the normal run within a few minutes on two cores.
 DEFAULT_STORM_SIZE = 2000
@@ -38,14 +36,7 @@ def storm_deliveries() -> tuple[list[Signed], list[Signed]]:
 def reference_records(storm_deliveries, tmp_path_factory) -> dict[str, list[tuple[Any, ...]]]:
     """The records of the history ingested in order by a single sender into a fresh SQLite database."""
     history, _ = storm_deliveries
-    path = tmp_path_factory.mktemp("reference") / "reference.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    ingest_in_order(make_sessionmaker(engine), parse_contracts(CONTRACTS_YAML), history)
-    try:
-        return records(engine)
-    finally:
-        engine.dispose()
+    return in_order_records(tmp_path_factory.mktemp("reference") / "reference.db", history)
 
 
 @contextmanager

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Contracts
+from app.contracts import Contracts, parse_contracts
+from app.core.db import make_engine, make_sessionmaker
+from app.core.migrate import upgrade
 from app.intake.deliveries import Delivery
 from app.intake.normalize import NORMALIZERS
 from app.intake.processor import ingest
 from connectors.jira import webhook as jira_webhook
+from tests.conftest import CONTRACTS_YAML
 from tests.reliability.corpus import Signed
+from tests.reliability.snapshot import records
 
 
 def as_delivery(signed: Signed) -> Delivery:
@@ -33,3 +39,14 @@ def ingest_in_order(factory: sessionmaker[Session], contracts: Contracts, histor
         assert batch is not None, f"{signed.key} is not a delivery the storm should send"
         result = ingest(factory, contracts, delivery, batch)
         assert result.status == "accepted", (signed.key, result)
+
+
+def reference_records(path: Path, history: Sequence[Signed]) -> dict[str, list[tuple[Any, ...]]]:
+    """Return the records of ``history`` ingested in order, one delivery at a time, into a fresh SQLite file."""
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    ingest_in_order(make_sessionmaker(engine), parse_contracts(CONTRACTS_YAML), history)
+    try:
+        return records(engine)
+    finally:
+        engine.dispose()

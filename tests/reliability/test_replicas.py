@@ -12,20 +12,16 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from app.contracts import parse_contracts
-from app.core.db import make_engine, make_sessionmaker
-from app.core.migrate import upgrade
-from tests.conftest import CONTRACTS_YAML, _require_postgres
+from tests.conftest import _require_postgres
 from tests.payloads import comment_event, issue, issue_event, ts
 from tests.reliability.conftest import live_database
 from tests.reliability.corpus import T0, Signed, signed_github
 from tests.reliability.live import Outcome, pulse_serve, send_all
-from tests.reliability.reference import ingest_in_order
-from tests.reliability.snapshot import differences, processed_records, records
+from tests.reliability.reference import reference_records
+from tests.reliability.snapshot import differences, processed_records
 
 PAIRS = 100
 
@@ -51,16 +47,6 @@ def _race(pairs: int) -> tuple[list[Signed], list[tuple[Signed, Signed]]]:
         races.append((signed_github("pull_request", pr_event, f"race-pr-{n}"),
                       signed_github("issue_comment", answer, f"race-answer-{n}")))
     return opened, races
-
-
-def _reference(tmp_path: Path, history: Sequence[Signed]) -> dict:
-    engine = make_engine(f"sqlite:///{tmp_path / 'reference.db'}")
-    upgrade(engine)
-    ingest_in_order(make_sessionmaker(engine), parse_contracts(CONTRACTS_YAML), history)
-    try:
-        return records(engine)
-    finally:
-        engine.dispose()
 
 
 def _post_together(first: str, second: str, pairs: Sequence[tuple[Signed, Signed]]) -> list[Outcome]:
@@ -106,7 +92,7 @@ def test_a_fixing_pull_request_and_an_answer_racing_on_two_replicas_end_as_one_i
     stored = processed_records(engine)
     _assert_clean(outcomes, a.log(), b.log())
     assert Counter(o.final for o in outcomes) == {202: len(opened) + 2 * len(races)}
-    expected = _reference(tmp_path, opened + [d for pair in races for d in pair])
+    expected = reference_records(tmp_path / "reference.db", opened + [d for pair in races for d in pair])
     assert differences(expected, stored) == []
     assert stored == expected
 
