@@ -1,6 +1,7 @@
 # Two commands for a newcomer:
 #   make run   - create .venv, install, start the service with demo data on http://127.0.0.1:8000
-#   make test  - create .venv, install with test tools, run the whole suite (SQLite and PostgreSQL)
+#   make test  - create .venv, install with test tools, run the whole suite (SQLite and PostgreSQL) in parallel
+#                (workers: addopts in pyproject.toml; serially: .venv/bin/python -m pytest -n 0)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

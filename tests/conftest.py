@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, create_mock_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from app.contracts import Contracts, parse_contracts
@@ -128,20 +130,53 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def engine(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A fresh, empty schema with the tables created, on SQLite or PostgreSQL."""
     if db_url == "postgresql":
         schema = f"t_{uuid.uuid4().hex[:12]}"
         eng = _postgres_engine(schema)
-        Base.metadata.create_all(eng)
+        with eng.begin() as conn:
+            conn.exec_driver_sql(_postgres_tables_ddl())
         yield eng
         eng.dispose()
         _drop_schema(schema)
     else:
+        shutil.copyfile(_sqlite_tables_file(tmp_path_factory), make_url(db_url).database)
         eng = make_engine(db_url)
-        Base.metadata.create_all(eng)
         yield eng
         eng.dispose()
+
+
+@functools.cache
+def _postgres_tables_ddl() -> str:
+    """Return the statements Base.metadata.create_all runs on an empty PostgreSQL schema, as one script.
+
+    Sent at once they cost one round trip per test instead of one per table and index, and a look-up each.
+    """
+    statements: list[str] = []
+
+    def record(sql: Any, *_: Any, **__: Any) -> None:
+        statements.append(str(sql.compile(dialect=mock.dialect)))
+
+    mock = create_mock_engine(POSTGRES_URL, record)
+    Base.metadata.create_all(mock, checkfirst=False)
+    return ";\n".join(s.strip() for s in statements) + ";"
+
+
+_SQLITE_TABLES: Path | None = None
+
+
+def _sqlite_tables_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a SQLite file with the tables created, made once per process: a test gets a copy of it."""
+    global _SQLITE_TABLES
+    if _SQLITE_TABLES is None:
+        path = tmp_path_factory.mktemp("tables") / "tables.db"
+        eng = make_engine(f"sqlite:///{path}")
+        Base.metadata.create_all(eng)
+        eng.dispose()  # the last connection closed folds the WAL into the file and removes it
+        assert not path.with_name(path.name + "-wal").exists()
+        _SQLITE_TABLES = path
+    return _SQLITE_TABLES
 
 
 @pytest.fixture
