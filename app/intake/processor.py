@@ -214,6 +214,7 @@ class IntakeProcessor:
             retry = self._sweep_due is not None and self._failures > 0
             if retry:  # a chunk failed earlier: one last try now, rather than leave it to the next start
                 self._failures, self._sweep_due = 0, time.monotonic()
+                self._closed = False  # a second close() after a first one must still make its one try
                 self._start()
                 self._cond.notify_all()
         if retry:
