@@ -34,6 +34,7 @@ class ClockState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     BREACHED = "breached"
+    CANCELLED = "cancelled"  # ended without a verdict: not met, not breached, not in attainment
 
 
 class EvidenceRole(StrEnum):
@@ -54,7 +55,10 @@ class ItemEvent:
     role: Role
     data: Mapping[str, Any] = field(default_factory=dict)
     url: str | None = None
-    has_body: bool = True  # a review with neither body nor state is not an answer
+    has_body: bool = True  # a message has words: a review or approval without text is neither question nor answer
+    public: bool = True  # False for an internal note or a comment restricted to a role or group
+    deleted_at: datetime | None = None  # when the activity was deleted (it stays in the history as evidence)
+    deleted_by: str | None = None  # person id of who deleted it, when the source says
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,7 @@ class ItemHistory:
     priority: str | None  # as of now
     status: str | None  # as of now
     resolution: str | None  # as of now
-    events: tuple[ItemEvent, ...]  # sorted by (at, id); deleted activities already removed
+    events: tuple[ItemEvent, ...]  # sorted by (at, id); deleted activities kept, with deleted_at set
     fixed_by: tuple[FixLink, ...] = ()
     deleted: bool = False
 
@@ -98,6 +102,7 @@ class Evidence:
     activity_id: str
     at: datetime
     url: str | None = None
+    note: str | None = None  # e.g. "answer later deleted", "closed as not planned"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,9 @@ class Clock:
     deadline: datetime | None
     at_risk_at: datetime | None
     evidence: tuple[Evidence, ...]
+    cancelled: bool = False  # ended without a verdict (no longer a production bug, closed without a fix, ...)
+    holders: tuple[tuple[str, int], ...] = ()  # bug clocks: (developer, working seconds held while running)
+    notes: tuple[str, ...] = ()  # what a manager should know about this clock, in plain words
 
     @property
     def clock_id(self) -> str:
@@ -140,6 +148,8 @@ class Clock:
 
     def state_at(self, now: datetime) -> ClockState:
         """Return the clock's state at ``now`` (a clock at exactly its target is met)."""
+        if self.cancelled:
+            return ClockState.CANCELLED
         if self.stopped_at is not None:
             return ClockState.MET if self.elapsed_seconds <= self.target_seconds else ClockState.BREACHED
         if self.elapsed_seconds > self.target_seconds:
@@ -166,6 +176,12 @@ class ClockPolicy:
     jira_issue_types: frozenset[str] = frozenset()
     jira_priorities: frozenset[str] = frozenset()
     pause_statuses: frozenset[str] = frozenset()  # compared case-insensitively
+    # Jira resolutions that close a bug without a fix: its clock ends cancelled (compared case-insensitively)
+    no_fix_resolutions: frozenset[str] = frozenset(
+        {"won't do", "won't fix", "duplicate", "cannot reproduce", "declined"}
+    )
+    reopen_new_cycle: bool = False  # a reopened bug starts a new clock instead of resuming the old one
+    since: datetime | None = None  # the contract's start: clocks that start before it are not counted
 
     def calendar_for(self, kind: ClockKind) -> Calendar:
         """Return the calendar whose working time a clock of this kind counts."""
