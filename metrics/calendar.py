@@ -27,6 +27,8 @@ __all__ = [
     "deadline",
     "is_working_moment",
     "local_date",
+    "local_day_start",
+    "local_week_monday",
     "local_time_text",
     "next_working_moment",
     "working_seconds_between",
@@ -176,6 +178,17 @@ def is_working_moment(at: datetime, calendar: Calendar) -> bool:
 def local_date(at: datetime, calendar: Calendar) -> date:
     """Return the calendar's local date at the UTC moment ``at``."""
     return at.astimezone(calendar.zone()).date()
+
+
+def local_day_start(day: date, calendar: Calendar) -> datetime:
+    """Return the UTC moment the calendar's local day ``day`` begins (its first wall-clock moment)."""
+    return _local_to_utc(day, 0, calendar.zone(), first=True)
+
+
+def local_week_monday(at: datetime, calendar: Calendar) -> date:
+    """Return the local Monday of the ISO week the UTC moment ``at`` falls in, in the calendar's time zone."""
+    day = local_date(at, calendar)
+    return day - timedelta(days=day.weekday())
 
 
 def local_time_text(at: datetime, calendar: Calendar) -> str:
