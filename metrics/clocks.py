@@ -16,4 +16,7 @@ def compute_clocks(item: ItemHistory, policy: ClockPolicy) -> list[Clock]:
     """Return every clock of one work item: response clocks first, then production-bug clocks."""
     if item.deleted:
         return []  # nothing can answer or fix a deleted item any more
-    return response_clocks(item, policy) + bug_fix_clocks(item, policy)
+    clocks = response_clocks(item, policy) + bug_fix_clocks(item, policy)
+    if policy.since is not None:  # the contract's start: what began before it is not counted
+        clocks = [clock for clock in clocks if clock.started_at >= policy.since]
+    return clocks

@@ -94,6 +94,7 @@ class ItemHistory:
     events: tuple[ItemEvent, ...]  # sorted by (at, id); deleted activities kept, with deleted_at set
     fixed_by: tuple[FixLink, ...] = ()
     deleted: bool = False
+    developers: frozenset[str] | None = None  # person ids who are developers at this client; None: anyone named
 
 
 @dataclass(frozen=True, slots=True)

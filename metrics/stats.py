@@ -1,7 +1,8 @@
 """Statistics over clocks: counts, attainment and durations, with ``now`` passed in.
 
 Open clocks are counted honestly: a message still unanswered past its target is breached and counts
-against attainment, never dropped. Durations (median, p90, mean) are over stopped clocks only, since an
+against attainment, never dropped. Cancelled clocks (a question withdrawn, a bug that was not one after all)
+are counted apart and take no part in attainment or durations. Durations (median, p90, mean) are over stopped clocks only, since an
 open clock's final duration is not known yet.
 
 ``summarize`` (over clocks grouped with ``group_clocks``) is the definition of the figures: the service
@@ -38,11 +39,13 @@ class GroupStats:
     median_seconds: float | None
     p90_seconds: float | None
     mean_seconds: float | None
+    cancelled: int = 0  # ended without a verdict: listed apart, in none of the counts or figures above
 
 
 def summarize(clocks: Iterable[Clock], now: datetime) -> GroupStats:
     """Count the clocks by state at `now` and describe how long the stopped ones took."""
-    clocks = list(clocks)
+    every = list(clocks)
+    clocks = [clock for clock in every if not clock.cancelled]
     states = [clock.state_at(now) for clock in clocks]
     met = states.count(ClockState.MET)
     breached = states.count(ClockState.BREACHED)
@@ -58,6 +61,7 @@ def summarize(clocks: Iterable[Clock], now: datetime) -> GroupStats:
         median_seconds=float(statistics.median(durations)) if durations else None,
         p90_seconds=percentile(durations, 90) if durations else None,
         mean_seconds=statistics.fmean(durations) if durations else None,
+        cancelled=len(every) - len(clocks),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from metrics.calendar import Calendar, deadline, next_working_moment, working_seconds_between
-from metrics.model import Clock, ClockKind, Evidence, EvidenceRole, ItemHistory
+from metrics.model import Clock, ClockKind, Evidence, EvidenceRole, ItemEvent, ItemHistory
 
 # Activity kinds (connectors.records.ActivityKind values), mirrored so metrics imports nothing of connectors.
 OPENED = "opened"
@@ -29,6 +29,26 @@ TYPE_CHANGED = "type_changed"
 PRIORITY_CHANGED = "priority_changed"
 RESOLUTION = "resolution"
 MESSAGE_KINDS = frozenset({OPENED, COMMENT, REVIEW, REVIEW_COMMENT})
+DONE_CATEGORY = "done"
+
+
+def closes_thread(event: ItemEvent) -> bool:
+    """Tell whether an activity closes, resolves or merges its item."""
+    if event.kind in (CLOSED, MERGED):
+        return True
+    if event.kind == RESOLUTION:
+        return event.data.get("to") is not None
+    return event.kind == STATUS and event.data.get("category") == DONE_CATEGORY
+
+
+def is_developer(item: ItemHistory, person: str | None) -> bool:
+    """Tell whether a person may be credited with a clock of this item: a developer at its client."""
+    return person is not None and (item.developers is None or person in item.developers)
+
+
+def credited_assignee(item: ItemHistory, assignees: tuple[str, ...] | list[str] | None = None) -> str | None:
+    """Return the first assignee (by default the item's current ones) who is a developer, else None."""
+    return next((p for p in (item.assignees if assignees is None else assignees) if is_developer(item, p)), None)
 
 
 @dataclass(slots=True)
@@ -82,10 +102,20 @@ class ClockTimer:
             self.elapsed_seconds += working_seconds_between(self.running_since, at, self.calendar)
             self.running_since = None
 
-    def build(self, item: ItemHistory, *, target: int, at_risk: float, developer: str | None) -> Clock:
+    def build(
+        self,
+        item: ItemHistory,
+        *,
+        target: int,
+        at_risk: float,
+        developer: str | None,
+        cancelled: bool = False,
+        holders: tuple[tuple[str, int], ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> Clock:
         """Freeze the timer into a Clock, with its deadlines if it is still running."""
         due = risk = None
-        if self.running_since is not None:
+        if self.running_since is not None and not cancelled:
             # Breached means past the target: the last moment still within it is the start of the
             # next working second after the earliest moment the target is reached.
             reached = deadline(self.running_since, max(0, target - self.elapsed_seconds), self.calendar)
@@ -107,4 +137,7 @@ class ClockTimer:
             deadline=due,
             at_risk_at=risk,
             evidence=tuple(self.evidence),
+            cancelled=cancelled,
+            holders=holders,
+            notes=notes,
         )
