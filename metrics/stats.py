@@ -1,9 +1,9 @@
 """Statistics over clocks: counts, attainment and durations, with ``now`` passed in.
 
 Open clocks are counted honestly: a message still unanswered past its target is breached and counts
-against attainment, never dropped. Cancelled clocks (a question withdrawn, a bug that was not one after all)
-are counted apart and take no part in attainment or durations. Durations (median, p90, mean) are over stopped clocks only, since an
-open clock's final duration is not known yet.
+against attainment, never dropped. Durations (median, p90, mean) are over stopped clocks only, since an
+open clock's final duration is not known yet. Cancelled clocks (a question withdrawn, a bug that was not
+one after all) are counted apart and take no part in attainment or durations.
 
 ``summarize`` (over clocks grouped with ``group_clocks``) is the definition of the figures: the service
 computes them in SQL (app.reports.figures), and tests/reports/figures hold that to this. Both pick the

@@ -43,11 +43,15 @@ def ev(
     actor: str | None = None,
     url: str | None = None,
     has_body: bool = True,
+    public: bool = True,
+    deleted_at: datetime | None = None,
+    deleted_by: str | None = None,
     **data: Any,
 ) -> ItemEvent:
     if actor is None:
         actor = {Role.CLIENT: "carol", Role.DEVELOPER: "dev", Role.BOT: "bot", Role.IGNORE: "ghost"}[role]
-    return ItemEvent(id=id, at=at, kind=kind, actor=actor, role=role, data=data, url=url, has_body=has_body)
+    return ItemEvent(id=id, at=at, kind=kind, actor=actor, role=role, data=data, url=url, has_body=has_body,
+                     public=public, deleted_at=deleted_at, deleted_by=deleted_by)
 
 
 def msg(
@@ -73,6 +77,7 @@ def item(
     key: str = "acme/app#1",
     kind: str = "issue",
     deleted: bool = False,
+    developers: frozenset[str] | None = None,
 ) -> ItemHistory:
     return ItemHistory(
         source=source,
@@ -93,6 +98,7 @@ def item(
         events=tuple(sorted(events, key=lambda e: (e.at, e.id))),
         fixed_by=fixed_by,
         deleted=deleted,
+        developers=developers,
     )
 
 
@@ -107,6 +113,7 @@ def policy(
     jira_issue_types: tuple[str, ...] = ("Bug",),
     jira_priorities: tuple[str, ...] = ("Highest", "High"),
     pause_statuses: tuple[str, ...] = ("Waiting for client",),
+    **options: Any,
 ) -> ClockPolicy:
     return ClockPolicy(
         response_target_seconds=response,
@@ -118,4 +125,5 @@ def policy(
         jira_issue_types=frozenset(jira_issue_types),
         jira_priorities=frozenset(jira_priorities),
         pause_statuses=frozenset(pause_statuses),
+        **options,
     )
