@@ -57,7 +57,8 @@ class ItemEvent:
     url: str | None = None
     has_body: bool = True  # a message has words: a review or approval without text is neither question nor answer
     public: bool = True  # False for an internal note or a comment restricted to a role or group
-    deleted_at: datetime | None = None  # when the activity was deleted (it stays in the history as evidence)
+    deleted: bool = False  # deleted at the source: it stays in the history as evidence
+    deleted_at: datetime | None = None  # when it was deleted, when known
     deleted_by: str | None = None  # person id of who deleted it, when the source says
 
 

@@ -75,10 +75,10 @@ class _Replay:
             if self.timer is None:
                 self._start(event)
             self.pending.append(event)
-            if event.deleted_at is not None:
+            if event.deleted:
                 self._note(QUESTION_DELETED)
         elif event.role is Role.DEVELOPER and self.timer is not None:
-            note = ANSWER_DELETED if event.deleted_at is not None else None
+            note = ANSWER_DELETED if event.deleted else None
             self.timer.stop(event.at, event.id, event.url)
             if note:
                 self.timer.evidence[-1] = _noted(self.timer.evidence[-1], note)
@@ -147,7 +147,8 @@ class _Replay:
 
 def _withdrawable(event: ItemEvent) -> bool:
     """A client question can be withdrawn only by its own author, at a known moment."""
-    return event.deleted_at is not None and event.deleted_by is not None and event.deleted_by == event.actor
+    return (event.deleted and event.deleted_at is not None and event.deleted_by is not None
+            and event.deleted_by == event.actor)
 
 
 def _noted(evidence: Evidence, note: str) -> Evidence:

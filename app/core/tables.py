@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -225,6 +226,21 @@ def _partial(name: str, where: str, *columns: str) -> Index:
     return Index(name, *columns, "stopped_at", sqlite_where=text(where), postgresql_where=text(where))
 
 
+# The stopped clocks that count in figures (not cancelled), as each database writes the condition the
+# figure queries use (SQLite keeps booleans as 0/1), so both use the partial indexes below.
+COUNTED_STOPPED = {"sqlite": "stopped_at IS NOT NULL AND cancelled = 0",
+                   "postgresql": "stopped_at IS NOT NULL AND NOT cancelled"}
+
+
+CANCELLED = {"sqlite": "cancelled = 1", "postgresql": "cancelled"}
+
+
+def _where(name: str, where: dict[str, str], *columns: str) -> Index:
+    """An index over the clocks a condition selects, the condition written as each database needs it."""
+    return Index(name, *columns, "stopped_at", "cancelled", sqlite_where=text(where["sqlite"]),
+                 postgresql_where=text(where["postgresql"]))
+
+
 class ClockRow(Base):
     """A stored clock: recomputed whenever its work item's activities change."""
 
@@ -234,17 +250,19 @@ class ClockRow(Base):
         Index("ix_clocks_item", "source", "item_key"),
         # Durations ride along so a developer's figures over a window come from the index alone.
         Index("ix_clocks_developer", "developer", "kind", "started_at", "stopped_at", "elapsed_seconds",
-              "target_seconds"),
+              "target_seconds", "cancelled"),
         Index("ix_clocks_client", "client", "kind", "started_at"),
         # Figures read these instead of the table: the few open clocks with what decides their state at
         # `now`, and the durations of the stopped ones by start and, per developer, in order of duration.
         # stopped_at is listed so that SQLite, too, answers from the index alone.
         _partial("ix_clocks_open", "stopped_at IS NULL", "kind", "started_at", "developer", "client",
                  "elapsed_seconds", "target_seconds", "running_since", "deadline", "at_risk_at"),
-        _partial("ix_clocks_stopped", "stopped_at IS NOT NULL", "kind", "started_at", "developer", "client",
-                 "elapsed_seconds", "target_seconds"),
-        _partial("ix_clocks_durations", "stopped_at IS NOT NULL", "kind", "developer", "elapsed_seconds",
-                 "started_at", "target_seconds"),
+        _where("ix_clocks_stopped", COUNTED_STOPPED, "kind", "started_at", "developer", "client",
+               "elapsed_seconds", "target_seconds"),
+        _where("ix_clocks_durations", COUNTED_STOPPED, "kind", "developer", "elapsed_seconds", "started_at",
+               "target_seconds"),
+        # The few cancelled clocks, counted apart.
+        _where("ix_clocks_cancelled", CANCELLED, "kind", "started_at", "developer", "client", "target_seconds"),
     )
 
     id: Mapped[str] = mapped_column(String(400), primary_key=True)
@@ -262,6 +280,8 @@ class ClockRow(Base):
     deadline: Mapped[datetime | None]
     at_risk_at: Mapped[datetime | None]
     evidence: Mapped[list[Any]] = mapped_column(default=list)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)  # notes, holders: see histories
 
 
 class Alert(Base):

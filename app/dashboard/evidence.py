@@ -26,6 +26,7 @@ class EvidenceStep:
     activity_id: str
     on_page: str | None  # the activity's anchor, when it belongs to this item (a fixing PR's merge does not)
     url: str | None
+    note: str | None = None  # e.g. "answer later deleted"
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def evidence_page(session: Session, contracts: Contracts, source: str, key: str)
     clocks = [
         EvidenceClock(c, number, anchor(c.id), [
             EvidenceStep(e.role.capitalize(), e.at, e.activity_id,
-                         activity_anchor(e.activity_id) if e.activity_id in present else None, e.url)
+                         activity_anchor(e.activity_id) if e.activity_id in present else None, e.url, e.note)
             for e in c.evidence
         ])
         for number, c in enumerate(item.clocks, start=1)

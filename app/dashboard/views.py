@@ -44,6 +44,7 @@ STATE_TEXT = {
     ClockState.RUNNING: ("◷", "Running"),
     ClockState.PAUSED: ("Ⅱ", "Paused"),
     ClockState.MET: ("✓", "Met"),
+    ClockState.CANCELLED: ("∅", "Cancelled"),
 }
 KIND_WORDS = {ClockKind.RESPONSE: "Answer", ClockKind.BUG_FIX: "Bug fix"}
 PROMISE_NAMES = {"responsiveness": "Answers to client messages", "bug_fix": "Production bugs fixed"}
@@ -189,7 +190,9 @@ class ClockLine:
 
     @property
     def state_label(self) -> str:
-        return STATE_TEXT[self.state][1] if self.stopped_at is None or self.state is ClockState.MET else "Late"
+        if self.stopped_at is None or self.state in (ClockState.MET, ClockState.CANCELLED):
+            return STATE_TEXT[self.state][1]
+        return "Late"
 
     @property
     def over_words(self) -> str:
@@ -200,6 +203,8 @@ class ClockLine:
     def left_words(self) -> str:
         """Say the time left, or how far past the target it is."""
         span = human_duration(abs(self.left_seconds)) or "0 s"
+        if self.state is ClockState.CANCELLED:
+            return "not counted"
         if self.stopped_at is not None:
             return f"{span} to spare" if self.left_seconds >= 0 else f"{span} over target"
         if self.left_seconds < 0 or self.state is ClockState.BREACHED:

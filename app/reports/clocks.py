@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, false, not_, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
@@ -33,10 +33,21 @@ def storable(*values: str | None) -> bool:
     return not any(v is not None and "\x00" in v for v in values)
 
 
+def counted_stopped() -> ColumnElement[bool]:
+    """The stopped clocks that count in figures: not cancelled (written as the partial indexes expect)."""
+    return and_(ClockRow.stopped_at.is_not(None), not_(ClockRow.cancelled))
+
+
+def cancelled_clocks() -> ColumnElement[bool]:
+    """The cancelled clocks: counted apart, in no figure (written as their partial index expects)."""
+    return ClockRow.cancelled == true()
+
+
 def state_expr(now: datetime | ColumnElement[datetime]) -> ColumnElement[str]:
     """Decide a clock's state at `now` in SQL, exactly as Clock.state_at does."""
     c = ClockRow
     return case(
+        (c.cancelled == true(), ClockState.CANCELLED.value),
         (and_(c.stopped_at.is_not(None), c.elapsed_seconds <= c.target_seconds), ClockState.MET.value),
         (c.stopped_at.is_not(None), ClockState.BREACHED.value),
         (c.elapsed_seconds > c.target_seconds, ClockState.BREACHED.value),

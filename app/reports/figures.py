@@ -22,7 +22,7 @@ from app.contracts import Contracts
 from app.core.tables import WorkItemRow
 from app.reports.clocks import ClockFilter, FilterShape, bound_filter, person_name, storable
 from app.reports.figure_parts import OpenClocks, StoppedClocks, regroup
-from app.reports.figure_statements import SORT_MEMORY, open_states, ranked_stopped
+from app.reports.figure_statements import SORT_MEMORY, cancelled_counts, open_states, ranked_stopped
 from app.reports.ranked_durations import rank_together, read_stopped_durations, stopped_per_developer_in_order
 from metrics.model import ClockState
 from metrics.stats import GroupStats
@@ -43,7 +43,7 @@ class GroupFigures:
         stats = self.stats
         out: dict[str, Any] = {
             "clocks": stats.clocks, "met": stats.met, "breached": stats.breached, "running": stats.running,
-            "at_risk": stats.at_risk, "paused": stats.paused,
+            "at_risk": stats.at_risk, "paused": stats.paused, "cancelled": stats.cancelled,
             "attainment": None if stats.attainment is None else round(stats.attainment, 4),
         }
         for name, value in (("median", stats.median_seconds), ("p90", stats.p90_seconds),
@@ -59,13 +59,14 @@ NO_CLOCKS = GroupFigures(GroupStats(0, 0, 0, 0, 0, 0, None, None, None, None), N
 
 
 def _with_open(stopped: GroupStats, states: Counter[str]) -> GroupStats:
-    """Add the open clocks, counted by state, to the stopped ones' statistics."""
-    running = sum(states.values())
+    """Add the open clocks, counted by state, and the cancelled ones (apart) to the stopped ones' statistics."""
+    cancelled = states[ClockState.CANCELLED.value]
+    running = sum(states.values()) - cancelled
     met, breached = stopped.met, stopped.breached + states[ClockState.BREACHED.value]
     return replace(
         stopped, clocks=stopped.clocks + running, running=running, breached=breached,
         at_risk=states[ClockState.AT_RISK.value], paused=states[ClockState.PAUSED.value],
-        attainment=met / (met + breached) if met + breached else None,
+        attainment=met / (met + breached) if met + breached else None, cancelled=cancelled,
     )
 
 
@@ -84,13 +85,15 @@ def _combine(stopped: dict[GroupKey, StoppedClocks],
 
 def _read_open(session: Session, keys: tuple[str, ...], shape: FilterShape,
                params: dict[str, Any]) -> dict[GroupKey, OpenClocks]:
+    """Count the open clocks per group and state at `now`, and the cancelled ones as the state 'cancelled'."""
     out: dict[GroupKey, OpenClocks] = {}
-    stmt = open_states(session.get_bind().dialect.name, keys, shape)
-    for *key, state, count, low, high in session.execute(stmt, params):
-        if (found := out.get(tuple(key))) is None:
-            out[tuple(key)] = OpenClocks(Counter({state: count}), low, high)
-        else:
-            found.add(state, count, low, high)
+    dialect = session.get_bind().dialect.name
+    for stmt in (open_states(dialect, keys, shape), cancelled_counts(dialect, keys, shape)):
+        for *key, state, count, low, high in session.execute(stmt, params):
+            if (found := out.get(tuple(key))) is None:
+                out[tuple(key)] = OpenClocks(Counter({state: count}), low, high)
+            else:
+                found.add(state, count, low, high)
     return out
 
 

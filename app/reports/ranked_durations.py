@@ -19,7 +19,7 @@ from sqlalchemy import CompoundSelect, Select, bindparam, case, func, literal_co
 from sqlalchemy.orm import Session
 
 from app.core.tables import ClockRow
-from app.reports.clocks import ClockFilter, FilterShape, bound_filter, filter_terms
+from app.reports.clocks import ClockFilter, FilterShape, bound_filter, counted_stopped, filter_terms
 from app.reports.figure_parts import PERCENTILES, StoppedClocks, reported_ranks
 from app.reports.figure_statements import stopped_durations
 from metrics.stats import percentile_ranks
@@ -98,7 +98,7 @@ def _developer_counts(shape: FilterShape, walk: bool) -> Select[Any]:
     """Count each developer's stopped clocks, those that met their target, their durations' sum and targets."""
     value, target, who = ClockRow.elapsed_seconds, ClockRow.target_seconds, ClockRow.developer
     return select(who, func.count(), func.sum(case((value <= target, 1), else_=0)), func.sum(value),
-                  func.min(target), func.max(target)).where(ClockRow.stopped_at.is_not(None),
+                  func.min(target), func.max(target)).where(counted_stopped(),
                                                            *filter_terms(shape, walk)).group_by(who)
 
 
@@ -106,7 +106,7 @@ def _developer_counts(shape: FilterShape, walk: bool) -> Select[Any]:
 def _duration_runs(shape: FilterShape, walk: bool, count: int) -> CompoundSelect:
     """Read `count` runs of a developer's durations, longest first: run i is `take{i}` values from `skip{i}`."""
     value, who = ClockRow.elapsed_seconds, ClockRow.developer
-    terms = [ClockRow.stopped_at.is_not(None), *filter_terms(shape, walk)]
+    terms = [counted_stopped(), *filter_terms(shape, walk)]
     runs = [
         select(value).where(*terms, who.is_not_distinct_from(bindparam(f"who{i}")))
         .order_by(value.desc()).limit(bindparam(f"take{i}")).offset(bindparam(f"skip{i}")).subquery()

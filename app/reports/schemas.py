@@ -59,6 +59,10 @@ class Figures(BaseModel):
     running: int = Field(description="Not yet stopped, whatever their state.", examples=[2])
     at_risk: int = Field(description="Running and past the contract's at-risk share of the target.", examples=[1])
     paused: int = Field(default=0, description="Waiting on the client (a pause status).", examples=[0])
+    cancelled: int = Field(default=0, description="Ended without a verdict (a question its author withdrew, a bug "
+                                                  "that was not one after all, closed without a fix): counted apart, "
+                                                  "in none of the other counts, attainment or durations.",
+                           examples=[1])
     attainment: float | None = Field(description="met / (met + breached); null when both are 0.",
                                      examples=[0.9024])
     median_seconds: float | None = Field(description="Median working time of stopped clocks.", examples=[720.0])
@@ -91,6 +95,17 @@ class EvidenceOut(BaseModel):
     activity_id: str = Field(examples=["opened:acme/shop#123"])
     at: UTCTime
     url: str | None = Field(examples=["https://github.com/acme/shop/issues/123"])
+    note: str | None = Field(default=None, description="What this step means beyond its role, in plain words.",
+                             examples=["answer later deleted"])
+
+
+class HolderOut(BaseModel):
+    """A developer who held a production bug while its clock ran."""
+
+    developer: str = Field(examples=["olena"])
+    developer_name: str = Field(examples=["Olena Koval"])
+    seconds: int = Field(description="Working seconds they held it while its clock ran.", examples=[5400])
+    share: float = Field(description="Their share of the time held, 0-1.", examples=[0.75])
 
 
 class ClockOut(BaseModel):
@@ -103,8 +118,9 @@ class ClockOut(BaseModel):
     developer: str | None = Field(description="Credited person id: who answered or fixed it; while running, the "
                                               "assignee; null when nobody is assigned.", examples=["olena"])
     developer_name: str = Field(examples=["Olena Koval"])
-    state: str = Field(description="running, at_risk, paused, met or breached (a running clock past its target is "
-                                   "breached and has no stopped_at).", examples=["met"])
+    state: str = Field(description="running, at_risk, paused, met, breached or cancelled (a running clock past its "
+                                   "target is breached and has no stopped_at; a cancelled clock ended without a "
+                                   "verdict and counts in no figure but `cancelled`).", examples=["met"])
     started_at: UTCTime
     stopped_at: UTCTime | None
     elapsed_seconds: int = Field(description="Working seconds in the client's calendar; for a running clock, up to "
@@ -115,6 +131,11 @@ class ClockOut(BaseModel):
     deadline: UTCTime | None = Field(description="When a running clock breaches if nobody acts.")
     at_risk_at: UTCTime | None = Field(description="When a running clock becomes at risk.")
     evidence: list[EvidenceOut]
+    notes: list[str] = Field(default=[], description="What a manager should know about this clock, in plain words "
+                                                     "(why it was cancelled, an answer later deleted, ...).",
+                             examples=[["answer later deleted"]])
+    holders: list[HolderOut] = Field(default=[], description="Production bugs: each developer who held it while "
+                                                             "its clock ran, longest first; the first is credited.")
 
 
 def clock_out(view: ClockView, contracts: Contracts) -> ClockOut:
@@ -128,8 +149,16 @@ def clock_out(view: ClockView, contracts: Contracts) -> ClockOut:
         elapsed=human_duration(view.elapsed_seconds) or "0 s", target_seconds=c.target_seconds,
         target=human_duration(c.target_seconds) or "0 s",
         deadline=None if c.stopped else c.deadline, at_risk_at=None if c.stopped else c.at_risk_at,
-        evidence=[EvidenceOut(role=e.role.value, activity_id=e.activity_id, at=e.at, url=e.url) for e in c.evidence],
+        evidence=[EvidenceOut(role=e.role.value, activity_id=e.activity_id, at=e.at, url=e.url, note=e.note)
+                  for e in c.evidence],
+        notes=list(c.notes), holders=_holders(c.holders, contracts),
     )
+
+
+def _holders(holders: tuple[tuple[str, int], ...], contracts: Contracts) -> list[HolderOut]:
+    total = sum(seconds for _, seconds in holders)
+    return [HolderOut(developer=who, developer_name=person_name(who, contracts), seconds=seconds,
+                      share=round(seconds / total, 4) if total else 0.0) for who, seconds in holders]
 
 
 def clock_row(view: ClockView, contracts: Contracts) -> dict[str, Any]:
@@ -137,7 +166,8 @@ def clock_row(view: ClockView, contracts: Contracts) -> dict[str, Any]:
     out = clock_out(view, contracts)
     by_role = {e.role: e for e in out.evidence}
     return {
-        **out.model_dump(exclude={"work_item", "evidence"}),
+        **out.model_dump(exclude={"work_item", "evidence", "notes", "holders"}),
+        "notes": "; ".join(out.notes),
         "source": out.work_item.source, "work_item": out.work_item.key, "title": out.work_item.title,
         "url": out.work_item.url,
         "started_by": by_role["start"].url or by_role["start"].activity_id if "start" in by_role else None,
@@ -147,7 +177,7 @@ def clock_row(view: ClockView, contracts: Contracts) -> dict[str, Any]:
 
 CLOCK_COLUMNS = ["id", "kind", "client", "source", "work_item", "title", "url", "developer", "developer_name",
                  "state", "started_at", "stopped_at", "elapsed_seconds", "elapsed", "target_seconds", "target",
-                 "deadline", "started_by", "stopped_by"]
+                 "deadline", "started_by", "stopped_by", "notes"]
 
 
 class PersonOut(BaseModel):

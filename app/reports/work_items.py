@@ -47,8 +47,12 @@ class ActivityOut(BaseModel):
                                 examples=["Thanks, I can see it. I'm looking into it now."])
     data: dict[str, Any] = Field(description="Details of the change: labels, statuses, assignees, close reason.",
                                  examples=[{"label": "production"}])
-    deleted: bool = Field(description="Deleted at the source; kept for the record, ignored by clocks.",
-                          examples=[False])
+    deleted: bool = Field(description="Deleted at the source; kept as evidence. A deleted answer still answered; "
+                                      "a question its author deleted in time withdraws its clock (see README, "
+                                      "How the clocks count).", examples=[False])
+    internal: bool = Field(default=False, description="An internal note or a comment restricted to a role or "
+                                                      "group: neither a client message nor an answer.",
+                           examples=[False])
 
 
 class WorkItemDetail(BaseModel):
@@ -87,6 +91,7 @@ def _activity(contracts: Contracts, client: Client | None, a: ActivityRow) -> Ac
         id=a.external_id, kind=a.kind, at=a.at,
         actor=_actor(contracts, client, a.source, a.actor_id, a.actor_name, a.actor_email, a.actor_is_bot),
         url=a.url, excerpt=body[:EXCERPT_CHARS] or None, data=dict(a.data or {}), deleted=a.deleted,
+        internal=bool((a.data or {}).get("internal")),
     )
 
 

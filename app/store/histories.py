@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.contracts import Client, Contracts
 from app.core.db import pairs_in
 from app.core.tables import ActivityRow, ClockRow, ItemLink, WorkItemRow
-from connectors.records import parse_time
+from connectors.records import MESSAGE_KINDS, parse_time
 from metrics.model import (
     Clock,
     ClockKind,
@@ -21,6 +21,7 @@ from metrics.model import (
     FixLink,
     ItemEvent,
     ItemHistory,
+    Role,
 )
 
 _CHUNK = 400
@@ -45,11 +46,7 @@ def load_histories(
             for r in session.scalars(select(WorkItemRow).where(pairs_in(WorkItemRow.source, WorkItemRow.key, chunk)))
         }
         acts: dict[tuple[str, str], list[ActivityRow]] = defaultdict(list)
-        for a in session.scalars(
-            select(ActivityRow).where(
-                pairs_in(ActivityRow.source, ActivityRow.item_key, chunk), ActivityRow.deleted.is_(False)
-            )
-        ):
+        for a in session.scalars(select(ActivityRow).where(pairs_in(ActivityRow.source, ActivityRow.item_key, chunk))):
             acts[(a.source, a.item_key)].append(a)
         fixes = _fix_links(session, chunk)
         for key in chunk:
@@ -90,7 +87,10 @@ def _history(
     if created is None:
         return None
     author = contracts.resolve(client, source, item.author_id, is_bot=item.author_is_bot)
-    events = sorted((_event(contracts, client, source, a) for a in acts), key=lambda e: (e.at, e.id))
+    # A deleted message stays in the history (the clocks decide what its deletion changes); a deleted
+    # activity of any other kind (a status change cannot be deleted at the source) is left out.
+    events = sorted((_event(contracts, client, source, a) for a in acts if not a.deleted or a.kind in MESSAGE_KINDS),
+                    key=lambda e: (e.at, e.id))
     fixed_by = tuple(
         FixLink(
             pr_key=pr.key,
@@ -113,6 +113,7 @@ def _history(
         author=author.person,
         author_role=author.role,
         assignees=tuple(_person(contracts, client, source, a) for a in item.assignees or ()),
+        developers=_developers(contracts, client, source, item, acts),
         labels=tuple(item.labels or ()),
         issue_type=item.issue_type,
         priority=item.priority,
@@ -121,6 +122,20 @@ def _history(
         events=tuple(events),
         fixed_by=fixed_by,
     )
+
+
+def _developers(
+    contracts: Contracts, client: Client, source: str, item: WorkItemRow, acts: list[ActivityRow]
+) -> frozenset[str]:
+    """Return the person ids, among everyone assigned to the item at any time, who are developers at its client."""
+    identities = set(item.assignees or ())
+    identities.update(str(a.data["assignee"]) for a in acts if a.data and a.data.get("assignee"))
+    out = set()
+    for identity in identities:
+        who = contracts.resolve(client, source, identity)
+        if who.role is Role.DEVELOPER:
+            out.add(who.person or f"{source}:{identity}")
+    return frozenset(out)
 
 
 def _person(contracts: Contracts, client: Client, source: str, identity: str) -> str:
@@ -133,10 +148,18 @@ def _event(contracts: Contracts, client: Client, source: str, a: ActivityRow) ->
     data = dict(a.data or {})
     if data.get("assignee"):
         data["assignee"] = _person(contracts, client, source, data["assignee"])
-    has_body = bool((a.body or "").strip() or data.get("state")) if a.kind in REVIEW_KINDS else True
+    # A message has words: a review or approval without text is neither a question nor an answer.
+    has_body = bool((a.body or "").strip()) if a.kind in REVIEW_KINDS else True
+    deleted_at = deleted_by = None
+    if a.deleted:  # Jira keeps the deletion's moment as the comment's last change
+        deleted_at = parse_time(data["deleted_at"]) if data.get("deleted_at") else (
+            a.updated_at if source == "jira" else None)
+        if data.get("deleted_by"):
+            deleted_by = _person(contracts, client, source, str(data["deleted_by"]))
     return ItemEvent(
         id=a.external_id, at=a.at, kind=a.kind, actor=who.person, role=who.role, data=data, url=a.url,
-        has_body=has_body,
+        has_body=has_body, public=not data.get("internal"), deleted=a.deleted, deleted_at=deleted_at,
+        deleted_by=deleted_by,
     )
 
 
@@ -156,11 +179,27 @@ def clock_to_row(clock: Clock) -> dict[str, Any]:
         "running_since": clock.running_since,
         "deadline": clock.deadline,
         "at_risk_at": clock.at_risk_at,
-        "evidence": [
-            {"role": e.role.value, "activity_id": e.activity_id, "at": e.at.isoformat(), "url": e.url}
-            for e in clock.evidence
-        ],
+        "evidence": [_evidence_row(e) for e in clock.evidence],
+        "cancelled": clock.cancelled,
+        "detail": _detail(clock),
     }
+
+
+def _evidence_row(e: Evidence) -> dict[str, Any]:
+    row = {"role": e.role.value, "activity_id": e.activity_id, "at": e.at.isoformat(), "url": e.url}
+    if e.note:
+        row["note"] = e.note
+    return row
+
+
+def _detail(clock: Clock) -> dict[str, Any] | None:
+    """What a clock says beyond its times (stored as JSON): notes in plain words, and each holder's share."""
+    detail: dict[str, Any] = {}
+    if clock.notes:
+        detail["notes"] = list(clock.notes)
+    if clock.holders:
+        detail["holders"] = [[person, seconds] for person, seconds in clock.holders]
+    return detail or None
 
 
 def row_to_clock(row: ClockRow) -> Clock:
@@ -179,8 +218,11 @@ def row_to_clock(row: ClockRow) -> Clock:
         deadline=row.deadline,
         at_risk_at=row.at_risk_at,
         evidence=tuple(
-            Evidence(EvidenceRole(e["role"]), e["activity_id"], parse_time(e["at"]), e.get("url"))
+            Evidence(EvidenceRole(e["role"]), e["activity_id"], parse_time(e["at"]), e.get("url"), e.get("note"))
             for e in row.evidence or ()
         ),
+        cancelled=bool(row.cancelled),
+        holders=tuple((str(p), int(s)) for p, s in (row.detail or {}).get("holders", ())),
+        notes=tuple((row.detail or {}).get("notes", ())),
     )
 

@@ -43,11 +43,13 @@ def test_a_clock_carries_its_work_item_developer_times_and_evidence(client, stor
         "at_risk_at": None,
         "evidence": [
             {"role": "start", "activity_id": "opened:acme/shop#1", "at": story.t0.strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "url": "https://github.com/acme/shop/issues/1"},
+             "url": "https://github.com/acme/shop/issues/1", "note": None},
             {"role": "stop", "activity_id": "comment:11",
              "at": (story.t0 + timedelta(minutes=12)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-             "url": "https://github.com/acme/shop/issues/1#issuecomment-11"},
+             "url": "https://github.com/acme/shop/issues/1#issuecomment-11", "note": None},
         ],
+        "notes": [],
+        "holders": [],
     }
 
 

@@ -51,7 +51,7 @@ def ev(
     if actor is None:
         actor = {Role.CLIENT: "carol", Role.DEVELOPER: "dev", Role.BOT: "bot", Role.IGNORE: "ghost"}[role]
     return ItemEvent(id=id, at=at, kind=kind, actor=actor, role=role, data=data, url=url, has_body=has_body,
-                     public=public, deleted_at=deleted_at, deleted_by=deleted_by)
+                     public=public, deleted=deleted_at is not None, deleted_at=deleted_at, deleted_by=deleted_by)
 
 
 def msg(
