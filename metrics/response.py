@@ -95,6 +95,7 @@ class _Replay:
             return  # "closing with comment": a last word sent with the close asks for no answer
         self.timer.stop(event.at, event.id, event.url)
         self.timer.evidence[-1] = _noted(self.timer.evidence[-1], THREAD_CLOSED)
+        self._note(THREAD_CLOSED)
         closer = event.actor if event.role is Role.DEVELOPER else None
         self._finish(closer or credited_assignee(self.item))
 
