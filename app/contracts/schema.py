@@ -33,6 +33,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+ALWAYS_ON = "24/7"
+
+
 class PersonSpec(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
@@ -107,6 +110,15 @@ class ClientSpec(_Strict):
     plain_words: dict[str, str] = {}  # term -> the plain alternative to suggest
     alignment: AlignmentSpec = AlignmentSpec()
     alerts: AlertsSpec = AlertsSpec()
+
+    @field_validator("calendar", mode="before")
+    @classmethod
+    def _always_on(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.strip() == ALWAYS_ON:
+            return CalendarSpec(timezone="UTC", working_hours=ALWAYS_ON)
+        raise ValueError(f"{value!r} is not a calendar; write 24/7, or give timezone:, working_hours: and holidays:")
 
     @field_validator("github_repos")
     @classmethod
