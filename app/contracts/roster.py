@@ -15,7 +15,7 @@ from app.contracts.schema import (
     ContractsSpec,
     PersonSpec,
 )
-from metrics.calendar import Calendar
+from metrics.calendar import Calendar, local_day_start
 from metrics.model import ClockPolicy, Role
 
 
@@ -123,6 +123,7 @@ def _build_client(spec: ClientSpec, source: str) -> Client:
         jira_issue_types=frozenset(spec.production_bug.jira_issue_types),
         jira_priorities=frozenset(spec.production_bug.jira_priorities),
         pause_statuses=frozenset(s.lower() for s in spec.pause_statuses),
+        since=local_day_start(spec.since, calendar) if spec.since is not None else None,
     )
     return Client(spec=spec, policy=policy, calendar=calendar)
 
@@ -133,6 +134,8 @@ def parse_contracts(text: str, source: str = "pulse.yaml") -> Contracts:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise ContractsError(f"{source}: not valid YAML: {exc}") from None
+    except ValueError as exc:  # PyYAML builds dates itself and lets a day like 2026-02-30 raise ValueError
+        raise ContractsError(f"{source}: a date in the file does not exist ({exc}); check every date") from None
     if not isinstance(data, dict):
         raise ContractsError(f"{source}: the file must hold the keys people: and clients:")
     try:

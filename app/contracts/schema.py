@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -101,6 +101,7 @@ class ClientSpec(_Strict):
     github_repos: list[str] = []
     jira_projects: list[str] = []
     unknown_authors: Literal["client", "developer", "ignore"] = "client"
+    since: date | None = None  # the contract's first day, in the client's time zone: nothing earlier counts
     calendar: CalendarSpec = CalendarSpec()
     targets: TargetsSpec = TargetsSpec()
     production_bug: ProductionBugSpec = ProductionBugSpec()
@@ -110,6 +111,21 @@ class ClientSpec(_Strict):
     plain_words: dict[str, str] = {}  # term -> the plain alternative to suggest
     alignment: AlignmentSpec = AlignmentSpec()
     alerts: AlertsSpec = AlertsSpec()
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _a_day(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            return value
+        if isinstance(value, datetime):
+            raise ValueError("must be a day without a time of day; write it like 2026-03-01")
+        if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        shown = f"{value!r} " if isinstance(value, str | int) else ""
+        raise ValueError(f"{shown}is not a day; write it like 2026-03-01")
 
     @field_validator("calendar", mode="before")
     @classmethod
