@@ -123,6 +123,8 @@ def _build_client(spec: ClientSpec, source: str) -> Client:
         jira_issue_types=frozenset(spec.production_bug.jira_issue_types),
         jira_priorities=frozenset(spec.production_bug.jira_priorities),
         pause_statuses=frozenset(s.lower() for s in spec.pause_statuses),
+        no_fix_resolutions=frozenset(r.strip().lower() for r in spec.production_bug.no_fix_resolutions),
+        reopen_new_cycle=spec.production_bug.reopen == "new_cycle",
         since=local_day_start(spec.since, calendar) if spec.since is not None else None,
     )
     return Client(spec=spec, policy=policy, calendar=calendar)

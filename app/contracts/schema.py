@@ -33,6 +33,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+NO_FIX_RESOLUTIONS = ("Won't Do", "Won't Fix", "Duplicate", "Cannot Reproduce", "Declined")
 ALWAYS_ON = "24/7"
 
 
@@ -73,6 +74,15 @@ class ProductionBugSpec(_Strict):
     labels: list[str] = ["production"]
     jira_issue_types: list[str] = ["Bug"]
     jira_priorities: list[str] = ["Highest", "High"]
+    no_fix_resolutions: list[str] = list(NO_FIX_RESOLUTIONS)  # Jira resolutions that close a bug without a fix
+    reopen: Literal["resume", "new_cycle"] = "resume"  # a reopened bug resumes its clock or starts a new one
+
+    @field_validator("no_fix_resolutions")
+    @classmethod
+    def _resolution_names(cls, value: list[str]) -> list[str]:
+        if any(not name.strip() for name in value):
+            raise ValueError("a resolution name is empty; write the names as Jira shows them, like Won't Fix")
+        return value
 
 
 class AlignmentSpec(_Strict):
