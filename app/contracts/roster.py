@@ -45,14 +45,7 @@ class Contracts:
         self.spec = spec
         self.source = source
         self.people = {p.id: p for p in spec.people}
-        self._identities: dict[tuple[str, str], PersonSpec] = {}
-        for person in spec.people:
-            if person.github:
-                self._identities[("github", person.github.lower())] = person
-            for jira_id in person.jira_ids:
-                self._identities[("jira", jira_id)] = person
-            for email in person.emails:
-                self._identities[("email", email.lower())] = person
+        self._identities = {identity: p for p in spec.people for identity in p.identities()}
         self.clients: dict[str, Client] = {}
         self._containers: dict[tuple[str, str], str] = {}
         for cspec in spec.clients:
@@ -85,12 +78,25 @@ class Contracts:
         """Decide who an actor is and which role they play for this client."""
         person = self.person_for(source, actor_id, email)
         if person is not None:
-            return Resolved(person.id, Role(person.role))
+            return Resolved(person.id, Role(person.role_at(client.name)))
         raw = f"{source}:{actor_id}" if actor_id else None
         if is_bot or actor_id is None:
             return Resolved(raw, Role.BOT if is_bot else Role.IGNORE)
         return Resolved(raw, {"client": Role.CLIENT, "developer": Role.DEVELOPER}.get(
             client.spec.unknown_authors, Role.IGNORE))
+
+    def developers(self, client: str | None = None) -> list[PersonSpec]:
+        """Return the roster's developers for one client, or everyone who develops for any client."""
+        return [p for p in self.spec.people if self._develops(p, client)]
+
+    def is_developer(self, person_id: str) -> bool:
+        """Tell whether a roster id is a developer for at least one client."""
+        person = self.people.get(person_id)
+        return person is not None and self._develops(person, None)
+
+    def _develops(self, person: PersonSpec, client: str | None) -> bool:
+        clients = [client] if client is not None else list(self.clients)
+        return "developer" in ({person.role_at(c) for c in clients} or {person.role})
 
     def repositories(self) -> list[tuple[str, str]]:
         """Return (client, repo) for every GitHub repository in the contracts."""
@@ -154,7 +160,8 @@ def _explain(exc: ValidationError, data: dict[str, Any], source: str) -> str:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "is not a known key (check the spelling)"
-        lines.append(f"{source}: {path or 'top level'}: {msg}")
+        # A check across entries (loc is empty) names its own key at the start of its message.
+        lines.append(f"{source}: {path}: {msg}" if path else f"{source}: {msg}")
     return "\n".join(lines)
 
 

@@ -33,6 +33,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+PersonRole = Literal["developer", "client", "bot"]
 NO_FIX_RESOLUTIONS = ("Won't Do", "Won't Fix", "Duplicate", "Cannot Reproduce", "Declined")
 ALWAYS_ON = "24/7"
 
@@ -40,7 +41,8 @@ ALWAYS_ON = "24/7"
 class PersonSpec(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
-    role: Literal["developer", "client", "bot"]
+    role: PersonRole
+    roles: dict[str, PersonRole] = {}  # client name -> the role this person plays there, instead of role
     github: str | None = None
     jira: str | list[str] | None = None
     emails: list[str] = []
@@ -50,6 +52,17 @@ class PersonSpec(_Strict):
         if self.jira is None:
             return []
         return [self.jira] if isinstance(self.jira, str) else list(self.jira)
+
+    def role_at(self, client: str) -> PersonRole:
+        """Return the role this person plays for one client."""
+        return self.roles.get(client, self.role)
+
+    def identities(self) -> list[tuple[str, str]]:
+        """Return (kind, identity) for every identity listed, compared as the roster compares them."""
+        found = [("github", self.github.lower())] if self.github else []
+        found += [("jira", jira_id) for jira_id in self.jira_ids]
+        found += [("email", email.lower()) for email in self.emails]
+        return list(dict.fromkeys(found))
 
 
 class CalendarSpec(_Strict):
@@ -166,6 +179,36 @@ class ContractsSpec(_Strict):
         _no_repeats("github_repos", [r.lower() for c in self.clients for r in c.github_repos])
         _no_repeats("jira_projects", [p.upper() for c in self.clients for p in c.jira_projects])
         return self
+
+    @model_validator(mode="after")
+    def _one_identity_per_person(self) -> ContractsSpec:
+        owners: dict[tuple[str, str], str] = {}
+        for person in self.people:
+            for kind, identity in person.identities():
+                first = owners.setdefault((kind, identity), person.id)
+                if first != person.id:
+                    raise ValueError(
+                        f"people: the {_IDENTITY_WORDS[kind]} {identity!r} is listed for both {first!r} and "
+                        f"{person.id!r}; list it once. A person with a different role at different clients is "
+                        "one entry with roles: per client"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _roles_name_clients(self) -> ContractsSpec:
+        known = [c.name for c in self.clients]
+        for person in self.people:
+            unknown = [name for name in person.roles if name not in known]
+            if unknown:
+                raise ValueError(
+                    f"people[{person.id}].roles: {', '.join(map(repr, unknown))} "
+                    f"{'is not a client' if len(unknown) == 1 else 'are not clients'} in this file; "
+                    f"known clients: {', '.join(known) or 'none'}"
+                )
+        return self
+
+
+_IDENTITY_WORDS = {"github": "GitHub login", "jira": "Jira account id", "email": "e-mail"}
 
 
 def _no_repeats(what: str, values: list[str]) -> None:
