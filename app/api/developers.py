@@ -85,7 +85,7 @@ def read_developer(
     now = datetime.now(UTC)
     span = period(since, until, now)
     person = contracts.people.get(developer_id)
-    known = person.role == "developer" if person else has_clocks(session, developer_id)
+    known = contracts.is_developer(developer_id) if person else has_clocks(session, developer_id)
     if not known:
         raise ProblemError(404, f"No developer with id {developer_id!r}. GET /v1/developers lists them.")
     card = developer_scorecard(session, contracts, developer_id, span, now)

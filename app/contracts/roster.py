@@ -15,7 +15,7 @@ from app.contracts.schema import (
     ContractsSpec,
     PersonSpec,
 )
-from metrics.calendar import Calendar
+from metrics.calendar import Calendar, local_day_start
 from metrics.model import ClockPolicy, Role
 
 
@@ -45,14 +45,7 @@ class Contracts:
         self.spec = spec
         self.source = source
         self.people = {p.id: p for p in spec.people}
-        self._identities: dict[tuple[str, str], PersonSpec] = {}
-        for person in spec.people:
-            if person.github:
-                self._identities[("github", person.github.lower())] = person
-            for jira_id in person.jira_ids:
-                self._identities[("jira", jira_id)] = person
-            for email in person.emails:
-                self._identities[("email", email.lower())] = person
+        self._identities = {identity: p for p in spec.people for identity in p.identities()}
         self.clients: dict[str, Client] = {}
         self._containers: dict[tuple[str, str], str] = {}
         for cspec in spec.clients:
@@ -85,12 +78,25 @@ class Contracts:
         """Decide who an actor is and which role they play for this client."""
         person = self.person_for(source, actor_id, email)
         if person is not None:
-            return Resolved(person.id, Role(person.role))
+            return Resolved(person.id, Role(person.role_at(client.name)))
         raw = f"{source}:{actor_id}" if actor_id else None
         if is_bot or actor_id is None:
             return Resolved(raw, Role.BOT if is_bot else Role.IGNORE)
         return Resolved(raw, {"client": Role.CLIENT, "developer": Role.DEVELOPER}.get(
             client.spec.unknown_authors, Role.IGNORE))
+
+    def developers(self, client: str | None = None) -> list[PersonSpec]:
+        """Return the roster's developers for one client, or everyone who develops for any client."""
+        return [p for p in self.spec.people if self._develops(p, client)]
+
+    def is_developer(self, person_id: str) -> bool:
+        """Tell whether a roster id is a developer for at least one client."""
+        person = self.people.get(person_id)
+        return person is not None and self._develops(person, None)
+
+    def _develops(self, person: PersonSpec, client: str | None) -> bool:
+        clients = [client] if client is not None else list(self.clients)
+        return "developer" in ({person.role_at(c) for c in clients} or {person.role})
 
     def repositories(self) -> list[tuple[str, str]]:
         """Return (client, repo) for every GitHub repository in the contracts."""
@@ -123,6 +129,9 @@ def _build_client(spec: ClientSpec, source: str) -> Client:
         jira_issue_types=frozenset(spec.production_bug.jira_issue_types),
         jira_priorities=frozenset(spec.production_bug.jira_priorities),
         pause_statuses=frozenset(s.lower() for s in spec.pause_statuses),
+        no_fix_resolutions=frozenset(r.strip().lower() for r in spec.production_bug.no_fix_resolutions),
+        reopen_new_cycle=spec.production_bug.reopen == "new_cycle",
+        since=local_day_start(spec.since, calendar) if spec.since is not None else None,
     )
     return Client(spec=spec, policy=policy, calendar=calendar)
 
@@ -133,6 +142,8 @@ def parse_contracts(text: str, source: str = "pulse.yaml") -> Contracts:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise ContractsError(f"{source}: not valid YAML: {exc}") from None
+    except ValueError as exc:  # PyYAML builds dates itself and lets a day like 2026-02-30 raise ValueError
+        raise ContractsError(f"{source}: a date in the file does not exist ({exc}); check every date") from None
     if not isinstance(data, dict):
         raise ContractsError(f"{source}: the file must hold the keys people: and clients:")
     try:
@@ -149,7 +160,8 @@ def _explain(exc: ValidationError, data: dict[str, Any], source: str) -> str:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "is not a known key (check the spelling)"
-        lines.append(f"{source}: {path or 'top level'}: {msg}")
+        # A check across entries (loc is empty) names its own key at the start of its message.
+        lines.append(f"{source}: {path}: {msg}" if path else f"{source}: {msg}")
     return "\n".join(lines)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -33,10 +33,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+PersonRole = Literal["developer", "client", "bot"]
+NO_FIX_RESOLUTIONS = ("Won't Do", "Won't Fix", "Duplicate", "Cannot Reproduce", "Declined")
+ALWAYS_ON = "24/7"
+
+
 class PersonSpec(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
     name: str
-    role: Literal["developer", "client", "bot"]
+    role: PersonRole
+    roles: dict[str, PersonRole] = {}  # client name -> the role this person plays there, instead of role
     github: str | None = None
     jira: str | list[str] | None = None
     emails: list[str] = []
@@ -46,6 +52,17 @@ class PersonSpec(_Strict):
         if self.jira is None:
             return []
         return [self.jira] if isinstance(self.jira, str) else list(self.jira)
+
+    def role_at(self, client: str) -> PersonRole:
+        """Return the role this person plays for one client."""
+        return self.roles.get(client, self.role)
+
+    def identities(self) -> list[tuple[str, str]]:
+        """Return (kind, identity) for every identity listed, compared as the roster compares them."""
+        found = [("github", self.github.lower())] if self.github else []
+        found += [("jira", jira_id) for jira_id in self.jira_ids]
+        found += [("email", email.lower()) for email in self.emails]
+        return list(dict.fromkeys(found))
 
 
 class CalendarSpec(_Strict):
@@ -70,6 +87,15 @@ class ProductionBugSpec(_Strict):
     labels: list[str] = ["production"]
     jira_issue_types: list[str] = ["Bug"]
     jira_priorities: list[str] = ["Highest", "High"]
+    no_fix_resolutions: list[str] = list(NO_FIX_RESOLUTIONS)  # Jira resolutions that close a bug without a fix
+    reopen: Literal["resume", "new_cycle"] = "resume"  # a reopened bug resumes its clock or starts a new one
+
+    @field_validator("no_fix_resolutions")
+    @classmethod
+    def _resolution_names(cls, value: list[str]) -> list[str]:
+        if any(not name.strip() for name in value):
+            raise ValueError("a resolution name is empty; write the names as Jira shows them, like Won't Fix")
+        return value
 
 
 class AlignmentSpec(_Strict):
@@ -98,6 +124,7 @@ class ClientSpec(_Strict):
     github_repos: list[str] = []
     jira_projects: list[str] = []
     unknown_authors: Literal["client", "developer", "ignore"] = "client"
+    since: date | None = None  # the contract's first day, in the client's time zone: nothing earlier counts
     calendar: CalendarSpec = CalendarSpec()
     targets: TargetsSpec = TargetsSpec()
     production_bug: ProductionBugSpec = ProductionBugSpec()
@@ -107,6 +134,30 @@ class ClientSpec(_Strict):
     plain_words: dict[str, str] = {}  # term -> the plain alternative to suggest
     alignment: AlignmentSpec = AlignmentSpec()
     alerts: AlertsSpec = AlertsSpec()
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _a_day(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+            return value
+        if isinstance(value, datetime):
+            raise ValueError("must be a day without a time of day; write it like 2026-03-01")
+        if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        shown = f"{value!r} " if isinstance(value, str | int) else ""
+        raise ValueError(f"{shown}is not a day; write it like 2026-03-01")
+
+    @field_validator("calendar", mode="before")
+    @classmethod
+    def _always_on(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.strip() == ALWAYS_ON:
+            return CalendarSpec(timezone="UTC", working_hours=ALWAYS_ON)
+        raise ValueError(f"{value!r} is not a calendar; write 24/7, or give timezone:, working_hours: and holidays:")
 
     @field_validator("github_repos")
     @classmethod
@@ -128,6 +179,36 @@ class ContractsSpec(_Strict):
         _no_repeats("github_repos", [r.lower() for c in self.clients for r in c.github_repos])
         _no_repeats("jira_projects", [p.upper() for c in self.clients for p in c.jira_projects])
         return self
+
+    @model_validator(mode="after")
+    def _one_identity_per_person(self) -> ContractsSpec:
+        owners: dict[tuple[str, str], str] = {}
+        for person in self.people:
+            for kind, identity in person.identities():
+                first = owners.setdefault((kind, identity), person.id)
+                if first != person.id:
+                    raise ValueError(
+                        f"people: the {_IDENTITY_WORDS[kind]} {identity!r} is listed for both {first!r} and "
+                        f"{person.id!r}; list it once. A person with a different role at different clients is "
+                        "one entry with roles: per client"
+                    )
+        return self
+
+    @model_validator(mode="after")
+    def _roles_name_clients(self) -> ContractsSpec:
+        known = [c.name for c in self.clients]
+        for person in self.people:
+            unknown = [name for name in person.roles if name not in known]
+            if unknown:
+                raise ValueError(
+                    f"people[{person.id}].roles: {', '.join(map(repr, unknown))} "
+                    f"{'is not a client' if len(unknown) == 1 else 'are not clients'} in this file; "
+                    f"known clients: {', '.join(known) or 'none'}"
+                )
+        return self
+
+
+_IDENTITY_WORDS = {"github": "GitHub login", "jira": "Jira account id", "email": "e-mail"}
 
 
 def _no_repeats(what: str, values: list[str]) -> None:

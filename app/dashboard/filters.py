@@ -86,7 +86,7 @@ def last_week(now: datetime) -> Period:
 
 def developer_choices(contracts: Contracts, extra: str | None = None) -> list[tuple[str, str]]:
     """List (id, name) of the roster's developers for the filter, plus a chosen id from outside the roster."""
-    people = [(p.id, p.name) for p in contracts.spec.people if p.role == "developer"]
+    people = [(p.id, p.name) for p in contracts.developers()]
     if extra is not None and extra not in {pid for pid, _ in people}:
         people.append((extra, person_name(extra, contracts)))
     return sorted(people, key=lambda p: p[1].lower())

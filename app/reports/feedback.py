@@ -75,8 +75,10 @@ def read_feedback(fields: Mapping[str, Any], contracts: Contracts, now: datetime
         if person is None:
             fail("developer", f"{developer!r} is not a person id in the contracts file; leave it empty to rate "
                               "the whole team")
-        elif person.role != "developer":
-            fail("developer", f"{developer!r} is a {person.role}, not a developer")
+        elif client in contracts.clients and person.role_at(client) != "developer":
+            fail("developer", f"{developer!r} is a {person.role_at(client)} for {client}, not a developer")
+        elif client not in contracts.clients and not contracts.is_developer(developer):
+            fail("developer", f"{developer!r} is not a developer for any client")
     period = _period(fields, now, fail)
     scores = {name: _score(fields.get(name), name, fail) for name in PROMISES}
     if all(value is None for value in scores.values()) and not any(e["field"] in PROMISES for e in errors):

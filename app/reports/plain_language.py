@@ -144,7 +144,7 @@ def _maybe_developer(contracts: Contracts, client: Client) -> ColumnElement[bool
 
     Without it, every client message would be a candidate again on every pass.
     """
-    devs = [p for p in contracts.spec.people if p.role == "developer"]
+    devs = contracts.developers(client.name)
     github = [p.github.lower() for p in devs if p.github]
     jira = [j for p in devs for j in p.jira_ids]
     emails = [e.lower() for p in devs for e in p.emails]

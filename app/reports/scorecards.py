@@ -96,12 +96,13 @@ def _trend_of(per_week: dict[GroupKey, GroupFigures], period: Period) -> list[di
     return [{"week": week_name(monday), "starts_on": monday, **by_week.get(monday, empty)} for monday in mondays]
 
 
-def person_record(person_id: str, contracts: Contracts) -> dict[str, Any]:
+def person_record(person_id: str, contracts: Contracts, client: str | None = None) -> dict[str, Any]:
     spec: PersonSpec | None = contracts.people.get(person_id)
     if spec is None:
         return {"id": person_id, "name": person_name(person_id, contracts), "role": "developer", "github": None,
                 "jira": [], "in_roster": False}
-    return {"id": spec.id, "name": spec.name, "role": spec.role, "github": spec.github, "jira": spec.jira_ids,
+    role = spec.role if client is None else spec.role_at(client)
+    return {"id": spec.id, "name": spec.name, "role": role, "github": spec.github, "jira": spec.jira_ids,
             "in_roster": True}
 
 
@@ -131,11 +132,11 @@ def developer_rows(
     open_now = _open_counts(session, ClockRow.developer, client)
     credited = {pid for pid, _ in found} | set(open_now)
     if client is None:
-        credited |= {p.id for p in contracts.spec.people if p.role == "developer"}
+        credited |= {p.id for p in contracts.developers()}
     if developer is not None:
         credited = {developer} if developer in credited or developer in contracts.people else set()
     rows = [
-        {**person_record(pid, contracts), **_promises(found, pid), "open_clocks": open_now[pid]}
+        {**person_record(pid, contracts, client), **_promises(found, pid), "open_clocks": open_now[pid]}
         for pid in credited
     ]
     return sorted(rows, key=lambda r: (r["name"].lower(), r["id"]))

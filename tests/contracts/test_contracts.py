@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from app.contracts import ContractsError, load_contracts, parse_contracts, parse_duration
@@ -54,6 +57,17 @@ def test_the_demo_contracts_load():
     contracts = demo_contracts()
     assert set(contracts.clients) == {"acme", "globex"}
     assert contracts.clients["globex"].policy.bug_fix_calendar != contracts.clients["globex"].policy.response_calendar
+
+
+def test_the_readme_example_loads():
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The contracts file"):]
+    example = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert example is not None
+    contracts = parse_contracts(example.group(1), "README.md")
+    acme, globex = contracts.clients["acme"], contracts.clients["globex"]
+    assert acme.policy.since is not None and globex.calendar.is_always_on
+    assert [contracts.resolve(c, "github", "dana-dev").role for c in (acme, globex)] == [Role.DEVELOPER, Role.CLIENT]
 
 
 @pytest.mark.parametrize(

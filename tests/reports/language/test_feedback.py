@@ -19,7 +19,7 @@ from app.reports.feedback import (
 )
 from tests.conftest import AUTH
 from tests.conftest import CONTRACTS_YAML as ROOT_CONTRACTS
-from tests.reports.language.conftest import READ
+from tests.reports.language.conftest import CONTRACTS_YAML, READ
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 URL = "/v1/feedback"
@@ -55,7 +55,7 @@ def test_a_full_rating_is_read_from_text_as_from_numbers(contracts):
     ({"client": "acmee"}, "client", "'acmee' is not a client in the contracts file; known clients: acme, globex"),
     ({"client": ""}, "client", "is required"),
     ({"developer": "nobody"}, "developer", "leave it empty to rate the whole team"),
-    ({"developer": "alice"}, "developer", "'alice' is a client, not a developer"),
+    ({"developer": "alice"}, "developer", "'alice' is a client for acme, not a developer"),
     ({"responsiveness": 6}, "responsiveness", "must be a whole number from 1 (poor) to 5 (excellent), not '6'"),
     ({"fix_speed": "abc"}, "fix_speed", "not 'abc'"),
     ({"clarity": 4.5}, "clarity", "not '4.5'"),
@@ -81,6 +81,33 @@ def test_each_wrong_field_is_named_in_plain_words(contracts, fields, field, word
     problems = {e["field"]: e["problem"] for e in caught.value.errors}
     assert field in problems, caught.value.errors
     assert words in problems[field]
+
+
+# Olena is the product owner at globex; Alice develops for globex.
+PER_CLIENT_ROLES = CONTRACTS_YAML.replace("role: developer, github: olena-dev",
+                                          "role: developer, roles: {globex: client}, github: olena-dev").replace(
+    "role: client, github: alice-acme", "role: client, roles: {globex: developer}, github: alice-acme")
+
+
+@pytest.mark.parametrize(("client", "developer", "problem"), [
+    ("acme", "olena", None),
+    ("globex", "olena", "'olena' is a client for globex, not a developer"),
+    ("acme", "alice", "'alice' is a client for acme, not a developer"),
+    ("globex", "alice", None),
+    ("acme", "ci", "'ci' is a bot for acme, not a developer"),
+    ("nope", "alice", None),  # the client is wrong; Alice develops for some client
+    ("nope", "ci", "'ci' is not a developer for any client"),
+])
+def test_a_rated_developer_must_develop_for_that_client(client, developer, problem):
+    contracts = parse_contracts(PER_CLIENT_ROLES)
+    assert contracts.people["olena"].roles == {"globex": "client"}
+    given = {"client": client, "developer": developer, "period": "2024-W10", "clarity": 4}
+    try:
+        read_feedback(given, contracts, NOW)
+        problems = {}
+    except FeedbackInvalid as caught:
+        problems = {e["field"]: e["problem"] for e in caught.errors}
+    assert problems.get("developer") == problem
 
 
 def test_every_wrong_field_is_reported_at_once(contracts):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.contracts import parse_contracts
@@ -153,6 +154,24 @@ def test_forgotten_scores_come_back_on_the_next_pass(client, factory, contracts)
     with factory() as session, session.begin():
         assert forget_scores(session) == 1
     assert _score(factory, contracts).scored == 1
+
+
+# At acme, Olena is a client person (say its product owner) and Alice develops.
+SWAPPED_AT_ACME = CONTRACTS_YAML.replace("role: developer, github: olena-dev",
+                                         "role: developer, roles: {acme: client}, github: olena-dev").replace(
+    "role: client, github: alice-acme", "role: client, roles: {acme: developer}, github: alice-acme")
+
+
+@pytest.mark.parametrize("contracts", [parse_contracts(SWAPPED_AT_ACME, "language test pulse.yaml")])
+def test_the_role_a_person_plays_for_that_client_decides_what_is_scored(client, factory, contracts):
+    thread = Thread(client, 15, author="stranger")
+    thread.comment(151, "alice-acme", T0 + timedelta(minutes=1), PLAIN)
+    thread.comment(152, "olena-dev", T0 + timedelta(minutes=2), JARGON)
+
+    _score(factory, contracts)
+
+    rows = _rows(factory)
+    assert set(rows) == {"comment:151"} and rows["comment:151"].developer == "alice"
 
 
 def test_unknown_authors_count_as_developers_where_the_contract_says_so(client, factory, contracts):
