@@ -45,6 +45,8 @@ class ActivityKind(StrEnum):
     CONVERTED_TO_DRAFT = "converted_to_draft"
 
 
+# Message data keys, absent on a public message: "internal" (True for a Jira Service Management internal note
+# or a comment restricted to a role or group) and "visibility" (the restriction, "role:Developers").
 MESSAGE_KINDS = frozenset(
     {ActivityKind.OPENED, ActivityKind.COMMENT, ActivityKind.REVIEW, ActivityKind.REVIEW_COMMENT}
 )

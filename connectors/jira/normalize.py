@@ -23,6 +23,7 @@ from connectors.jira.shapes import (
     as_mapping,
     base_url_from_self,
     browse_url,
+    comment_restriction,
     comment_url,
     issue_ref_from_self,
     item_key_for_ref,
@@ -151,7 +152,10 @@ def comment_activity(
     *,
     deleted_at: datetime | None = None,
 ) -> Activity:
-    """Return the COMMENT activity for a comment object; ``deleted_at`` marks it deleted then."""
+    """Return the COMMENT activity for a comment object; ``deleted_at`` marks it deleted then.
+
+    ``data`` stays empty for a public comment; see ``comment_restriction``.
+    """
     comment_id = required_str(comment, "id", "comment")
     updated = optional_time(comment.get("updated"), "comment.updated")
     return Activity(
@@ -163,6 +167,7 @@ def comment_activity(
         actor=actor_from(comment.get("author")),
         body=text_of(comment.get("body")),
         url=comment_url(base_url, item_key, comment_id),
+        data=comment_restriction(comment),
         # A deletion is newer than any version of the comment, so a replayed older delivery loses.
         updated_at=deleted_at or updated,
         deleted=deleted_at is not None,
