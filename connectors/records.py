@@ -45,8 +45,9 @@ class ActivityKind(StrEnum):
     CONVERTED_TO_DRAFT = "converted_to_draft"
 
 
-# Message data keys, absent on a public message: "internal" (True for a Jira Service Management internal note
-# or a comment restricted to a role or group) and "visibility" (the restriction, "role:Developers").
+# Message data keys, absent on a public message that stands: "internal" (True for a Jira Service Management
+# internal note or a comment restricted to a role or group), "visibility" (the restriction, "role:Developers"),
+# "deleted_at" (ISO 8601 UTC, see ``deletion_data``) and "deleted_by" (identity id, only when the source says).
 MESSAGE_KINDS = frozenset(
     {ActivityKind.OPENED, ActivityKind.COMMENT, ActivityKind.REVIEW, ActivityKind.REVIEW_COMMENT}
 )
@@ -124,6 +125,16 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(self.work_items or self.activities)
+
+
+def deletion_data(deleted_at: datetime | None, deleted_by: str | None = None) -> dict[str, str]:
+    """Return the ``data`` keys of a deleted message: when (ISO 8601, UTC) and by whom, as far as known."""
+    data: dict[str, str] = {}
+    if deleted_at is not None:
+        data["deleted_at"] = deleted_at.astimezone(UTC).isoformat(timespec="microseconds")
+    if deleted_by:
+        data["deleted_by"] = deleted_by
+    return data
 
 
 class PayloadError(ValueError):

@@ -191,6 +191,11 @@ def test_real_cloud_comment_flipped_to_an_internal_note_is_marked():
     assert act.data == {"internal": True}
 
 
+def test_real_deleted_public_comment_carries_only_the_deletion():
+    (act,) = normalize_webhook(load_json("webhooks/comment_deleted/webhook-cloud-comment-deleted.json")).activities
+    assert act.deleted and set(act.data) == {"deleted_at"}
+
+
 def test_openapi_comment_example_restricted_to_a_role_is_internal():
     (comment,) = load_json("rest/atlassian-openapi-examples/issue_comment.GET.200.json")["comments"]
     assert comment["visibility"]["type"] == "role"
