@@ -35,7 +35,7 @@ class ActivityKind(StrEnum):
     UNLABELED = "unlabeled"  # data: {"label"}
     ASSIGNED = "assigned"  # data: {"assignee": identity id}
     UNASSIGNED = "unassigned"  # data: {"assignee": identity id}
-    CLOSED = "closed"  # data: {"reason": "completed" | "not_planned" | None}
+    CLOSED = "closed"  # data: {"reason": GitHub state_reason ("completed" | "not_planned" | "duplicate") or None}
     REOPENED = "reopened"
     MERGED = "merged"  # a PR merged; data: {"fixes": [item keys]}
     TYPE_CHANGED = "type_changed"  # data: {"from", "to"}

@@ -237,9 +237,10 @@ def normalize_rest_issue_event(repo: str, event_json: Mapping[str, Any]) -> Batc
 
 
 def _close_reason(event_json: Mapping[str, Any], issue: Mapping[str, Any], at: datetime) -> Any:
-    if "state_reason" in event_json:
+    if event_json.get("state_reason") is not None:
         return event_json["state_reason"]
-    # Older API versions omit it on the event; the issue's own reason belongs to its latest close only.
+    # Older API versions omit it on the event (or send null); the issue's own reason belongs to its latest
+    # close only, and is what the webhook's issues.closed carried.
     closed_at = issue.get("closed_at")
     latest = closed_at is not None and time_field(issue, "closed_at", "issue_event.issue").replace(
         microsecond=0
