@@ -35,7 +35,7 @@ class ActivityKind(StrEnum):
     UNLABELED = "unlabeled"  # data: {"label"}
     ASSIGNED = "assigned"  # data: {"assignee": identity id}
     UNASSIGNED = "unassigned"  # data: {"assignee": identity id}
-    CLOSED = "closed"  # data: {"reason": "completed" | "not_planned" | None}
+    CLOSED = "closed"  # data: {"reason": GitHub state_reason ("completed" | "not_planned" | "duplicate") or None}
     REOPENED = "reopened"
     MERGED = "merged"  # a PR merged; data: {"fixes": [item keys]}
     TYPE_CHANGED = "type_changed"  # data: {"from", "to"}
@@ -45,6 +45,9 @@ class ActivityKind(StrEnum):
     CONVERTED_TO_DRAFT = "converted_to_draft"
 
 
+# Message data keys, absent on a public message that stands: "internal" (True for a Jira Service Management
+# internal note or a comment restricted to a role or group), "visibility" (the restriction, "role:Developers"),
+# "deleted_at" (ISO 8601 UTC, see ``deletion_data``) and "deleted_by" (identity id, only when the source says).
 MESSAGE_KINDS = frozenset(
     {ActivityKind.OPENED, ActivityKind.COMMENT, ActivityKind.REVIEW, ActivityKind.REVIEW_COMMENT}
 )
@@ -122,6 +125,16 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(self.work_items or self.activities)
+
+
+def deletion_data(deleted_at: datetime | None, deleted_by: str | None = None) -> dict[str, str]:
+    """Return the ``data`` keys of a deleted message: when (ISO 8601, UTC) and by whom, as far as known."""
+    data: dict[str, str] = {}
+    if deleted_at is not None:
+        data["deleted_at"] = deleted_at.astimezone(UTC).isoformat(timespec="microseconds")
+    if deleted_by:
+        data["deleted_by"] = deleted_by
+    return data
 
 
 class PayloadError(ValueError):

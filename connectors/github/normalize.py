@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.github.shapes import (
+    Deletion,
     actor,
     comment_activity,
     fact_activity,
@@ -54,8 +55,14 @@ _FACTS: Mapping[str, tuple[ActivityKind, str | None]] = {
 }
 
 
-def normalize_event(event: str, payload: Mapping[str, Any]) -> Batch:
-    """Return the records a webhook delivery describes; empty for ping and unsupported events."""
+def normalize_event(event: str, payload: Mapping[str, Any], *, received_at: datetime | None = None) -> Batch:
+    """Return the records a webhook delivery describes; empty for ping and unsupported events.
+
+    ``received_at`` is the delivery's received time as stored with its raw body, so a replay gives the same
+    records: a deleted comment carries no deletion time of its own and is stamped with it (nothing else is).
+    """
+    if received_at is not None and received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware (UTC).")
     if event not in SUPPORTED_EVENTS:
         return Batch()
     if not isinstance(payload, Mapping):
@@ -64,7 +71,7 @@ def normalize_event(event: str, payload: Mapping[str, Any]) -> Batch:
     if not is_supported(event, action):
         return Batch()
     repo = str(field(mapping(payload, "repository", "payload"), "full_name", "repository"))
-    return _HANDLERS[event](repo, str(action), payload)
+    return _HANDLERS[event](repo, str(action), payload, received_at)
 
 
 def _item_batch(repo: str, obj: Mapping[str, Any], *, where: str, is_pull_request: bool = False) -> Batch:
@@ -72,7 +79,7 @@ def _item_batch(repo: str, obj: Mapping[str, Any], *, where: str, is_pull_reques
     return Batch(work_items=[item], activities=[opened_activity(item, obj)])
 
 
-def _on_issues(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
+def _on_issues(repo: str, action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Batch:
     issue = mapping(payload, "issue", "payload")
     if action == "deleted":
         return Batch(work_items=[work_item(repo, issue, where="issue", deleted=True)])
@@ -92,7 +99,7 @@ def _transferred(repo: str, issue: Mapping[str, Any], payload: Mapping[str, Any]
     return batch
 
 
-def _on_pull_request(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
+def _on_pull_request(repo: str, action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Batch:
     pull = mapping(payload, "pull_request", "payload")
     batch = _item_batch(repo, pull, where="pull_request", is_pull_request=True)
     batch.activities.extend(_webhook_facts(action, batch.work_items[0], pull, payload, where="pull_request"))
@@ -138,31 +145,42 @@ def _fact(
     return fact_activity(kind, item, at, who, detail=detail, data=data)
 
 
-def _on_issue_comment(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
+def _deletion(action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Deletion | None:
+    """Return who deleted a comment (the sender) and when (the delivery's received time), for ``deleted`` only."""
+    if action != "deleted":
+        return None
+    sender = actor(payload.get("sender"))
+    return Deletion(by=sender.id if sender else None, at=received_at)
+
+
+def _on_issue_comment(repo: str, action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Batch:
     # Also fires for PR conversations: the embedded issue then has a "pull_request" member.
     batch = _item_batch(repo, mapping(payload, "issue", "payload"), where="issue")
     comment = mapping(payload, "comment", "payload")
     key = batch.work_items[0].key
-    batch.activities.append(comment_activity(key, comment, where="comment", deleted=action == "deleted"))
+    deletion = _deletion(action, payload, received_at)
+    batch.activities.append(comment_activity(key, comment, where="comment", deletion=deletion))
     return batch
 
 
-def _on_review(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
+def _on_review(repo: str, action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Batch:
     batch = _item_batch(repo, mapping(payload, "pull_request", "payload"), where="pull_request", is_pull_request=True)
     review = mapping(payload, "review", "payload")
     batch.activities.append(review_activity(batch.work_items[0].key, review, where="review"))
     return batch
 
 
-def _on_review_comment(repo: str, action: str, payload: Mapping[str, Any]) -> Batch:
+def _on_review_comment(repo: str, action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Batch:
     batch = _item_batch(repo, mapping(payload, "pull_request", "payload"), where="pull_request", is_pull_request=True)
     comment = mapping(payload, "comment", "payload")
     key = batch.work_items[0].key
-    batch.activities.append(review_comment_activity(key, comment, where="comment", deleted=action == "deleted"))
+    deletion = _deletion(action, payload, received_at)
+    batch.activities.append(review_comment_activity(key, comment, where="comment", deletion=deletion))
     return batch
 
 
-_HANDLERS: Mapping[str, Callable[[str, str, Mapping[str, Any]], Batch]] = {
+# Each handler gets the repository, the action, the payload and the delivery's received time.
+_HANDLERS: Mapping[str, Callable[[str, str, Mapping[str, Any], datetime | None], Batch]] = {
     "issues": _on_issues,
     "issue_comment": _on_issue_comment,
     "pull_request": _on_pull_request,
@@ -219,9 +237,10 @@ def normalize_rest_issue_event(repo: str, event_json: Mapping[str, Any]) -> Batc
 
 
 def _close_reason(event_json: Mapping[str, Any], issue: Mapping[str, Any], at: datetime) -> Any:
-    if "state_reason" in event_json:
+    if event_json.get("state_reason") is not None:
         return event_json["state_reason"]
-    # Older API versions omit it on the event; the issue's own reason belongs to its latest close only.
+    # Older API versions omit it on the event (or send null); the issue's own reason belongs to its latest
+    # close only, and is what the webhook's issues.closed carried.
     closed_at = issue.get("closed_at")
     latest = closed_at is not None and time_field(issue, "closed_at", "issue_event.issue").replace(
         microsecond=0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from connectors.records import (
     PayloadError,
     Source,
     WorkItem,
+    deletion_data,
     parse_time,
 )
 
@@ -179,20 +181,30 @@ def opened_activity(item: WorkItem, obj: Mapping[str, Any]) -> Activity:
     )
 
 
-def comment_activity(key: str, comment: Mapping[str, Any], *, where: str, deleted: bool = False) -> Activity:
-    """Return the COMMENT activity for an issue or PR conversation comment."""
-    return _message(ActivityKind.COMMENT, "comment", key, comment, where=where, deleted=deleted)
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """What a webhook says about a deleted comment: who deleted it, and when (the delivery's received time)."""
+
+    by: str | None = None
+    at: datetime | None = None
 
 
-def review_comment_activity(key: str, comment: Mapping[str, Any], *, where: str, deleted: bool = False) -> Activity:
-    """Return the REVIEW_COMMENT activity for a comment on a PR's diff."""
+def comment_activity(key: str, comment: Mapping[str, Any], *, where: str, deletion: Deletion | None = None) -> Activity:
+    """Return the COMMENT activity for an issue or PR conversation comment (deleted when ``deletion`` is given)."""
+    return _message(ActivityKind.COMMENT, "comment", key, comment, where=where, deletion=deletion)
+
+
+def review_comment_activity(
+    key: str, comment: Mapping[str, Any], *, where: str, deletion: Deletion | None = None
+) -> Activity:
+    """Return the REVIEW_COMMENT activity for a comment on a PR's diff (deleted when ``deletion`` is given)."""
     data = {
         name: comment[source_name]
         for name, source_name in (("review_id", "pull_request_review_id"), ("in_reply_to", "in_reply_to_id"))
         if comment.get(source_name) is not None
     }
     return _message(
-        ActivityKind.REVIEW_COMMENT, "review_comment", key, comment, where=where, deleted=deleted, data=data
+        ActivityKind.REVIEW_COMMENT, "review_comment", key, comment, where=where, deletion=deletion, data=data
     )
 
 
@@ -203,9 +215,15 @@ def _message(
     comment: Mapping[str, Any],
     *,
     where: str,
-    deleted: bool,
+    deletion: Deletion | None,
     data: Mapping[str, Any] | None = None,
 ) -> Activity:
+    data = dict(data or {})
+    updated_at = optional_time(comment, "updated_at", where)
+    if deletion is not None:
+        data |= deletion_data(deletion.at, deletion.by)
+        # A deletion is newer than any version of the comment, so a late or replayed older delivery loses.
+        updated_at = deletion.at or updated_at
     return Activity(
         source=SOURCE,
         external_id=f"{prefix}:{field(comment, 'id', where)}",
@@ -215,9 +233,9 @@ def _message(
         actor=actor(comment.get("user")),
         body=text(comment.get("body")),
         url=comment.get("html_url"),
-        data=data or {},
-        updated_at=optional_time(comment, "updated_at", where),
-        deleted=deleted,
+        data=data,
+        updated_at=updated_at,
+        deleted=deletion is not None,
     )
 
 

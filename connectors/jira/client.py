@@ -126,8 +126,10 @@ class JiraClient:
         return self._get("/rest/api/2/search", params)
 
     def comments_page(self, issue_key: str, *, start_at: int = 0, max_results: int = 100) -> dict[str, Any]:
-        """Return one page of an issue's comments, oldest first."""
-        params = {"startAt": start_at, "maxResults": max_results, "orderBy": "created"}
+        """Return one page of an issue's comments, oldest first, each with its properties."""
+        # expand=properties (Cloud and Data Center) adds sd.public.comment, where Jira Service Management
+        # marks an internal note; search results never carry comment properties.
+        params = {"startAt": start_at, "maxResults": max_results, "orderBy": "created", "expand": "properties"}
         return self._get(f"/rest/api/{self.api}/issue/{issue_key}/comment", params)
 
     def changelog_page(self, issue_key: str, *, start_at: int = 0, max_results: int = 100) -> dict[str, Any]:

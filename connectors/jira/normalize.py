@@ -23,6 +23,7 @@ from connectors.jira.shapes import (
     as_mapping,
     base_url_from_self,
     browse_url,
+    comment_restriction,
     comment_url,
     issue_ref_from_self,
     item_key_for_ref,
@@ -40,6 +41,7 @@ from connectors.records import (
     ItemKind,
     PayloadError,
     WorkItem,
+    deletion_data,
     parse_time,
 )
 
@@ -150,10 +152,17 @@ def comment_activity(
     base_url: str | None,
     *,
     deleted_at: datetime | None = None,
+    deleted_by: str | None = None,
 ) -> Activity:
-    """Return the COMMENT activity for a comment object; ``deleted_at`` marks it deleted then."""
+    """Return the COMMENT activity for a comment object; ``deleted_at`` marks it deleted then (by ``deleted_by``).
+
+    ``data`` stays empty for a public comment; see ``comment_restriction`` and ``deletion_data``.
+    """
     comment_id = required_str(comment, "id", "comment")
     updated = optional_time(comment.get("updated"), "comment.updated")
+    data = comment_restriction(comment)
+    if deleted_at is not None:
+        data |= deletion_data(deleted_at, deleted_by)
     return Activity(
         source=SOURCE,
         external_id=f"comment:{comment_id}",
@@ -163,6 +172,7 @@ def comment_activity(
         actor=actor_from(comment.get("author")),
         body=text_of(comment.get("body")),
         url=comment_url(base_url, item_key, comment_id),
+        data=data,
         # A deletion is newer than any version of the comment, so a replayed older delivery loses.
         updated_at=deleted_at or updated,
         deleted=deleted_at is not None,
@@ -206,11 +216,25 @@ def _issue_updated(payload: Mapping[str, Any], base_url: str | None) -> Batch:
     if isinstance(comment, Mapping):
         # Data Center: jira:issue_updated + issue_commented/_edited/_deleted carries the comment too.
         deleted = payload.get("issue_event_type_name") == "issue_comment_deleted"
-        act = comment_activity(item.key, comment, base, deleted_at=_event_time(payload) if deleted else None)
+        act = _webhook_comment(payload, item.key, comment, base, deleted=deleted)
         batch.activities.append(act)
         seen.add(act.external_id)
     batch.activities.extend(a for a in _embedded_comments(issue, item, base) if a.external_id not in seen)
     return batch
+
+
+def _webhook_comment(
+    payload: Mapping[str, Any], item_key: str, comment: Mapping[str, Any], base_url: str | None, *, deleted: bool
+) -> Activity:
+    if not deleted:
+        return comment_activity(item_key, comment, base_url)
+    # The top-level user is whoever caused the event: on a deletion, the deleter (comment.author and
+    # comment.updateAuthor only wrote it). Cloud's comment_deleted carries no user at all, so the deleter
+    # is known only from Data Center's jira:issue_updated + issue_comment_deleted.
+    deleter = actor_from(payload.get("user"))
+    return comment_activity(
+        item_key, comment, base_url, deleted_at=_event_time(payload), deleted_by=deleter.id if deleter else None
+    )
 
 
 def _webhook_changelog(
@@ -270,8 +294,7 @@ def _comment_event(deleted: bool) -> Callable[[Mapping[str, Any], str | None], B
             if ref is None:
                 raise PayloadError("The Jira comment payload has neither issue.key nor a comment.self URL.")
             item_key = item_key_for_ref(ref)
-        deleted_at = _event_time(payload) if deleted else None
-        batch.activities.append(comment_activity(item_key, comment, base, deleted_at=deleted_at))
+        batch.activities.append(_webhook_comment(payload, item_key, comment, base, deleted=deleted))
         return batch
 
     return handle

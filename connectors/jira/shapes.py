@@ -10,6 +10,7 @@ from typing import Any
 from connectors.records import ISSUE_ID_KEY_PREFIX, Actor, PayloadError, Source, issue_id_of, parse_time
 
 SOURCE = Source.JIRA.value
+SD_PUBLIC_COMMENT = "sd.public.comment"  # the comment property Jira Service Management keeps internal-ness in
 
 # Placeholder item key for a Data Center ``comment_created`` delivery that names the issue only by its
 # numeric id (the payload has no ``issue``; the id is read from ``comment.self``). See ``issue_id_of``.
@@ -80,6 +81,46 @@ def user_ids(user: Any) -> set[str]:
     if not isinstance(user, Mapping):
         return set()
     return {v for f in ("accountId", "key", "name") if isinstance(v := user.get(f), str) and v}
+
+
+def comment_restriction(comment: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what keeps a comment from the client: ``{}`` when public, else ``internal`` (and ``visibility``).
+
+    Jira Service Management marks an internal note with ``jsdPublic: false`` (Cloud webhooks and REST) and
+    with the comment property ``sd.public.comment`` = ``{"internal": true}`` (returned only when comments
+    are read with ``expand=properties``); any Jira comment can also be restricted to a project role or a
+    group by ``visibility``. Any one of them makes the comment not public.
+    """
+    restricted = _visibility_text(comment.get("visibility"))
+    if restricted is not None:
+        return {"internal": True, "visibility": restricted}
+    if comment.get("jsdPublic") is False or _internal_property(comment.get("properties")):
+        return {"internal": True}
+    return {}
+
+
+def _visibility_text(visibility: Any) -> str | None:
+    """Return ``"role:Developers"`` / ``"group:jira-developers"`` for a restriction, None for none."""
+    if not isinstance(visibility, Mapping) or visibility.get("type") not in ("role", "group"):
+        return None
+    # Cloud names a group by "identifier" (its id) next to "value" (its name); older payloads send the name only.
+    for field in ("value", "identifier"):
+        name = visibility.get(field)
+        if isinstance(name, str) and name.strip():
+            return f"{visibility['type']}:{name.strip()}"
+    return None
+
+
+def _internal_property(properties: Any) -> bool:
+    if not isinstance(properties, list):
+        return False
+    return any(
+        isinstance(prop, Mapping)
+        and prop.get("key") == SD_PUBLIC_COMMENT
+        and isinstance(prop.get("value"), Mapping)
+        and prop["value"].get("internal") is True
+        for prop in properties
+    )
 
 
 def base_url_from_self(self_url: Any) -> str | None:

@@ -3,7 +3,8 @@
 One stream, ``issues``, per project. Every comment or changelog change bumps the issue's ``updated``,
 so one cursor on ``updated`` covers the issue, its comments and its changelog. The runner stores a
 page's batch, then saves its cursor for (``jira``, project, stream): at-least-once delivery on top of
-idempotent upserts. A page is one search page (issues, OPENED, comments) or one bulk changelog page;
+idempotent upserts. A page is one search page (issues, OPENED, and the comments of the changed issues that
+have any, read from the comment endpoint with their properties) or one bulk changelog page;
 on Cloud the cursor moves only on the page that completes a chunk's changelogs (up to 1000 issues),
 so memory stays at one page while the changelogs of 1000 issues cost one request. Each run reads
 from the saved cursor minus ``overlap`` (Jira's search index lags writes a little), never saves a
@@ -148,8 +149,8 @@ class JiraSync:
     def _unchanged(self, issues: list[Mapping[str, Any]]) -> set[str]:
         """Return the keys of issues stored with this very ``updated``: seen again only through the overlap.
 
-        Jira moves ``updated`` on every comment and transition, so their comments past the embedded ones and
-        their changelog are already stored; skipping them makes a no-change re-sync one search request.
+        Jira moves ``updated`` on every comment and transition, so their comments and their changelog are
+        already stored; skipping them makes a no-change re-sync one search request.
         """
         if self.stored_updates is None:
             return set()
@@ -166,7 +167,7 @@ class JiraSync:
         batch = Batch()
         for issue in issues:
             batch.extend(normalize_rest_issue(issue, base_url=self.client.base_url))
-            batch.activities.extend(self._comments(issue, more=str(issue["key"]) not in unchanged))
+            batch.activities.extend(self._comments(issue, changed=str(issue["key"]) not in unchanged))
         return batch
 
     def _advance(self, previous: datetime | None, newest: datetime | None) -> datetime | None:
@@ -178,23 +179,29 @@ class JiraSync:
 
     # --- comments and changelog ------------------------------------------------------------------
 
-    def _comments(self, issue: Mapping[str, Any], *, more: bool = True) -> list[Activity]:
-        key = str(issue["key"])
+    def _comments(self, issue: Mapping[str, Any], *, changed: bool = True) -> list[Activity]:
+        """Return the comments of a changed issue, read with their properties; none for an unchanged one.
+
+        Search results embed comments without properties, so an internal note marked only by
+        ``sd.public.comment`` would pass for public there (and overwrite the stored note at the same
+        version): the thread is read from the comment endpoint instead, one request per 100 comments, and
+        only for issues that have comments. An unchanged issue's comments are stored already.
+        """
         value = issue["fields"].get("comment")
-        embedded = embedded_comment_list(value)
-        out = [normalize_rest_comment(key, c, base_url=self.client.base_url) for c in embedded]
         total = value.get("total") if isinstance(value, Mapping) else None
-        # Search results embed only the first comments; read the rest only when some are missing.
-        start = len(embedded)
-        while more and isinstance(total, int) and start < total:
+        if not changed or not (embedded_comment_list(value) or (isinstance(total, int) and total > 0)):
+            return []
+        key = str(issue["key"])
+        out: list[Activity] = []
+        start = 0
+        while True:
             page = self.client.comments_page(key, start_at=start, max_results=100)
             comments = embedded_comment_list(page)
             out += [normalize_rest_comment(key, c, base_url=self.client.base_url) for c in comments]
-            if not comments:
-                break
             start += len(comments)
             total = page.get("total", total)
-        return out
+            if not comments or not isinstance(total, int) or start >= total:
+                return out
 
     def _changelogs(self, histories: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Activity]:
         histories = list(histories)

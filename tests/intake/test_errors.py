@@ -108,7 +108,7 @@ def test_the_webhook_refuses_a_permanent_error_and_asks_for_a_retry_on_a_transie
 
 
 def test_the_webhook_refuses_a_payload_the_normalizer_cannot_use(client, factory, monkeypatch):
-    def broken(delivery):
+    def broken(delivery, received_at=None):
         raise IndexError("list index out of range")
 
     monkeypatch.setitem(normalize_module.NORMALIZERS, "github", broken)
@@ -184,7 +184,7 @@ def test_replay_marks_what_the_sweep_marks_with_the_same_reason(factory, contrac
 def test_replay_marks_failed_whatever_the_normalizer_raises(factory, contracts, monkeypatch):
     raw_id = _queued(factory, json.dumps(_opened()).encode())
 
-    def broken(delivery):
+    def broken(delivery, received_at=None):
         raise IndexError("list index out of range")
 
     monkeypatch.setitem(normalize_module.NORMALIZERS, "github", broken)

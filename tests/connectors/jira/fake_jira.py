@@ -1,4 +1,7 @@
-"""A small in-memory Jira behind respx routes: search (token or startAt), comments, changelogs, statuses."""
+"""A small in-memory Jira behind respx routes: search (token or startAt), comments, changelogs, statuses.
+
+Comments keep their ``properties``; only ``/comment?expand=properties`` returns them, as Jira does.
+"""
 
 from __future__ import annotations
 
@@ -88,7 +91,8 @@ class FakeJira:
             return out
         comments = self.comments[issue["key"]]
         out["fields"]["comment"] = {
-            "comments": copy.deepcopy(comments[: self.embed_comments]),
+            # Search results never carry comment properties (only /comment?expand=properties does).
+            "comments": [_without_properties(c) for c in comments[: self.embed_comments]],
             "startAt": 0,
             "maxResults": self.embed_comments,
             "total": len(comments),
@@ -122,6 +126,8 @@ class FakeJira:
         size = min(int(request.url.params.get("maxResults", 50)), self.comment_page)
         comments = self.comments[key]
         page = comments[start : start + size]
+        if "properties" not in request.url.params.get("expand", "").split(","):
+            page = [_without_properties(c) for c in page]
         return httpx.Response(
             200, json={"comments": page, "startAt": start, "maxResults": size, "total": len(comments)}
         )
@@ -168,3 +174,7 @@ class FakeJira:
         assert len(body["issueIdsOrKeys"]) <= 100
         found = [copy.deepcopy(self.issues[k]) for k in body["issueIdsOrKeys"] if k in self.issues]
         return httpx.Response(200, json={"issues": found, "issueErrors": []})
+
+
+def _without_properties(comment: dict[str, Any]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in comment.items() if k != "properties"}

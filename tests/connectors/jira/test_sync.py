@@ -1,4 +1,4 @@
-"""JiraSync against an in-memory Jira: paging, comment and changelog completion, cursors, reconcile."""
+"""JiraSync against an in-memory Jira: paging, comments with properties, changelog completion, cursors, reconcile."""
 
 from __future__ import annotations
 
@@ -83,8 +83,11 @@ def test_cloud_backfill_pages_by_token_and_completes_comments_and_changelogs(res
     assert fake.jqls[0] == 'project = "PROJ" ORDER BY updated ASC'
     assert routes["search"].call_count == 2  # 3 issues, 2 per page, second page by nextPageToken
     assert routes["search"].calls[1].request.url.params["nextPageToken"] == "2"
-    # PROJ-1 embeds 2 of 5 comments: the rest come in pages of 2 from startAt=2; PROJ-2 needs none.
-    assert [c.request.url.params["startAt"] for c in routes["comments"].calls] == ["2", "4"]
+    # Comments are read with their properties (search results lack them): PROJ-1's 5 in pages of 2, PROJ-2's
+    # one; PROJ-3 has none and costs nothing.
+    calls = [(c.request.url.path.split("/")[-2], c.request.url.params["startAt"]) for c in routes["comments"].calls]
+    assert calls == [("PROJ-1", "0"), ("PROJ-1", "2"), ("PROJ-1", "4"), ("PROJ-2", "0")]
+    assert all(c.request.url.params["expand"] == "properties" for c in routes["comments"].calls)
     # Changelogs: bulkfetch per chunk, filtered to tracked fields, paged by token (2 histories a page).
     bodies = [json.loads(c.request.content) for c in routes["bulk"].calls]
     assert [b["issueIdsOrKeys"] for b in bodies] == [["101", "102"], ["101", "102"], ["103"]]
@@ -104,7 +107,7 @@ def test_cloud_backfill_pages_by_token_and_completes_comments_and_changelogs(res
     assert runner.activities["opened:PROJ-3"].at == _dt(1, 9)
     # Cursor moves only once a chunk's changelogs are stored: issues, bulk, bulk | issues, bulk.
     assert runner.saved == [None, None, _dt(4), _dt(4), _dt(5)]
-    assert client.requests_made == 2 + 2 + 3 + 1
+    assert client.requests_made == 2 + 4 + 3 + 1
 
 
 @respx.mock(assert_all_called=True)
@@ -230,8 +233,10 @@ def test_datacenter_pages_by_start_at_with_embedded_changelog(respx_mock):
     assert {k for k in runner.activities if k.startswith("changelog:")} == {
         f"changelog:8{i:03d}0:priority" for i in range(1, 13)
     } | {"changelog:80011:priority"}
-    # DC-3 embeds 1 of its 2 comments; the other is read from /rest/api/2/issue/DC-3/comment.
-    assert [c.request.url.path for c in routes["comments"].calls] == ["/rest/api/2/issue/DC-3/comment"]
+    # DC-3 alone has comments: both are read, with their properties, from /rest/api/2/issue/DC-3/comment.
+    assert [(c.request.url.path, c.request.url.params["expand"]) for c in routes["comments"].calls] == [
+        ("/rest/api/2/issue/DC-3/comment", "properties")
+    ]
     assert runner.activities["opened:DC-1"].actor.id == "JIRAUSER10100"
     assert runner.saved == [_dt(3, 10), _dt(3, 12)]  # changelogs come with the page: cursor moves at once
 

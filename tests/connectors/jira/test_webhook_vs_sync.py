@@ -146,7 +146,7 @@ def test_cloud_webhooks_and_sync_give_equal_records(respx_mock):
     hook_item = [i for b in batches for i in b.work_items if not i.partial][-1]
 
     fake = _cloud_rest()
-    fake.install(respx_mock, "search", "bulk", "status")  # status 3 is no issue's current status
+    fake.install(respx_mock, "search", "comments", "bulk", "status")  # status 3 is no issue's current status
     items, rest_acts = _sync(fake)
 
     assert items == {"PROJ-45": hook_item}
@@ -226,7 +226,7 @@ def test_datacenter_webhooks_and_sync_give_equal_records(respx_mock):
         p.item("assignee", None, None, "JIRAUSER10200", "Dan Dev"),
     )
     fake.put(final, comments=comments, histories=[history])
-    fake.install(respx_mock, "search")  # v2 search embeds comments and (expand=changelog) histories
+    fake.install(respx_mock, "search", "comments")  # v2 search embeds (expand=changelog) histories
     items, rest_acts = _sync(fake)
 
     assert items == {"PROJ-45": hook_item}
