@@ -98,7 +98,7 @@ async def _accept(committer: GroupCommitter, delivery: Delivery) -> WebhookAnswe
     if len(delivery.delivery_id) > MAX_DELIVERY_ID:
         raise ProblemError(400, f"The delivery id is longer than {MAX_DELIVERY_ID} characters; nothing was stored.")
     try:
-        batch = normalized(delivery)
+        batch = normalized(delivery, received_at=delivery.received_at)
         if batch is None:
             return WebhookAnswer(status="ignored", delivery_id=delivery.delivery_id,
                                  detail=f"Event {delivery.event!r} {delivery.action or ''} is not used."

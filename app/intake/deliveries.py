@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+
+from app.core.tables import utcnow
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class Delivery:
     action: str | None
     body: bytes
     payload: Mapping[str, Any]
+    received_at: datetime = field(default_factory=utcnow)  # stored with the raw body, so a replay sees the same
 
 
 @dataclass(frozen=True)

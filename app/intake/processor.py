@@ -99,7 +99,7 @@ def sweep_pending(
         with factory() as session:
             rows = session.execute(
                 select(RawDelivery.id, RawDelivery.source, RawDelivery.delivery_id, RawDelivery.event,
-                       RawDelivery.action, RawDelivery.body)
+                       RawDelivery.action, RawDelivery.body, RawDelivery.received_at)
                 .join(IntakeQueue, IntakeQueue.raw_id == RawDelivery.id)
                 .where(IntakeQueue.raw_id > last_id, IntakeQueue.queued_at <= cutoff)
                 .order_by(IntakeQueue.raw_id).limit(SWEEP_CHUNK)
@@ -107,10 +107,10 @@ def sweep_pending(
         if not rows:
             break
         work: list[Pending] = []
-        for raw_id, source, delivery_id, event, action, body in rows:
+        for raw_id, source, delivery_id, event, action, body, received_at in rows:
             last_id = raw_id
             try:
-                batch = renormalize(source, delivery_id, event, action, body)
+                batch = renormalize(source, delivery_id, event, action, body, received_at=received_at)
             except IntakeError as exc:
                 if not exc.permanent:
                     raise

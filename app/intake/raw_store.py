@@ -56,10 +56,9 @@ def insert_raw(
     """Insert the raw deliveries not seen before (their payloads normalized: ``processed``); answer each one and
     return the new ones with their row ids."""
     firsts = _firsts(deliveries)
-    received = utcnow()
     rows = [
         {"source": d.source, "delivery_id": d.delivery_id, "event": d.event[:64],
-         "action": (d.action or "")[:64] or None, "body": d.body, "status": "processed", "received_at": received}
+         "action": (d.action or "")[:64] or None, "body": d.body, "status": "processed", "received_at": d.received_at}
         for i, (d, _) in enumerate(deliveries) if firsts[(d.source, d.delivery_id)] == i
     ]
     new = {(r.source, r.delivery_id): r.id for r in session.execute(_raw_insert(session.get_bind().dialect.name), rows)}

@@ -46,7 +46,8 @@ def replay(factory: sessionmaker[Session], contracts: Contracts) -> ReplaySummar
                 last_id = row.id
                 summary.deliveries += 1
                 try:
-                    batch = renormalize(row.source, row.delivery_id, row.event, row.action, row.body)
+                    batch = renormalize(row.source, row.delivery_id, row.event, row.action, row.body,
+                                        received_at=row.received_at)
                 except IntakeError as exc:
                     if not exc.permanent:
                         raise

@@ -19,6 +19,7 @@ from connectors.records import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
 from connectors.records import Activity, Batch, WorkItem, issue_id_of
 
 _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
+_FIRST = datetime.min.replace(tzinfo=UTC)
 _CHUNK = 500
 
 
@@ -100,6 +101,8 @@ def _newest(rows: Iterable[dict[str, Any]], key: tuple[str, str], stamp: str) ->
             out[k] = row
             continue
         newer = _is_newer(row, old, stamp)
+        if row["deleted"] and old["deleted"] and "external_id" in row:  # two copies of one deletion: the first
+            newer = (row.get(stamp) or _FIRST) < (old.get(stamp) or _FIRST)
         merged = dict(row if newer else old)
         merged["deleted"] = row["deleted"] or old["deleted"]
         if "partial" in row:
@@ -148,7 +151,9 @@ def _activity_upsert(dialect: str) -> Any:
     """Build the activity upsert once per dialect (see ``_item_upsert``)."""
     stmt = _DIALECT_INSERT[dialect](ActivityRow.__table__)
     table, ex = ActivityRow.__table__, stmt.excluded
-    newer = ex.updated_at >= table.c.updated_at
+    # A deletion is final and happened once: of two copies of it (a redelivery, a replay), the first stands.
+    newer = or_(and_(~table.c.deleted, ex.updated_at >= table.c.updated_at),
+                and_(table.c.deleted, ex.deleted, ex.updated_at < table.c.updated_at))
     updates = {
         col: case((newer, ex[col]), else_=table.c[col])
         for col in _ACTIVITY_COLUMNS

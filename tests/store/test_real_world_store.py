@@ -138,7 +138,13 @@ def _clocks(factory) -> list[tuple]:
 
 def _rows(factory) -> dict[str, list[tuple]]:
     def strip(row, drop=("id",)):
-        return tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_") and k not in drop))
+        fields = {k: v for k, v in vars(row).items() if not k.startswith("_") and k not in drop}
+        if fields.get("deleted") and isinstance(row, ActivityRow):
+            # GitHub says nothing of when a comment was deleted: it is the moment the deletion was received,
+            # which differs between two separate runs (a replay of stored deliveries keeps it).
+            fields["updated_at"] = "received"
+            fields["data"] = {**fields["data"], "deleted_at": "received"}
+        return tuple(sorted((k, repr(v)) for k, v in fields.items()))
 
     with factory() as s:
         return {name: sorted(strip(r) for r in s.scalars(select(model)))
