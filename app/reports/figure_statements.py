@@ -10,7 +10,20 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Date, Select, bindparam, case, cast, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from app.core.tables import ClockRow
@@ -32,6 +45,11 @@ def key_column(name: str, dialect: str) -> ColumnElement[Any]:
             return cast(func.date_trunc("week", func.timezone("UTC", ClockRow.started_at)), Date)
         # SQLite stores UTC as text; 'weekday 0' moves to the coming Sunday (or stays), then back to Monday.
         return func.date(ClockRow.started_at, "weekday 0", "-6 days")
+    if name == "local_week":  # the same Monday in the IANA time zone bound as `week_zone`
+        zone = bindparam("week_zone", type_=String)
+        if dialect == "postgresql":
+            return cast(func.date_trunc("week", func.timezone(zone, ClockRow.started_at)), Date)
+        return func.local_week_monday(ClockRow.started_at, zone)  # registered by app.core.db.make_engine
     return {"kind": ClockRow.kind, "client": ClockRow.client, "developer": ClockRow.developer,
             "work_item": ClockRow.item_key}[name]
 
