@@ -92,6 +92,7 @@ class DeveloperPage:
     scores: list[ClientScore]
     per_client: list[PersonLine]
     weeks: list[WeekLine]
+    week_time_zone: str
     chart: Markup
     running: list[ClockLine]
     running_hidden: int
@@ -161,7 +162,7 @@ def developer_page(session: Session, contracts: Contracts, person_id: str, filte
                                                              since=span.since, until=span.until)),
         scores=client_scores(session, person_id, filters.client, span),
         per_client=per_client,
-        weeks=week_lines(card["trend"], contracts, filters.client),
+        weeks=week_lines(card["trend"], contracts, filters.client), week_time_zone=card["week_time_zone"],
         chart=trend_chart(card["trend"], good=spec.good_attainment, title=f"{name}: share on time, week by week"),
         running=running, running_hidden=hidden,
     )
