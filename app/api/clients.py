@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.params import PeriodSinceQ, PeriodUntilQ, period
-from app.reports.schemas import ClientOut, ClockOut, Promises, UTCTime, WeekFigures, clock_out
+from app.reports.schemas import ClientOut, ClockOut, Promises, UTCTime, WeekFigures, WeekTimeZone, clock_out
 from app.reports.scorecards import client_rows, client_scorecard
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
@@ -46,7 +46,9 @@ class ClientScorecard(Promises, _ClientHead):
     """Totals are the `responsiveness` and `bug_fix` fields; later promises and feedback join as new fields."""
 
     developers: list[DeveloperFigures] = Field(description="The same figures for each developer credited.")
-    trend: list[WeekFigures] = Field(description="Week by week over the period, empty weeks included.")
+    trend: list[WeekFigures] = Field(description="Week by week over the period, empty weeks included, in the "
+                                     "client's own weeks.")
+    week_time_zone: WeekTimeZone
     open_clocks: list[ClockOut] = Field(description="Their clocks not stopped yet, oldest first.")
 
 

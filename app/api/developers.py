@@ -20,6 +20,7 @@ from app.reports.schemas import (
     Promises,
     UTCTime,
     WeekFigures,
+    WeekTimeZone,
     clock_out,
 )
 from app.reports.scorecards import developer_rows, developer_scorecard
@@ -45,7 +46,9 @@ class DeveloperScorecard(Promises, _DeveloperHead):
     """Totals are the `responsiveness` and `bug_fix` fields; later promises join them as new fields."""
 
     clients: list[ClientFigures] = Field(description="The same figures for each client they worked for.")
-    trend: list[WeekFigures] = Field(description="Week by week over the period, empty weeks included.")
+    trend: list[WeekFigures] = Field(description="Week by week over the period, empty weeks included, in UTC "
+                                     "weeks: a developer's clocks span several clients.")
+    week_time_zone: WeekTimeZone
     open_clocks: list[ClockOut] = Field(description="Their clocks not stopped yet, oldest first.")
 
 

@@ -22,7 +22,7 @@ from app.api.params import (
     csv_response,
     wants_csv,
 )
-from app.reports.clocks import ClockFilter
+from app.reports.clocks import ClockFilter, week_calendar
 from app.reports.figures import metric_groups
 from app.reports.schemas import Figures, UTCTime
 from metrics.model import ClockKind
@@ -52,6 +52,9 @@ class MetricReport(BaseModel):
     since: UTCTime | None
     until: UTCTime | None
     group_by: str = Field(examples=["developer"])
+    week_time_zone: str | None = Field(
+        description="Grouped by week: the IANA time zone the weeks run Monday to Sunday in, the client's contract "
+        "calendar when `client` is given, else UTC. Null for other groupings.", examples=["Asia/Tokyo"])
     groups: list[GroupFigures]
 
 
@@ -79,7 +82,8 @@ def _report(
     groups = metric_groups(session, flt, group_by.value, contracts, now)
     if wants_csv(request, fmt):
         return csv_response(GROUP_COLUMNS, groups, f"{metric}-by-{group_by.value}.csv")
-    return MetricReport(metric=metric, since=since, until=until, group_by=group_by.value,
+    zone = week_calendar(contracts, client).timezone if group_by is GroupBy.WEEK else None
+    return MetricReport(metric=metric, since=since, until=until, group_by=group_by.value, week_time_zone=zone,
                         groups=[GroupFigures(**g) for g in groups])
 
 

@@ -15,8 +15,9 @@ from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.errors import problem_responses
 from app.api.params import Time, check_order
 from app.contracts import Contracts
-from app.reports.clocks import person_name
+from app.reports.clocks import person_name, week_calendar
 from app.reports.plain_language import ScoreFilter, StoredScore, load_scores
+from metrics.calendar import Calendar, local_week_monday
 from metrics.plain_language import aggregate
 from metrics.wording import week_name
 
@@ -87,6 +88,9 @@ class GroupOut(BaseModel):
 class PlainLanguageReport(BaseModel):
     metric: str = "plain-language"
     group_by: GroupBy
+    week_time_zone: str | None = Field(
+        description="Grouped by week: the IANA time zone the weeks run Monday to Sunday in, the client's contract "
+        "calendar when `client` is given, else UTC. Null for other groupings.", examples=["Asia/Tokyo"])
     since: datetime | None
     until: datetime | None
     min_words: int
@@ -105,22 +109,22 @@ def _message(s: StoredScore) -> MessageOut:
     )
 
 
-def _key(s: StoredScore, group_by: GroupBy) -> str:
+def _key(s: StoredScore, group_by: GroupBy, weeks: Calendar) -> str:
     if group_by is GroupBy.DEVELOPER:
         return s.row.developer
     if group_by is GroupBy.CLIENT:
         return s.row.client
-    return week_name(s.row.at)
+    return week_name(local_week_monday(s.row.at, weeks))
 
 
 def group_scores(
     scores: Sequence[StoredScore], group_by: GroupBy, contracts: Contracts, *, min_words: int, show: Shown,
-    limit: int,
+    limit: int, weeks: Calendar,
 ) -> list[GroupOut]:
-    """Summarize scores per group, each figure with the messages and flagged words behind it."""
+    """Summarize scores per group (weeks in the calendar's zone), each with the messages and flagged words behind it."""
     groups: dict[str, list[StoredScore]] = defaultdict(list)
     for s in scores:
-        groups[_key(s, group_by)].append(s)
+        groups[_key(s, group_by, weeks)].append(s)
     out = []
     for key in sorted(groups):
         members = groups[key]
@@ -164,5 +168,8 @@ def read_plain_language(
     """Score figures per developer, client or ISO week; messages are scored by `pulse score` (and the worker)."""
     check_order(since, until)
     scores = load_scores(session, ScoreFilter(client=client, developer=developer, since=since, until=until))
-    groups = group_scores(scores, group_by, contracts, min_words=min_words, show=show, limit=limit)
-    return PlainLanguageReport(group_by=group_by, since=since, until=until, min_words=min_words, groups=groups)
+    weeks = week_calendar(contracts, client)
+    groups = group_scores(scores, group_by, contracts, min_words=min_words, show=show, limit=limit, weeks=weeks)
+    zone = weeks.timezone if group_by is GroupBy.WEEK else None
+    return PlainLanguageReport(group_by=group_by, week_time_zone=zone, since=since, until=until, min_words=min_words,
+                               groups=groups)

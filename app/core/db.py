@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, create_engine, event, false, or_
 from sqlalchemy.orm import Session, sessionmaker
 
+from metrics.calendar import Calendar, local_week_monday
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait."""
+    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout so writers wait, and local_week_monday()."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        def _sqlite_connection(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             if ":memory:" not in url:
                 cur.execute("PRAGMA journal_mode=WAL")
@@ -26,12 +30,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+            dbapi_conn.create_function("local_week_monday", 2, _local_week_monday, deterministic=True)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def _local_week_monday(stored: str | None, timezone: str) -> str | None:
+    """SQLite's local_week_monday(utc_time, zone): the ISO date of the Monday of its week in an IANA time zone.
+
+    SQLite knows no time zones, so metrics.calendar answers, for the same figures PostgreSQL finds with
+    date_trunc('week', timezone(zone, utc_time)).
+    """
+    if stored is None:
+        return None
+    at = datetime.fromisoformat(stored)
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at  # stored as naive UTC (app.core.tables.UTCDateTime)
+    return local_week_monday(at, _zone_calendar(timezone)).isoformat()
+
+
+@lru_cache(maxsize=64)
+def _zone_calendar(timezone: str) -> Calendar:
+    return Calendar(timezone=timezone)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

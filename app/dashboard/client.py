@@ -77,6 +77,7 @@ class ClientPage:
     bug_fix: PromiseCell
     developers: list[PersonLine]
     weeks: list[WeekLine]
+    week_time_zone: str
     chart: Markup
     breaches: list[ClockLine]
     more_breaches: str | None  # the cursor of the next page of breaches
@@ -128,7 +129,7 @@ def client_page(session: Session, contracts: Contracts, name: str, filters: Filt
     return ClientPage(
         name=name, contract=contract_out(contracts.clients[name]), span=span,
         responsiveness=promise_cell(card["responsiveness"], spec), bug_fix=promise_cell(card["bug_fix"], spec),
-        developers=developers, weeks=week_lines(card["trend"], contracts, name),
+        developers=developers, weeks=week_lines(card["trend"], contracts, name), week_time_zone=card["week_time_zone"],
         chart=trend_chart(card["trend"], good=spec.good_attainment, title=f"{name}: share on time, week by week"),
         breaches=listed, more_breaches=more,
         team=alignment_group(report.team),

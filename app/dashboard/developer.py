@@ -25,7 +25,7 @@ from app.dashboard.views import (
     thresholds,
 )
 from app.reports.alignment import mean_scores
-from app.reports.clocks import ClockFilter, open_clock_views
+from app.reports.clocks import ClockFilter, open_clock_views, week_calendar
 from app.reports.feedback import FeedbackFilter, list_feedback
 from app.reports.figures import NO_CLOCKS
 from app.reports.plain_language import ScoreFilter, plain_language_figures
@@ -92,6 +92,7 @@ class DeveloperPage:
     scores: list[ClientScore]
     per_client: list[PersonLine]
     weeks: list[WeekLine]
+    week_time_zone: str
     chart: Markup
     running: list[ClockLine]
     running_hidden: int
@@ -132,7 +133,8 @@ def _for_client(session: Session, contracts: Contracts, card: dict[str, Any], cl
         **card,
         "responsiveness": totals["responsiveness"], "bug_fix": totals["bug_fix"],
         "clients": [c for c in card["clients"] if c["client"] == client],
-        "trend": trend(session, span, now, developer=person_id, client=client),
+        "trend": trend(session, contracts, span, now, developer=person_id, client=client),
+        "week_time_zone": week_calendar(contracts, client).timezone,
         "open_clocks": open_clock_views(session, ClockFilter(developer=person_id, client=client), contracts, now),
     }
 
@@ -160,7 +162,7 @@ def developer_page(session: Session, contracts: Contracts, person_id: str, filte
                                                              since=span.since, until=span.until)),
         scores=client_scores(session, person_id, filters.client, span),
         per_client=per_client,
-        weeks=week_lines(card["trend"], contracts, filters.client),
+        weeks=week_lines(card["trend"], contracts, filters.client), week_time_zone=card["week_time_zone"],
         chart=trend_chart(card["trend"], good=spec.good_attainment, title=f"{name}: share on time, week by week"),
         running=running, running_hidden=hidden,
     )

@@ -148,6 +148,12 @@ def clock_calendar(clock: Clock, contracts: Contracts) -> Calendar:
     return client.policy.calendar_for(clock.kind)
 
 
+def week_calendar(contracts: Contracts, client: str | None) -> Calendar:
+    """Return the calendar whose ISO weeks figures are grouped in: one client's own, else (several clients) UTC."""
+    known = contracts.clients.get(client) if client is not None else None
+    return known.calendar if known is not None else Calendar.always_on()
+
+
 def live_elapsed(clock: Clock, contracts: Contracts, now: datetime) -> int:
     """Return a clock's working seconds so far: stored ones, plus the running segment up to `now`."""
     return live_elapsed_all([clock], contracts, now)[0]

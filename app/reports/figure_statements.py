@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
+    String,
     bindparam,
     case,
     cast,
@@ -46,6 +47,11 @@ def key_column(name: str, dialect: str) -> ColumnElement[Any]:
             return cast(func.date_trunc("week", func.timezone("UTC", ClockRow.started_at)), Date)
         # SQLite stores UTC as text; 'weekday 0' moves to the coming Sunday (or stays), then back to Monday.
         return func.date(ClockRow.started_at, "weekday 0", "-6 days")
+    if name == "local_week":  # the same Monday in the IANA time zone bound as `week_zone`
+        zone = bindparam("week_zone", type_=String)
+        if dialect == "postgresql":
+            return cast(func.date_trunc("week", func.timezone(zone, ClockRow.started_at)), Date)
+        return func.local_week_monday(ClockRow.started_at, zone)  # registered by app.core.db.make_engine
     return {"kind": ClockRow.kind, "client": ClockRow.client, "developer": ClockRow.developer,
             "work_item": ClockRow.item_key}[name]
 

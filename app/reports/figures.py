@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
 from app.core.tables import WorkItemRow
-from app.reports.clocks import ClockFilter, FilterShape, bound_filter, person_name, storable
+from app.reports.clocks import ClockFilter, FilterShape, bound_filter, person_name, storable, week_calendar
 from app.reports.figure_parts import OpenClocks, StoppedClocks, regroup
 from app.reports.figure_statements import SORT_MEMORY, cancelled_counts, open_states, ranked_stopped
 from app.reports.ranked_durations import rank_together, read_stopped_durations, stopped_per_developer_in_order
@@ -99,24 +99,33 @@ def _read_open(session: Session, keys: tuple[str, ...], shape: FilterShape,
 
 def _with_week_dates(found: dict[GroupKey, GroupFigures], keys: Sequence[str]) -> dict[GroupKey, GroupFigures]:
     """Make the week in each key a date on both databases: SQLite hands the Monday back as ISO text."""
-    if "week" not in keys:
+    i = next((i for i, key in enumerate(keys) if key in ("week", "local_week")), None)
+    if i is None:
         return found
-    i = list(keys).index("week")
     return {(*key[:i], date.fromisoformat(key[i]) if isinstance(key[i], str) else key[i], *key[i + 1:]): value
             for key, value in found.items()}
 
 
-def figures_by(session: Session, flt: ClockFilter, keys: Sequence[str], now: datetime) -> dict[GroupKey, GroupFigures]:
-    """Return the figures of the clocks matching a filter per group of `keys` (see key_column)."""
-    return figures_by_groupings(session, flt, [keys], now)[0]
+def _weeks_in(zone: str, groupings: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """Name the week key of each grouping for its time zone: UTC weeks, or local ones in `zone` (key_column)."""
+    week = "week" if zone == "UTC" else "local_week"
+    return [tuple(week if key == "week" else key for key in keys) for keys in groupings]
+
+
+def figures_by(session: Session, flt: ClockFilter, keys: Sequence[str], now: datetime, *,
+               week_zone: str = "UTC") -> dict[GroupKey, GroupFigures]:
+    """Return the figures of the clocks matching a filter per group of `keys` (see key_column), weeks in `week_zone`."""
+    return figures_by_groupings(session, flt, [keys], now, week_zone=week_zone)[0]
 
 
 def figures_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence[Sequence[str]],
-                         now: datetime) -> list[dict[GroupKey, GroupFigures]]:
+                         now: datetime, *, week_zone: str = "UTC") -> list[dict[GroupKey, GroupFigures]]:
     """figures_by() for several groupings of the same clocks; SQLite reads the clocks once for all of them."""
     if not storable(flt.client, flt.developer):
         return [{} for _ in groupings]
     shape, params = bound_filter(flt, now)
+    groupings = _weeks_in(week_zone, groupings)
+    params["week_zone"] = week_zone
     if session.get_bind().dialect.name == "postgresql":
         session.execute(SORT_MEMORY)
         out = []
@@ -182,12 +191,17 @@ def _group_name(key: str, group_by: str, contracts: Contracts, titles: dict[str,
 def metric_groups(
     session: Session, flt: ClockFilter, group_by: str, contracts: Contracts, now: datetime
 ) -> list[dict[str, Any]]:
-    """Return the figures of the clocks matching a filter per developer, client, work item or week, named."""
+    """Return the figures of the clocks matching a filter per developer, client, work item or week, named.
+
+    Weeks are the client's own when the filter names one (week_calendar), else UTC weeks.
+    """
     if not storable(flt.client, flt.developer):
         return []
     found = _credited_figures(session, flt, now) if group_by == "developer" else None
     if found is None:
-        found = {key: value for (key,), value in figures_by(session, flt, [_GROUP_KEYS[group_by]], now).items()}
+        zone = week_calendar(contracts, flt.client).timezone
+        found = {key: value for (key,), value in
+                 figures_by(session, flt, [_GROUP_KEYS[group_by]], now, week_zone=zone).items()}
     if group_by == "week":
         found = {week_name(key): value for key, value in found.items()}
     titles = _titles(session, found) if group_by == "work_item" else {}

@@ -206,9 +206,15 @@ class ClientOut(BaseModel):
     jira_projects: list[str] = Field(examples=[["SHOP"]])
 
 
+WeekTimeZone = Annotated[str, Field(
+    description="The IANA time zone the weeks run Monday to Sunday in: the client's contract calendar when the "
+    "figures are one client's, UTC when they span several clients.", examples=["Asia/Tokyo"])]
+
+
 class _Week(BaseModel):
-    week: str = Field(description="ISO week (UTC), by clock start.", examples=["2026-W10"])
-    starts_on: date = Field(description="The Monday of that week.", examples=["2026-03-02"])
+    week: str = Field(description="ISO week in `week_time_zone`, by clock start.", examples=["2026-W10"])
+    starts_on: date = Field(description="The Monday of that week (a local date in `week_time_zone`).",
+                            examples=["2026-03-02"])
 
 
 class WeekFigures(Promises, _Week):

@@ -1,5 +1,8 @@
 """Scorecards: both promises over a period, per developer and per client, with a weekly trend.
 
+A client's trend runs in the client's own weeks (its contract calendar's time zone); a developer's, over
+several clients, in UTC weeks.
+
 Each scorecard is a plain dict shaped like its API model, so new sections (plain-language scores, client
 feedback) are added as new keys without changing the existing ones.
 """
@@ -17,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from app.contracts import Contracts, PersonSpec
 from app.core.tables import ClockRow
-from app.reports.clocks import ClockFilter, open_clock_views, person_name, storable
+from app.reports.clocks import ClockFilter, open_clock_views, person_name, storable, week_calendar
 from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures_by_developer, figures_by_groupings
 from app.reports.promises import promise_words
+from metrics.calendar import Calendar, local_week_monday
 from metrics.model import ClockKind
 from metrics.wording import week_name
 
@@ -57,41 +61,43 @@ def _promises(found: dict[GroupKey, GroupFigures], *group: Any) -> dict[str, dic
             "bug_fix": found.get((*group, ClockKind.BUG_FIX.value), NO_CLOCKS).as_dict()}
 
 
-def _figures_by_kind(session: Session, flt: ClockFilter, now: datetime,
-                     *groupings: Sequence[str]) -> list[dict[GroupKey, GroupFigures]]:
+def _figures_by_kind(session: Session, flt: ClockFilter, now: datetime, *groupings: Sequence[str],
+                     week_zone: str = "UTC") -> list[dict[GroupKey, GroupFigures]]:
     """Figure the same clocks per kind within each grouping, reading them once where the database allows."""
-    return figures_by_groupings(session, flt, [[*keys, "kind"] for keys in groupings], now)
+    return figures_by_groupings(session, flt, [[*keys, "kind"] for keys in groupings], now, week_zone=week_zone)
 
 
-def week_mondays(period: Period) -> list[date] | None:
-    """Return the Monday of every ISO week the period touches, or None when there are too many to list."""
+def week_mondays(period: Period, calendar: Calendar) -> list[date] | None:
+    """Return the Monday of every ISO week the period touches in the calendar's zone, or None when too many."""
     if period.until <= period.since:
         return []
     if (period.until - period.since).days > 7 * MAX_FILLED_WEEKS:
         return None
-    day = period.since.astimezone(UTC).date()
-    monday = day - timedelta(days=day.weekday())
+    try:
+        monday = local_week_monday(period.since, calendar)
+        last = local_week_monday(period.until - timedelta(microseconds=1), calendar)
+    except OverflowError:  # an edge of the calendar (year 1 or 9999) moved past it by the zone's offset
+        return None
     mondays = []
-    last = (period.until - timedelta(microseconds=1)).astimezone(UTC).date()
     while monday <= last:
         mondays.append(monday)
         monday += timedelta(days=7)
     return mondays
 
 
-def trend(session: Session, period: Period, now: datetime, *, developer: str | None = None,
+def trend(session: Session, contracts: Contracts, period: Period, now: datetime, *, developer: str | None = None,
           client: str | None = None) -> list[dict[str, Any]]:
-    """Return both promises' figures per ISO week of the period (UTC weeks, by clock start), empty weeks included."""
-    (per_week,) = _figures_by_kind(session, period.filter(developer=developer, client=client), now, ("week",))
-    return _trend_of(per_week, period)
+    """Return both promises' figures per ISO week of the period (by clock start), empty weeks included."""
+    weeks = week_calendar(contracts, client)
+    (per_week,) = _figures_by_kind(session, period.filter(developer=developer, client=client), now, ("week",),
+                                   week_zone=weeks.timezone)
+    return _trend_of(per_week, period, weeks)
 
 
-def _trend_of(per_week: dict[GroupKey, GroupFigures], period: Period) -> list[dict[str, Any]]:
-    """Lay figures keyed by (Monday, kind) out week by week over the period."""
+def _trend_of(per_week: dict[GroupKey, GroupFigures], period: Period, weeks: Calendar) -> list[dict[str, Any]]:
+    """Lay figures keyed by (Monday, kind) out week by week over the period, in the calendar's weeks."""
     by_week = {monday: _promises(per_week, monday) for monday, _ in per_week}
-    mondays = week_mondays(period)
-    if mondays is None:
-        mondays = sorted(by_week)
+    mondays = sorted({*(week_mondays(period, weeks) or ()), *by_week})
     empty = _promises({})
     return [{"week": week_name(monday), "starts_on": monday, **by_week.get(monday, empty)} for monday in mondays]
 
@@ -145,15 +151,17 @@ def developer_rows(
 def developer_scorecard(session: Session, contracts: Contracts, person_id: str, period: Period,
                         now: datetime) -> dict[str, Any]:
     """One developer's scorecard: totals, per client, week by week, and the clocks open right now."""
+    weeks = week_calendar(contracts, None)
     totals, per_client, per_week = _figures_by_kind(session, period.filter(developer=person_id), now, (),
-                                                    ("client",), ("week",))
+                                                    ("client",), ("week",), week_zone=weeks.timezone)
     return {
         "developer": person_record(person_id, contracts),
         "since": period.since,
         "until": period.until,
         **_promises(totals),
         "clients": [{"client": name, **_promises(per_client, name)} for name in sorted({c for c, _ in per_client})],
-        "trend": _trend_of(per_week, period),
+        "trend": _trend_of(per_week, period, weeks),
+        "week_time_zone": weeks.timezone,
         "open_clocks": open_clock_views(session, ClockFilter(developer=person_id), contracts, now),
     }
 
@@ -183,8 +191,9 @@ def client_rows(session: Session, contracts: Contracts, period: Period, now: dat
 def client_scorecard(session: Session, contracts: Contracts, name: str, period: Period,
                      now: datetime) -> dict[str, Any]:
     """One client's scorecard: its promises in words, totals, per developer, week by week, open clocks."""
+    weeks = week_calendar(contracts, name)
     totals, per_developer, per_week = _figures_by_kind(session, period.filter(client=name), now, (),
-                                                       ("credited",), ("week",))
+                                                       ("credited",), ("week",), week_zone=weeks.timezone)
     return {
         "client": client_record(name, contracts),
         "since": period.since,
@@ -194,6 +203,7 @@ def client_scorecard(session: Session, contracts: Contracts, name: str, period: 
             {"id": pid, "name": person_name(pid, contracts), **_promises(per_developer, pid)}
             for pid in sorted({pid for pid, _ in per_developer})
         ],
-        "trend": _trend_of(per_week, period),
+        "trend": _trend_of(per_week, period, weeks),
+        "week_time_zone": weeks.timezone,
         "open_clocks": open_clock_views(session, ClockFilter(client=name), contracts, now),
     }

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import insert
+
+from app.contracts import parse_contracts
+from app.core.db import transaction
+from app.core.tables import ClockRow
 from app.dashboard.client import client_page
 from app.dashboard.developer import developer_page
 from app.dashboard.evidence import evidence_page
@@ -12,8 +17,18 @@ from app.dashboard.overview import client_weeks, developer_lines, overview, runn
 from app.dashboard.views import Status, urgency
 from app.reports.clocks import ClockFilter, open_clock_views
 from app.reports.scorecards import client_scorecard, developer_scorecard
-from metrics.model import ClockKind, ClockState
+from app.store.histories import clock_to_row
+from metrics.model import Clock, ClockKind, ClockState
 from tests.conftest import AUTH
+
+TOKYO_CONTRACTS = """
+people:
+  - {id: olena, name: Olena Koval, role: developer, github: olena-dev}
+clients:
+  - name: tokyo
+    github_repos: [tokyo/app]
+    calendar: {timezone: Asia/Tokyo, working_hours: "24/7"}
+"""
 
 
 def test_running_clocks_show_time_left_and_overdue_ones_before_calm_ones(story, factory, contracts):
@@ -181,3 +196,23 @@ def test_the_database_ranks_running_clocks_as_urgency_does(story, client, factor
     assert [line.state for line in ranked] == [ClockState.AT_RISK, ClockState.BREACHED, ClockState.BREACHED,
                                                ClockState.RUNNING]
     assert hidden == 0
+
+
+def test_a_clients_page_shows_its_own_weeks_and_says_so(factory):
+    """Sunday 23:30 UTC is Monday morning in Tokyo: the client page counts it in Tokyo's week; a developer's, in UTC."""
+    contracts = parse_contracts(TOKYO_CONTRACTS, "test pulse.yaml")
+    started, now = datetime(2026, 3, 1, 23, 30, tzinfo=UTC), datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+    clock = Clock(kind=ClockKind.RESPONSE, source="github", item_key="tokyo/app#1", client="tokyo", seq=0,
+                  developer="olena", started_at=started, stopped_at=started + timedelta(minutes=5),
+                  elapsed_seconds=300, target_seconds=1800, running_since=None, deadline=None, at_risk_at=None,
+                  evidence=())
+    with transaction(factory) as session:
+        session.execute(insert(ClockRow), [clock_to_row(clock)])
+    with factory() as session:
+        tokyo = client_page(session, contracts, "tokyo", Filters(period="7d"), now)
+        olena = developer_page(session, contracts, "olena", Filters(period="7d"), now)
+        olena_at_tokyo = developer_page(session, contracts, "olena", Filters(period="7d", client="tokyo"), now)
+    assert (tokyo.week_time_zone, olena.week_time_zone, olena_at_tokyo.week_time_zone) == (
+        "Asia/Tokyo", "UTC", "Asia/Tokyo")
+    for page, week in ((tokyo, "2026-W10"), (olena, "2026-W09"), (olena_at_tokyo, "2026-W10")):
+        assert [line.week for line in page.weeks if line.responsiveness.clocks] == [week]

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 
-from app.reports.clocks import ClockFilter, load_clocks, open_clock_views, person_name
+from app.reports.clocks import ClockFilter, load_clocks, open_clock_views, week_calendar
 from app.reports.scorecards import (
     Period,
-    client_record,
     client_rows,
     client_scorecard,
     developer_rows,
@@ -20,7 +19,7 @@ from app.reports.scorecards import (
 )
 from metrics.stats import group_clocks
 from tests.reports.figures.conftest import NOW
-from tests.reports.figures.reference import reference_promises, reference_trend
+from tests.reports.figures.reference import reference_client_card, reference_promises, reference_trend
 
 PERIODS = [
     Period(NOW - timedelta(days=30), NOW),
@@ -37,20 +36,8 @@ def _developer_card(session, contracts, person, period, now) -> dict[str, Any]:
         **reference_promises(clocks, now),
         "clients": [{"client": name, **reference_promises(per_client[name], now)} for name in sorted(per_client)],
         "trend": reference_trend(clocks, period, now),
+        "week_time_zone": "UTC",
         "open_clocks": open_clock_views(session, ClockFilter(developer=person), contracts, now),
-    }
-
-
-def _client_card(session, contracts, name, period, now) -> dict[str, Any]:
-    clocks = load_clocks(session, period.filter(client=name))
-    per_developer = group_clocks(clocks, lambda c: c.developer or "unassigned")
-    return {
-        "client": client_record(name, contracts), "since": period.since, "until": period.until,
-        **reference_promises(clocks, now),
-        "developers": [{"id": pid, "name": person_name(pid, contracts), **reference_promises(per_developer[pid], now)}
-                       for pid in sorted(per_developer)],
-        "trend": reference_trend(clocks, period, now),
-        "open_clocks": open_clock_views(session, ClockFilter(client=name), contracts, now),
     }
 
 
@@ -61,18 +48,18 @@ def test_scorecards_equal_python_figures(factory, contracts, stored, period):
             for person in ("olena", "github:stranger", "nobody"):
                 assert developer_scorecard(session, contracts, person, period, now) == _developer_card(
                     session, contracts, person, period, now)
-            assert client_scorecard(session, contracts, "acme", period, now) == _client_card(
+            assert client_scorecard(session, contracts, "acme", period, now) == reference_client_card(
                 session, contracts, "acme", period, now)
 
 
 @pytest.mark.parametrize("period", PERIODS, ids=["30 days", "7 days", "long"])
-def test_trend_equals_python_figures(factory, stored, period):
+def test_trend_equals_python_figures(factory, contracts, stored, period):
     """The trend of a developer's page narrowed to one client, or of anyone's clocks."""
     with factory() as session:
         for developer, client in (("olena", "acme"), ("github:stranger", None), (None, "globex"), ("nobody", None)):
             clocks = load_clocks(session, period.filter(developer=developer, client=client))
-            assert trend(session, period, NOW, developer=developer, client=client) == reference_trend(
-                clocks, period, NOW)
+            assert trend(session, contracts, period, NOW, developer=developer, client=client) == reference_trend(
+                clocks, period, NOW, week_calendar(contracts, client))
 
 
 @pytest.mark.parametrize("client", [None, "acme", "globex"])

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from app.reports.plain_language import ScoreFilter, plain_language_figures, score_pending
+import pytest
+
+from app.api.plain_language import GroupBy, Shown, group_scores
+from app.core.tables import MessageScore
+from app.reports.plain_language import ScoreFilter, StoredScore, plain_language_figures, score_pending
+from metrics.calendar import Calendar
 from tests.conftest import AUTH
 from tests.reports.language.conftest import READ, T0, Thread
 from tests.reports.language.test_scoring import CODE_ONLY, JARGON, PLAIN, UKRAINIAN
@@ -112,3 +117,26 @@ def test_scorecard_figures_say_when_there_is_too_little(client, factory, contrac
     assert olena["pass_share"] == 0.875 and olena["note"] is None
     assert olena["top_flagged"][0]["count"] == 1
     assert marco["pass_share"] is None and marco["note"].startswith("Too little to judge yet")
+
+
+def _stored(at: datetime, n: int) -> StoredScore:
+    row = MessageScore(source="github", external_id=f"comment:{n}", item_key="tokyo/app#1", client="tokyo",
+                       developer="olena", at=at, language="en", supported=True, words=20, jargon_share=0.0,
+                       unexplained_acronyms=0, avg_words_per_sentence=10.0, readability_grade=6.0, passes=True,
+                       flagged=[], reasons=[])
+    return StoredScore(row, None, None)
+
+
+WEEKS = {
+    "Tokyo's own weeks": ("Asia/Tokyo", {"2026-W10": 2}),
+    "UTC weeks": ("UTC", {"2026-W09": 1, "2026-W10": 1}),
+}
+
+
+@pytest.mark.parametrize(("zone", "weeks"), WEEKS.values(), ids=WEEKS.keys())
+def test_messages_count_in_the_week_they_were_written_in_the_calendars_time(contracts, zone, weeks):
+    """Sunday 23:30 and Monday 00:30 UTC: Monday morning in Tokyo, both in Tokyo's week 10."""
+    scores = [_stored(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), 1), _stored(datetime(2026, 3, 2, 0, 30, tzinfo=UTC), 2)]
+    groups = group_scores(scores, GroupBy.WEEK, contracts, min_words=1, show=Shown.NONE, limit=0,
+                          weeks=Calendar(timezone=zone))
+    assert {g.key: g.messages for g in groups} == weeks
