@@ -24,7 +24,8 @@ from app.api.params import (
 )
 from app.reports.clocks import ClockFilter, week_calendar
 from app.reports.figures import metric_groups
-from app.reports.schemas import Figures, UTCTime
+from app.reports.schemas import EARLIEST, Figures, UTCTime
+from app.store.terms import changes_between
 from metrics.model import ClockKind
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
@@ -47,6 +48,11 @@ class GroupFigures(Figures, _GroupKey):
     """One group's figures, after its key and name."""
 
 
+class ContractChange(BaseModel):
+    client: str = Field(examples=["acme"])
+    effective_from: UTCTime
+
+
 class MetricReport(BaseModel):
     metric: str = Field(examples=["responsiveness"])
     since: UTCTime | None
@@ -56,13 +62,16 @@ class MetricReport(BaseModel):
         description="Grouped by week: the IANA time zone the weeks run Monday to Sunday in, the client's contract "
         "calendar when `client` is given, else UTC. Null for other groupings.", examples=["Asia/Tokyo"])
     groups: list[GroupFigures]
+    contract_changes: list[ContractChange] = Field(
+        default=[], description="Changes of a client's contract terms that took effect inside the period: each "
+        "clock is judged by the terms in force when it started, so the figures mix both versions.")
 
 
-GROUP_COLUMNS = ["key", "name", "clocks", "met", "breached", "running", "at_risk", "paused", "attainment",
+GROUP_COLUMNS = ["key", "name", "clocks", "met", "breached", "running", "at_risk", "paused", "cancelled", "attainment",
                  "median_seconds", "median", "p90_seconds", "p90", "mean_seconds", "mean", "target_seconds", "target"]
-_CSV_EXAMPLE = ("key,name,clocks,met,breached,running,at_risk,paused,attainment,median_seconds,median,p90_seconds,p90,"
-                "mean_seconds,mean,target_seconds,target\r\n"
-                "olena,Olena Koval,42,37,4,2,1,0,0.9024,720.0,12 min,1980.0,33 min,904.5,15 min,1800,30 min\r\n")
+_CSV_EXAMPLE = ("key,name,clocks,met,breached,running,at_risk,paused,cancelled,attainment,median_seconds,median,"
+                "p90_seconds,p90,mean_seconds,mean,target_seconds,target\r\n"
+                "olena,Olena Koval,42,37,4,2,1,0,1,0.9024,720.0,12 min,1980.0,33 min,904.5,15 min,1800,30 min\r\n")
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "Figures per group, as JSON or CSV.", "content": csv_doc(_CSV_EXAMPLE)},
     **problem_responses(401, 422),
@@ -83,8 +92,10 @@ def _report(
     if wants_csv(request, fmt):
         return csv_response(GROUP_COLUMNS, groups, f"{metric}-by-{group_by.value}.csv")
     zone = week_calendar(contracts, client).timezone if group_by is GroupBy.WEEK else None
+    changes = changes_between(session, since or EARLIEST, until or now, client)
     return MetricReport(metric=metric, since=since, until=until, group_by=group_by.value, week_time_zone=zone,
-                        groups=[GroupFigures(**g) for g in groups])
+                        groups=[GroupFigures(**g) for g in groups],
+                        contract_changes=[ContractChange(**change) for change in changes])
 
 
 @router.get(

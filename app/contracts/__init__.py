@@ -1,6 +1,6 @@
 """The contracts file (pulse.yaml): its schema, the roster of people, and each client's terms for the clocks."""
 
-from app.contracts.roster import Client, Contracts, Resolved, load_contracts, parse_contracts
+from app.contracts.roster import Client, Contracts, Resolved, build_client, load_contracts, parse_contracts
 from app.contracts.schema import (
     AlertsSpec,
     AlignmentSpec,
@@ -27,6 +27,7 @@ __all__ = [
     "ProductionBugSpec",
     "Resolved",
     "TargetsSpec",
+    "build_client",
     "load_contracts",
     "parse_contracts",
     "parse_duration",

@@ -47,6 +47,8 @@ class Contracts:
         self.people = {p.id: p for p in spec.people}
         self._identities = {identity: p for p in spec.people for identity in p.identities()}
         self.clients: dict[str, Client] = {}
+        # client -> digest of its terms known to be the latest stored version (app.store.terms), per process
+        self.recorded_terms: dict[str, str] = {}
         self._containers: dict[tuple[str, str], str] = {}
         for cspec in spec.clients:
             self.clients[cspec.name] = _build_client(cspec, source)
@@ -105,6 +107,11 @@ class Contracts:
     def jira_projects(self) -> list[tuple[str, str]]:
         """Return (client, project) for every Jira project in the contracts."""
         return [(c.name, p) for c in self.spec.clients for p in c.jira_projects]
+
+
+def build_client(spec: ClientSpec, source: str = "stored contract terms") -> Client:
+    """Build a client's calendar and clock policy from its terms (the file's, or a stored earlier version)."""
+    return _build_client(spec, source)
 
 
 def _build_client(spec: ClientSpec, source: str) -> Client:

@@ -125,6 +125,7 @@ class ClientSpec(_Strict):
     jira_projects: list[str] = []
     unknown_authors: Literal["client", "developer", "ignore"] = "client"
     since: date | None = None  # the contract's first day, in the client's time zone: nothing earlier counts
+    effective_from: date | None = None  # the day these terms took effect (default: when first loaded)
     calendar: CalendarSpec = CalendarSpec()
     targets: TargetsSpec = TargetsSpec()
     production_bug: ProductionBugSpec = ProductionBugSpec()
@@ -135,7 +136,7 @@ class ClientSpec(_Strict):
     alignment: AlignmentSpec = AlignmentSpec()
     alerts: AlertsSpec = AlertsSpec()
 
-    @field_validator("since", mode="before")
+    @field_validator("since", "effective_from", mode="before")
     @classmethod
     def _a_day(cls, value: Any) -> Any:
         if value is None or (isinstance(value, date) and not isinstance(value, datetime)):

@@ -108,3 +108,11 @@ def lock_all_work_items(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _advisory_key(f"{_schema(session)}:{_ALL_ITEMS}")})
+
+
+def lock_named(session: Session, name: str) -> None:
+    """Hold, until the transaction ends, the one writer's right to a named piece of shared state (PostgreSQL;
+    SQLite lets one writer at a time in anyway)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _advisory_key(f"{_schema(session)}:{name}")})

@@ -154,6 +154,24 @@ class ItemLink(Base):
     item_key: Mapped[str] = mapped_column(String(300), primary_key=True)
 
 
+class ContractTerms(Base):
+    """One version of a client's terms as the clocks apply them, and the moment it took effect.
+
+    A row is added when a loaded contracts file changes a client's terms (app.store.terms); a clock is judged by
+    the version in force when it started, so an edit, a reload or a replay never re-judges older clocks.
+    """
+
+    __tablename__ = "contract_terms"
+    __table_args__ = (Index("ix_contract_terms_client", "client", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64))  # of the terms, to see a change at a glance
+    terms: Mapped[dict[str, Any]] = mapped_column()  # the client's section of the file, as loaded
+    effective_from: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SyncCursor(Base):
     """How far one sync stream of one repository/project has been read; only moves forward."""
 

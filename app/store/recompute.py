@@ -12,7 +12,7 @@ from app.core.db import pairs_in
 from app.core.locks import lock_all_work_items, lock_work_items
 from app.core.tables import ClockRow, WorkItemRow
 from app.store.histories import clock_to_row, load_histories
-from metrics.clocks import compute_clocks
+from app.store.terms import clocks_under_terms, record_terms, term_versions
 
 _CHUNK = 400
 
@@ -28,10 +28,12 @@ def recompute_clocks(session: Session, contracts: Contracts, keys: Iterable[tupl
         return 0
     lock_work_items(session, keys)
     histories, _ = load_histories(session, contracts, keys)
+    clients = {history.client for history in histories}
+    record_terms(session, contracts, clients)
+    versions = term_versions(session, contracts, clients)
     rows = []
     for history in histories:
-        client = contracts.clients[history.client]
-        rows.extend(clock_to_row(c) for c in compute_clocks(history, client.policy))
+        rows.extend(clock_to_row(c) for c in clocks_under_terms(history, versions[history.client]))
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         session.execute(delete(ClockRow).where(pairs_in(ClockRow.source, ClockRow.item_key, chunk)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -45,7 +47,8 @@ def _use_file(client, path):
     client.app.state.settings = client.app.state.settings.model_copy(update={"contracts": path})
 
 
-def test_reload_a_good_file_swaps_the_contracts_and_recomputes_every_clock(client, factory, story, tmp_path):
+def test_reload_a_good_file_swaps_the_contracts_and_keeps_past_clocks_on_their_terms(client, factory, story,
+                                                                                     tmp_path):
     path = tmp_path / "pulse.yaml"
     path.write_text(CONTRACTS_YAML.replace("response_time: 30m", "response_time: 10m"), encoding="utf-8")
     _use_file(client, path)
@@ -54,11 +57,29 @@ def test_reload_a_good_file_swaps_the_contracts_and_recomputes_every_clock(clien
     assert r.json() == {"status": "reloaded", "source": str(path), "clients": 1, "people": 4, "clocks": 6}
     with factory() as session:
         targets = set(session.scalars(select(ClockRow.target_seconds).where(ClockRow.kind == "response")))
+    assert targets == {1800}  # every clock started before the change: judged by the terms it ran under
+    one = client.get("/v1/work-items/github/acme/shop%231", headers=ADMIN).json()["clocks"][0]
+    assert one["state"] == "met"
+    assert "judged by the contract terms in force when it started (version 1, from the beginning)" in one["notes"]
+    assert client.get("/v1/contracts/acme", headers=ADMIN).json()["targets"]["response"] == "10 minutes"
+    # A second reload of the same file adds no version and changes no clock.
+    assert client.post("/v1/contracts/reload", headers=ADMIN).status_code == 200
+    assert client.get("/v1/work-items/github/acme/shop%231", headers=ADMIN).json()["clocks"][0] == one
+
+
+def test_a_change_effective_from_an_earlier_day_judges_the_clocks_from_that_day(client, factory, story, tmp_path):
+    day = (story.t0 - timedelta(days=1)).date().isoformat()
+    path = tmp_path / "pulse.yaml"
+    path.write_text(CONTRACTS_YAML.replace("response_time: 30m", "response_time: 10m")
+                    .replace("  - name: acme\n", f"  - name: acme\n    effective_from: {day}\n"), encoding="utf-8")
+    _use_file(client, path)
+    assert client.post("/v1/contracts/reload", headers=ADMIN).status_code == 200, path.read_text()
+    with factory() as session:
+        targets = set(session.scalars(select(ClockRow.target_seconds).where(ClockRow.kind == "response")))
     assert targets == {600}
-    # #1 was answered in 12 minutes: met against 30 min, breached against 10 min
+    # #1 was answered in 12 minutes: met against 30 min, breached against the 10 min in force since that day
     one = client.get("/v1/work-items/github/acme/shop%231", headers=ADMIN).json()["clocks"][0]
     assert one["state"] == "breached"
-    assert client.get("/v1/contracts/acme", headers=ADMIN).json()["targets"]["response"] == "10 minutes"
 
 
 @pytest.mark.parametrize(("text", "field", "problem"), [
