@@ -90,6 +90,7 @@ class PromiseCell:
     p90: str
     target: str | None
     status: Status
+    cancelled: int = 0
 
     @property
     def attainment_text(self) -> str:
@@ -107,10 +108,12 @@ class PromiseCell:
     def counts_text(self) -> str:
         """Say what the attainment rests on, e.g. '37 met, 4 late, 2 open'."""
         if not self.clocks:
-            return "no clocks"
+            return f"no clocks, {self.cancelled} cancelled" if self.cancelled else "no clocks"
         parts = [f"{self.met} met", f"{self.breached} late"]
         if self.running:
             parts.append(f"{self.running} open")
+        if self.cancelled:
+            parts.append(f"{self.cancelled} cancelled (not counted)")
         return ", ".join(parts)
 
 
@@ -119,7 +122,7 @@ def promise_cell(fig: Mapping[str, Any], spec: AlignmentSpec) -> PromiseCell:
     return PromiseCell(
         clocks=fig["clocks"], met=fig["met"], breached=fig["breached"], running=fig["running"],
         at_risk=fig["at_risk"], attainment=fig["attainment"], median=fig["median"] or "–", p90=fig["p90"] or "–",
-        target=fig["target"], status=promise_status(fig["attainment"], spec),
+        target=fig["target"], status=promise_status(fig["attainment"], spec), cancelled=fig.get("cancelled", 0),
     )
 
 

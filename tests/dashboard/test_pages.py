@@ -212,3 +212,21 @@ def test_the_client_page_answers_tampered_parameters_without_an_error(viewer, qu
     r = viewer.get("/clients/acme", params=query)
     assert r.status_code < 500, r.text
     assert r.status_code in (200, 303, 422)
+
+
+def test_a_cancelled_clock_shows_why_on_its_evidence_page_and_counts_apart(viewer, client, story):
+    from datetime import timedelta
+
+    from tests.conftest import post_github
+    from tests.payloads import issue, issue_event
+
+    t = story.now - timedelta(hours=5)
+    bug = issue(9, "alice-acme", t, title="Totals are off", labels=("production",), updated=t)
+    assert post_github(client, "issues", issue_event("opened", bug, "alice-acme")).status_code in (200, 202)
+    plain = issue(9, "alice-acme", t, title="Totals are off", updated=t + timedelta(minutes=40))
+    assert post_github(client, "issues", issue_event("unlabeled", plain, "olena-dev",
+                                                    label={"name": "production"})).status_code in (200, 202)
+    evidence = viewer.get("/items/github/acme/shop/9").text
+    assert "Cancelled" in evidence and "no longer a production bug" in evidence
+    assert "not met, not breached: counted apart" in evidence
+    assert "1 cancelled (not counted)" in viewer.get("/clients/acme").text
