@@ -148,7 +148,8 @@ def queue_digests(session: Session, contracts: Contracts, now: datetime) -> int:
         breached = session.scalars(select(ClockRow).where(
             ClockRow.client == client.name,
             or_(and_(ClockRow.stopped_at.is_(None), ClockRow.deadline < now),
-                and_(ClockRow.stopped_at >= since, ClockRow.elapsed_seconds > ClockRow.target_seconds)),
+                and_(ClockRow.stopped_at >= since, ClockRow.elapsed_seconds > ClockRow.target_seconds,
+                     ClockRow.cancelled.is_(False))),
         )).all()
         lines = [f"- {r.item_key} ({r.kind.replace('_', ' ')})" for r in breached[:20]]
         text = (f"Daily digest for {client.name}, {day:%a %d %b}: {len(breached)} promise(s) missed or still "

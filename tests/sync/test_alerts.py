@@ -150,3 +150,27 @@ def test_bad_sync_requests_are_refused(client, body):
     r = client.post("/v1/sync", json=body, headers=AUTH)
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_daily_digest_leaves_out_cancelled_clocks(app, factory):
+    from sqlalchemy import insert
+
+    from app.core.tables import ClockRow
+
+    def clock(n: int, cancelled: bool) -> dict:
+        started = MONDAY - timedelta(hours=10)
+        return {"id": f"github:acme/shop#{n}:bug_fix:0", "kind": "bug_fix", "source": "github",
+                "item_key": f"acme/shop#{n}", "client": "acme", "seq": 0, "developer": "olena",
+                "started_at": started, "stopped_at": MONDAY - timedelta(hours=1), "elapsed_seconds": 5 * 3600,
+                "target_seconds": 3 * 3600, "running_since": None, "deadline": None, "at_risk_at": None,
+                "evidence": [], "cancelled": cancelled, "detail": None}
+
+    with serve(Receiver()) as url:
+        contracts = _contracts(url, digest=True)
+        with transaction(factory) as s:
+            s.execute(insert(ClockRow), [clock(1, False), clock(2, True)])
+        with transaction(factory) as s:
+            queue_digests(s, contracts, MONDAY)
+    digests = [a for a in _alerts(factory) if a.stage == "digest"]
+    assert digests and "1 promise(s) missed" in digests[0].payload["text"]
+    assert "acme/shop#2" not in digests[0].payload["text"]
