@@ -7,8 +7,10 @@ someone other than its author who is neither a bot nor an ignored user: issue-me
 time from creation. ``reference_first_response`` restates that rule over plain tuples.
 
 Known, intended differences (not exercised here): another listed client's comment is a response there
-but not here (a client is not the team), and a draft pull request is measured there from
-``ready_for_review``, here from its opening.
+but not here (a client is not the team); a draft pull request is measured there from
+``ready_for_review``, here from its opening; a review without text (a bare approval) is a response there
+but not here (a message has words), and an internal or restricted comment is never one here.
+The reviews below all have words, as issue-metrics' own test data does.
 """
 
 from __future__ import annotations
