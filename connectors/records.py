@@ -8,7 +8,7 @@ records. Every datetime is timezone-aware UTC.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -112,19 +112,59 @@ class Activity:
         return self.kind in MESSAGE_KINDS
 
 
+@dataclass(frozen=True, slots=True)
+class ItemMove:
+    """A work item that moved to another project or repository at a moment, and lives on under a new key.
+
+    A Jira issue moved to another project (its changelog's ``Key`` item) or a GitHub issue transferred to
+    another repository. ``old_container`` is the project or repository it left: whose contract it was under.
+    """
+
+    source: str
+    old_key: str
+    new_key: str
+    at: datetime
+    old_container: str
+
+
 @dataclass(slots=True)
 class Batch:
-    """What one payload (or one sync page) says: work items and activities to upsert."""
+    """What one payload (or one sync page) says: work items, activities and moves to store."""
 
     work_items: list[WorkItem] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
+    moves: list[ItemMove] = field(default_factory=list)
 
     def extend(self, other: Batch) -> None:
         self.work_items.extend(other.work_items)
         self.activities.extend(other.activities)
+        self.moves.extend(other.moves)
 
     def __bool__(self) -> bool:
-        return bool(self.work_items or self.activities)
+        return bool(self.work_items or self.activities or self.moves)
+
+
+def names_item(external_id: str, key: str) -> bool:
+    """Tell whether a natural key names its item's key: ``opened:<key>``, GitHub's ``<fact>:<key>:<time>...``."""
+    _, sep, rest = external_id.partition(":")
+    return bool(sep) and (rest == key or rest.startswith(key + ":"))
+
+
+def refiled(activity: Activity, key: str) -> Activity:
+    """Return the activity filed under another item ``key`` (where a moved item lives on).
+
+    A natural key that names the item (see ``names_item``) names the new key, so the same fact seen under the
+    new key by a later sync is the same row; ids the source gives (``comment:<id>``,
+    ``changelog:<history id>:<field>``) stay as they are.
+    """
+    old = activity.item_key
+    if old == key:
+        return activity
+    external_id = activity.external_id
+    if names_item(external_id, old):
+        prefix, _, rest = external_id.partition(":")
+        external_id = f"{prefix}:{key}{rest[len(old):]}"
+    return replace(activity, item_key=key, external_id=external_id)
 
 
 def deletion_data(deleted_at: datetime | None, deleted_by: str | None = None) -> dict[str, str]:
