@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.records import Activity, Actor, Batch, PayloadError, WorkItem
+from connectors.records import Activity, Actor, Batch, ItemMove, PayloadError, WorkItem
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)  # clocks of senders run a little fast; a year ahead is a broken payload
@@ -22,7 +22,7 @@ FUTURE_SLACK = timedelta(days=1)  # clocks of senders run a little fast; a year 
 _LIMITS = {
     "source": 16, "key": 300, "container": 250, "kind": 32, "external_id": 300, "item_key": 300,
     "status": 200, "status_category": 32, "issue_type": 200, "priority": 200, "resolution": 200,
-    "id": 200, "display_name": 300, "email": 300,
+    "id": 200, "display_name": 300, "email": 300, "old_key": 300, "new_key": 300, "old_container": 250,
 }
 
 
@@ -133,7 +133,18 @@ def _activity(act: Activity, now: datetime) -> Activity:
     return _kept(act, changes)
 
 
+def _move(move: ItemMove, now: datetime) -> ItemMove:
+    where = f"move of {str(move.old_key)[:80]!r}"
+    changes: dict[str, Any] = {n: _text(getattr(move, n), n, where, optional=False)
+                               for n in ("source", "old_key", "new_key", "old_container")}
+    changes["at"] = _time(move.at, "at", where, now)
+    if changes["at"] is None:
+        raise PayloadError(f"{where} has no time.")
+    return _kept(move, changes)
+
+
 def checked_batch(batch: Batch, now: datetime) -> Batch:
     """Return the batch with its text made storable, or raise PayloadError naming what cannot be stored."""
-    return Batch([_item(i, now) for i in batch.work_items], [_activity(a, now) for a in batch.activities])
+    return Batch([_item(i, now) for i in batch.work_items], [_activity(a, now) for a in batch.activities],
+                 [_move(m, now) for m in batch.moves])
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.github.shapes import (
+    SOURCE,
     Deletion,
     actor,
     comment_activity,
@@ -27,7 +28,7 @@ from connectors.github.shapes import (
     work_item,
 )
 from connectors.github.webhook import SUPPORTED_EVENTS, is_supported
-from connectors.records import Activity, ActivityKind, Actor, Batch, PayloadError, WorkItem
+from connectors.records import Activity, ActivityKind, Actor, Batch, ItemMove, PayloadError, WorkItem
 
 __all__ = [
     "normalize_event",
@@ -91,11 +92,15 @@ def _on_issues(repo: str, action: str, payload: Mapping[str, Any], received_at: 
 
 
 def _transferred(repo: str, issue: Mapping[str, Any], payload: Mapping[str, Any]) -> Batch:
-    # The old number stops existing (GitHub redirects it); the issue lives on under a new key.
+    # The old number stops existing (GitHub redirects it); the issue lives on under a new key, with its
+    # comments and timeline. Only this webhook names both keys: GitHub's REST API keeps no record of the old one.
     changes = mapping(payload, "changes", "payload")
     new_repo = str(field(mapping(changes, "new_repository", "changes"), "full_name", "changes.new_repository"))
-    batch = Batch(work_items=[work_item(repo, issue, where="issue", deleted=True)])
-    batch.extend(_item_batch(new_repo, mapping(changes, "new_issue", "changes"), where="changes.new_issue"))
+    batch = _item_batch(new_repo, mapping(changes, "new_issue", "changes"), where="changes.new_issue")
+    old_key = item_key(repo, field(issue, "number", "issue"))
+    # The transfer touches the old issue last: its updated_at is the moment it left.
+    at = time_field(issue, "updated_at", "issue")
+    batch.moves.append(ItemMove(SOURCE, old_key, batch.work_items[0].key, at, repo))
     return batch
 
 

@@ -13,10 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from connectors.jira.shapes import SOURCE
-from connectors.records import Activity, ActivityKind, Actor
+from connectors.records import Activity, ActivityKind, Actor, ItemMove
 
-# The fields the metrics read; bulkfetch accepts at most 10 field ids as a filter.
-TRACKED_FIELDS = ("status", "assignee", "priority", "labels", "issuetype", "resolution")
+# The fields the metrics read, and the issue key (a move); bulkfetch accepts at most 10 field ids as a filter.
+TRACKED_FIELDS = ("status", "assignee", "priority", "labels", "issuetype", "resolution", "issuekey")
+# A move to another project changes the issue's key: Cloud names that item by its field id ("issuekey"),
+# Data Center only by its name ("Key").
+_KEY_FIELDS = frozenset({"issuekey", "key"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,23 @@ def history_activities(ctx: HistoryContext, items: Iterable[Any]) -> list[Activi
         if rule is not None:
             out.extend(rule(ctx, item))
     return out
+
+
+def history_moves(ctx: HistoryContext, items: Iterable[Any]) -> list[ItemMove]:
+    """Return the move one history records: its Key item, from the key the issue had to the one it has now."""
+    out: list[ItemMove] = []
+    for item in items:
+        if not isinstance(item, Mapping) or field_of(item) not in _KEY_FIELDS:
+            continue
+        old, new = _str(item.get("fromString")), _str(item.get("toString"))
+        if old and new and old != new:
+            out.append(ItemMove(SOURCE, old, new, ctx.at, project_of(old)))
+    return out
+
+
+def project_of(key: str) -> str:
+    """Return the project key of an issue key (``SHOP`` of ``SHOP-45``)."""
+    return key.rsplit("-", 1)[0]
 
 
 def _activity(ctx: HistoryContext, suffix: str, kind: ActivityKind, data: Mapping[str, Any]) -> Activity:

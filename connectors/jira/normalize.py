@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from connectors.jira.changelog import HistoryContext, history_activities
+from connectors.jira.changelog import HistoryContext, history_activities, history_moves, project_of
 from connectors.jira.shapes import (
     SOURCE,
     actor_from,
@@ -72,6 +72,16 @@ def normalize_rest_changelog(
     status_categories: Mapping[str, str] | None = None,
 ) -> list[Activity]:
     """Return the activities of one changelog history (``status_categories``: status id -> category)."""
+    return normalize_rest_history(issue_key, history_json, status_categories=status_categories).activities
+
+
+def normalize_rest_history(
+    issue_key: str,
+    history_json: Mapping[str, Any],
+    *,
+    status_categories: Mapping[str, str] | None = None,
+) -> Batch:
+    """Return what one changelog history records: its activities, and the move its Key item names."""
     history = as_mapping(history_json, "changelog history")
     ctx = HistoryContext(
         issue_key=issue_key,
@@ -81,7 +91,8 @@ def normalize_rest_changelog(
         status_categories=status_categories or {},
         user_aliases={},
     )
-    return history_activities(ctx, history.get("items") or ())
+    items = history.get("items") or ()
+    return Batch(activities=history_activities(ctx, items), moves=history_moves(ctx, items))
 
 
 def work_item(
@@ -105,7 +116,7 @@ def work_item(
     return WorkItem(
         source=SOURCE,
         key=key,
-        container=str(project.get("key") or key.rsplit("-", 1)[0]),
+        container=str(project.get("key") or project_of(key)),
         kind=ItemKind.JIRA_ISSUE.value,
         url=browse_url(base_url, key),
         title=fields.get("summary") if isinstance(fields.get("summary"), str) else None,
@@ -210,7 +221,9 @@ def _issue_updated(payload: Mapping[str, Any], base_url: str | None) -> Batch:
     item = batch.work_items[0]
     changelog = payload.get("changelog")
     if isinstance(changelog, Mapping) and changelog.get("items"):
-        batch.activities.extend(_webhook_changelog(payload, issue, item.key, changelog))
+        # A move to another project (Data Center also names it issue_moved) arrives under the new key, its
+        # changelog's Key item naming the old one.
+        batch.extend(_webhook_changelog(payload, issue, item.key, changelog))
     seen: set[str] = set()
     comment = payload.get("comment")
     if isinstance(comment, Mapping):
@@ -239,7 +252,7 @@ def _webhook_comment(
 
 def _webhook_changelog(
     payload: Mapping[str, Any], issue: Mapping[str, Any], key: str, changelog: Mapping[str, Any]
-) -> list[Activity]:
+) -> Batch:
     fields = issue.get("fields") if isinstance(issue.get("fields"), Mapping) else {}
     status = fields.get("status") if isinstance(fields.get("status"), Mapping) else {}
     category = status.get("statusCategory") if isinstance(status.get("statusCategory"), Mapping) else {}
@@ -257,7 +270,8 @@ def _webhook_changelog(
         status_categories=categories,
         user_aliases=aliases,
     )
-    return history_activities(ctx, changelog.get("items") or ())
+    items = changelog.get("items") or ()
+    return Batch(activities=history_activities(ctx, items), moves=history_moves(ctx, items))
 
 
 def _embedded_comments(issue: Mapping[str, Any], item: WorkItem, base_url: str | None) -> list[Activity]:

@@ -26,8 +26,8 @@ from connectors.jira.client import JiraClient
 from connectors.jira.jql import issues_jql
 from connectors.jira.normalize import (
     embedded_comment_list,
-    normalize_rest_changelog,
     normalize_rest_comment,
+    normalize_rest_history,
     normalize_rest_issue,
 )
 from connectors.jira.reconcile import existing_keys
@@ -104,7 +104,7 @@ class JiraSync:
             batch = self._issues_batch(issues, unchanged)
             changed = [i for i in issues if str(i["key"]) not in unchanged]
             if not self.bulk_changelog:
-                batch.activities.extend(self._changelogs(self._inline_histories(changed)))
+                batch.extend(self._changelogs(self._inline_histories(changed)))
                 cursor = self._advance(cursor, newest)
                 yield SyncPage(STREAM_ISSUES, self.project, batch, cursor)
                 continue
@@ -203,7 +203,7 @@ class JiraSync:
             if not comments or not isinstance(total, int) or start >= total:
                 return out
 
-    def _changelogs(self, histories: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Activity]:
+    def _changelogs(self, histories: Iterable[tuple[str, Mapping[str, Any]]]) -> Batch:
         histories = list(histories)
         needed = {
             str(item.get("to"))
@@ -215,9 +215,9 @@ class JiraSync:
             # Older transitions name statuses no issue seen is in now: one status lookup per run.
             self._statuses_fetched = True
             self._learn_categories({"fields": {"status": s}} for s in self.client.statuses())
-        out: list[Activity] = []
+        out = Batch()
         for key, history in histories:
-            out += normalize_rest_changelog(key, history, status_categories=self._categories)
+            out.extend(normalize_rest_history(key, history, status_categories=self._categories))
         return out
 
     def _inline_histories(self, issues: list[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
@@ -244,7 +244,7 @@ class JiraSync:
             new_token = page.get("nextPageToken")
             last = not new_token or new_token == token
             cursor = self._advance(before, newest) if last else before
-            yield SyncPage(STREAM_ISSUES, self.project, Batch(activities=self._changelogs(histories)), cursor)
+            yield SyncPage(STREAM_ISSUES, self.project, self._changelogs(histories), cursor)
             if last:
                 return
             token = new_token

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from connectors.github.normalize import normalize_event
-from connectors.records import ActivityKind, Actor, ItemKind, PayloadError
+from connectors.records import ActivityKind, Actor, ItemKind, ItemMove, PayloadError
 
 from .conftest import WEBHOOKS, webhook_fixture
 
@@ -285,7 +285,7 @@ def test_issue_deleted_marks_the_item_deleted():
     assert batch.activities == []
 
 
-def test_issue_transferred_deletes_the_old_key_and_opens_the_new_one():
+def test_issue_transferred_records_the_move_and_opens_the_new_key():
     # derived from issues/opened.json
     payload = webhook_fixture("issues", "opened")
     new_issue = dict(payload["issue"], number=12, html_url="https://github.com/Octocoders/Hello-World/issues/12")
@@ -295,10 +295,11 @@ def test_issue_transferred_deletes_the_old_key_and_opens_the_new_one():
     )
     batch = normalize_event("issues", payload)
     assert [(item.key, item.container, item.deleted) for item in batch.work_items] == [
-        (ISSUE, REPO, True),
         ("Octocoders/Hello-World#12", "Octocoders/Hello-World", False),
     ]
     assert [activity.external_id for activity in batch.activities] == ["opened:Octocoders/Hello-World#12"]
+    assert batch.moves == [ItemMove("github", ISSUE, "Octocoders/Hello-World#12", at(payload["issue"]["updated_at"][:-1]),
+                                    REPO)]
 
 
 @pytest.mark.parametrize(
