@@ -172,6 +172,22 @@ class ContractTerms(Base):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ItemMoveRow(Base):
+    """An old key of a work item and the key it moved to (another Jira project or GitHub repository), and when.
+
+    Its activities are filed under the key it has now; the old key is answered with the item it became.
+    """
+
+    __tablename__ = "item_moves"
+    __table_args__ = (Index("ix_item_moves_new_key", "source", "new_key"),)
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    old_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    new_key: Mapped[str] = mapped_column(String(300))
+    old_container: Mapped[str] = mapped_column(String(250))  # the project or repository it left
+    moved_at: Mapped[datetime]
+
+
 class SyncCursor(Base):
     """How far one sync stream of one repository/project has been read; only moves forward."""
 
