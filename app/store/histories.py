@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.contracts import Client, Contracts
 from app.core.db import pairs_in
 from app.core.tables import ActivityRow, ClockRow, ItemLink, WorkItemRow
+from app.store.moves import Arrival, arrivals
 from connectors.records import MESSAGE_KINDS, parse_time
 from metrics.model import (
     Clock,
@@ -36,21 +39,21 @@ def _chunks(keys: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
 def load_histories(
     session: Session, contracts: Contracts, keys: Iterable[tuple[str, str]]
 ) -> tuple[list[ItemHistory], set[tuple[str, str]]]:
-    """Build the history of each work item; also return the keys that have no client (no clocks)."""
+    """Build the history of each work item; also return the keys that have no client (no clocks).
+
+    An item moved from another client's project or repository is left out: ``load_handovers`` builds it.
+    """
     keys = sorted(set(keys))
     histories: list[ItemHistory] = []
     without_client: set[tuple[str, str]] = set()
     for chunk in _chunks(keys):
-        items = {
-            (r.source, r.key): r
-            for r in session.scalars(select(WorkItemRow).where(pairs_in(WorkItemRow.source, WorkItemRow.key, chunk)))
-        }
-        acts: dict[tuple[str, str], list[ActivityRow]] = defaultdict(list)
-        for a in session.scalars(select(ActivityRow).where(pairs_in(ActivityRow.source, ActivityRow.item_key, chunk))):
-            acts[(a.source, a.item_key)].append(a)
-        fixes = _fix_links(session, chunk)
+        came = arrivals(session, chunk)
+        items, acts, fixes = _rows(session, chunk, came)
         for key in chunk:
-            history = _history(contracts, key, items.get(key), acts.get(key, []), fixes.get(key, []))
+            item = items.get(key)
+            if item is not None and _owners(contracts, key[0], item, came.get(key, ())) is not None:
+                continue
+            history = _history(contracts, key, item, acts.get(key, []), fixes.get(key, []))
             if history is None:
                 without_client.add(key)
             else:
@@ -58,15 +61,117 @@ def load_histories(
     return histories, without_client
 
 
-def _fix_links(session: Session, chunk: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[WorkItemRow]]:
+def _rows(
+    session: Session, chunk: Sequence[tuple[str, str]], came: dict[tuple[str, str], tuple[Arrival, ...]]
+) -> tuple[dict[tuple[str, str], WorkItemRow], dict[tuple[str, str], list[ActivityRow]],
+           dict[tuple[str, str], list[WorkItemRow]]]:
+    """Read the work items of a chunk of keys, their activities and the merged PRs that fix them."""
+    items = {
+        (r.source, r.key): r
+        for r in session.scalars(select(WorkItemRow).where(pairs_in(WorkItemRow.source, WorkItemRow.key, chunk)))
+    }
+    acts: dict[tuple[str, str], list[ActivityRow]] = defaultdict(list)
+    for a in session.scalars(select(ActivityRow).where(pairs_in(ActivityRow.source, ActivityRow.item_key, chunk))):
+        acts[(a.source, a.item_key)].append(a)
+    return items, acts, _fix_links(session, chunk, came)
+
+
+def _fix_links(
+    session: Session, chunk: Sequence[tuple[str, str]], came: dict[tuple[str, str], tuple[Arrival, ...]]
+) -> dict[tuple[str, str], list[WorkItemRow]]:
+    """Return the merged PRs that fix each item, under its key or a key it had before a move."""
+    named = {(source, a.old_key): (source, key) for (source, key), chain in came.items() for a in chain}
     rows = session.execute(
         select(ItemLink.source, ItemLink.item_key, WorkItemRow)
         .join(WorkItemRow, (WorkItemRow.source == ItemLink.source) & (WorkItemRow.key == ItemLink.pr_key))
-        .where(pairs_in(ItemLink.source, ItemLink.item_key, chunk), WorkItemRow.merged_at.is_not(None))
+        .where(pairs_in(ItemLink.source, ItemLink.item_key, [*chunk, *named]), WorkItemRow.merged_at.is_not(None))
     ).all()
     out: dict[tuple[str, str], list[WorkItemRow]] = defaultdict(list)
     for source, item_key, pr in rows:
-        out[(source, item_key)].append(pr)
+        key = named.get((source, item_key), (source, item_key))
+        if pr not in out[key]:
+            out[key].append(pr)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A client that had a work item from a moment on (None: from its start), with the item as its contract sees it.
+
+    ``client`` and ``history`` are None while the item was in a project or repository of no client's.
+    """
+
+    since: datetime | None
+    client: Client | None
+    history: ItemHistory | None
+
+
+def load_handovers(session: Session, contracts: Contracts, keys: Iterable[tuple[str, str]]) -> list[list[Owner]]:
+    """Return, for each of these items that moved between clients, the clients that had it in turn."""
+    keys = sorted(set(keys))
+    came: dict[tuple[str, str], tuple[Arrival, ...]] = {}
+    for chunk in _chunks(keys):
+        came |= arrivals(session, chunk)
+    out: list[list[Owner]] = []
+    for chunk in _chunks(sorted(came)):
+        items, acts, fixes = _rows(session, chunk, came)
+        for key in chunk:
+            item = items.get(key)
+            spans = _owners(contracts, key[0], item, came[key]) if item is not None else None
+            if spans is None:
+                continue
+            out.append([
+                Owner(since, client, _history(contracts, key, item, acts.get(key, []), fixes.get(key, []), client)
+                      if client is not None else None)
+                for since, client in spans
+            ])
+    return out
+
+
+def _owners(
+    contracts: Contracts, source: str, item: WorkItemRow, chain: Sequence[Arrival]
+) -> list[tuple[datetime | None, Client | None]] | None:
+    """Return the clients that had an item and since when, or None when one client had it all along."""
+    if not chain:
+        return None
+    containers: list[tuple[datetime | None, str]] = [(None, chain[0].old_container)]
+    containers += [(a.at, nxt) for a, nxt in zip(chain, [*(b.old_container for b in chain[1:]), item.container],
+                                                  strict=True)]
+    spans: list[tuple[datetime | None, Client | None]] = []
+    for since, container in containers:
+        client = contracts.client_for(source, container)
+        if not spans or _name(spans[-1][1]) != _name(client):
+            spans.append((since, client))
+    return spans if len(spans) > 1 else None
+
+
+def _name(client: Client | None) -> str | None:
+    return client.name if client is not None else None
+
+
+def handed_over_clocks(
+    owners: Sequence[Owner], clocks_for: Callable[[ItemHistory, Client], list[Clock]]
+) -> list[Clock]:
+    """Return the clocks of an item that moved to another client's project or repository, each with its own client.
+
+    The move hands the item over from its moment on: a clock that started before it stays with the client the item
+    left, judged by that client's terms even where it stops after the move; a clock that starts at or after it
+    belongs to the client it went to. Each client's clocks come from the whole history as that client's contract
+    sees it (``clocks_for``), each kept by its start, then numbered again per kind in order of start.
+    """
+    kept: list[Clock] = []
+    for owner, until in zip(owners, [*(o.since for o in owners[1:]), None], strict=True):
+        if owner.client is None or owner.history is None:
+            continue
+        kept += [
+            c for c in clocks_for(owner.history, owner.client)
+            if (owner.since is None or c.started_at >= owner.since) and (until is None or c.started_at < until)
+        ]
+    seq: Counter[ClockKind] = Counter()
+    out = []
+    for clock in sorted(kept, key=lambda c: (c.kind.value, c.started_at, c.client, c.seq)):
+        out.append(replace(clock, seq=seq[clock.kind]))
+        seq[clock.kind] += 1
     return out
 
 
@@ -76,11 +181,13 @@ def _history(
     item: WorkItemRow | None,
     acts: list[ActivityRow],
     prs: list[WorkItemRow],
+    client: Client | None = None,
 ) -> ItemHistory | None:
+    """Build one item's history as its client's contract sees it (``client``: another's, for a handover)."""
     source, item_key = key
     if item is None or item.deleted:
         return None
-    client = contracts.client_for(source, item.container)
+    client = client or contracts.client_for(source, item.container)
     if client is None:
         return None
     created = item.created_at or min((a.at for a in acts), default=None)

@@ -11,7 +11,7 @@ from app.contracts import Contracts
 from app.core.db import pairs_in
 from app.core.locks import lock_all_work_items, lock_work_items
 from app.core.tables import ClockRow, WorkItemRow
-from app.store.histories import clock_to_row, load_histories
+from app.store.histories import clock_to_row, handed_over_clocks, load_handovers, load_histories
 from app.store.terms import clocks_under_terms, record_terms, term_versions
 
 _CHUNK = 400
@@ -28,12 +28,16 @@ def recompute_clocks(session: Session, contracts: Contracts, keys: Iterable[tupl
         return 0
     lock_work_items(session, keys)
     histories, _ = load_histories(session, contracts, keys)
-    clients = {history.client for history in histories}
+    handovers = load_handovers(session, contracts, keys)  # items moved to another client's project or repository
+    clients = {history.client for history in histories} | {o.client.name for h in handovers for o in h if o.client}
     record_terms(session, contracts, clients)
     versions = term_versions(session, contracts, clients)
     rows = []
     for history in histories:
         rows.extend(clock_to_row(c) for c in clocks_under_terms(history, versions[history.client]))
+    for owners in handovers:
+        clocks = handed_over_clocks(owners, lambda history, client: clocks_under_terms(history, versions[client.name]))
+        rows.extend(clock_to_row(c) for c in clocks)
     for start in range(0, len(keys), _CHUNK):
         chunk = keys[start : start + _CHUNK]
         session.execute(delete(ClockRow).where(pairs_in(ClockRow.source, ClockRow.item_key, chunk)))

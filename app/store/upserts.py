@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from app.core.db import pairs_in
 from app.core.locks import lock_work_items
 from app.core.tables import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
+from app.store.moves import current_keys, drop_items, save_moves, take_activities
 from connectors.records import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
-from connectors.records import Activity, Batch, WorkItem, issue_id_of
+from connectors.records import Activity, Batch, WorkItem, issue_id_of, refiled
 
 _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
 _FIRST = datetime.min.replace(tzinfo=UTC)
@@ -222,22 +223,34 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     """Upsert a batch; return the (source, item key) of every work item it touches.
 
     The items named in the batch are locked first (see ``lock_work_items``), before any row is written, so two
-    writers of one item queue up instead of deadlocking; ``recompute_clocks`` locks the rest it touches.
+    writers of one item queue up instead of deadlocking; ``recompute_clocks`` locks the rest it touches. Moves
+    are recorded first, so every record of an old key, in this batch or stored before, is filed under the key
+    the item has now (see ``app.store.moves``).
     """
-    lock_work_items(session, _named_items(batch))
-    if batch.work_items:
-        upsert_work_items(session, batch.work_items)
-    moved: set[tuple[str, str]] = set()
-    if batch.activities:
-        batch = Batch(batch.work_items, _resolve_placeholders(session, batch.activities))
-        moved = _previous_items(session, batch.activities)
-        upsert_activities(session, batch.activities)
-    _relink(session, [i for i in batch.work_items if i.kind == "pull_request"])
-    return _named_items(batch) | moved
+    named = _named_items(batch)
+    lock_work_items(session, named)
+    ends = save_moves(session, batch.moves) if batch.moves else set()
+    activities = _resolve_placeholders(session, batch.activities) if batch.activities else []
+    current = current_keys(session, named | ends | {(a.source, a.item_key) for a in activities})
+    lock_work_items(session, {(source, key) for (source, _), key in current.items()})
+    if current:
+        drop_items(session, current)
+    items = [i for i in batch.work_items if (i.source, i.key) not in current]
+    if items:
+        upsert_work_items(session, items)
+    stored = take_activities(session, current) if current else []
+    activities = [refiled(a, current.get((a.source, a.item_key), a.item_key)) for a in activities]
+    moved = _previous_items(session, activities) if activities else set()
+    if stored or activities:
+        upsert_activities(session, stored + activities)
+    _relink(session, [i for i in items if i.kind == "pull_request"])
+    now = {(source, key) for (source, _), key in current.items()}
+    return named | ends | moved | now | {(a.source, a.item_key) for a in activities}
 
 
 def _named_items(batch: Batch) -> set[tuple[str, str]]:
     named = {(i.source, i.key) for i in batch.work_items} | {(a.source, a.item_key) for a in batch.activities}
+    named |= {(m.source, key) for m in batch.moves for key in (m.old_key, m.new_key)}
     for item in batch.work_items:
         named |= {(item.source, key) for key in item.fixes}
     for act in batch.activities:
