@@ -15,6 +15,7 @@ from app.contracts import Client, Contracts
 from app.core.tables import ActivityRow, WorkItemRow
 from app.reports.clocks import item_clock_views, storable
 from app.reports.schemas import ClockOut, UTCTime, clock_out
+from app.store.moves import arrivals, current_keys
 
 EXCERPT_CHARS = 280
 # owner/repo/123, owner/repo/issues/123 or owner/repo/pull/123: forms that need no %23 in a URL.
@@ -55,6 +56,13 @@ class ActivityOut(BaseModel):
                            examples=[False])
 
 
+class MovedFrom(BaseModel):
+    key: str = Field(description="A key the item had before it moved to another project or repository.",
+                     examples=["OPS-12"])
+    container: str = Field(description="The project or repository it left.", examples=["OPS"])
+    moved_at: UTCTime = Field(description="When it moved.")
+
+
 class WorkItemDetail(BaseModel):
     source: str = Field(examples=["github"])
     key: str = Field(examples=["acme/shop#1"])
@@ -73,6 +81,11 @@ class WorkItemDetail(BaseModel):
     resolved_at: UTCTime | None
     merged_at: UTCTime | None
     deleted: bool = Field(examples=[False])
+    moved_from: list[MovedFrom] = Field(
+        default_factory=list,
+        description="The keys it had before it moved to another Jira project or GitHub repository, oldest first. "
+                    "A request for any of them answers with this item under its key now; its activities and "
+                    "clocks are all filed here.")
     activities: list[ActivityOut] = Field(description="Everything that happened to it, oldest first.")
     clocks: list[ClockOut] = Field(description="The clocks computed from those activities.")
 
@@ -103,12 +116,17 @@ def normalize_key(source: Source, key: str) -> str:
 
 def work_item_detail(session: Session, contracts: Contracts, source: Source, key: str,
                      now: datetime) -> WorkItemDetail | None:
-    """Return a stored work item with its activities and clocks at `now`, or None when none was received."""
+    """Return a stored work item with its activities and clocks at `now`, or None when none was received.
+
+    A key the item had before a move answers with the item under its key now (``moved_from`` names the old keys).
+    """
     item = None
     if storable(key):
+        key = current_keys(session, [(source.value, key)]).get((source.value, key), key)
         item = session.scalar(select(WorkItemRow).where(WorkItemRow.source == source.value, WorkItemRow.key == key))
     if item is None:
         return None
+    moves = arrivals(session, [(item.source, item.key)]).get((item.source, item.key), ())
     client = contracts.client_for(item.source, item.container)
     acts = session.scalars(
         select(ActivityRow).where(ActivityRow.source == item.source, ActivityRow.item_key == item.key)
@@ -121,6 +139,7 @@ def work_item_detail(session: Session, contracts: Contracts, source: Source, key
         author=_actor(contracts, client, item.source, item.author_id, item.author_name, is_bot=item.author_is_bot),
         created_at=item.created_at, updated_at=item.updated_at, resolved_at=item.resolved_at,
         merged_at=item.merged_at, deleted=item.deleted,
+        moved_from=[MovedFrom(key=m.old_key, container=m.old_container, moved_at=m.at) for m in moves],
         activities=[_activity(contracts, client, a) for a in acts],
         clocks=[clock_out(v, contracts) for v in item_clock_views(session, item.source, item.key, contracts, now)],
     )
