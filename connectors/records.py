@@ -8,7 +8,7 @@ records. Every datetime is timezone-aware UTC.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -142,29 +142,6 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(self.work_items or self.activities or self.moves)
-
-
-def names_item(external_id: str, key: str) -> bool:
-    """Tell whether a natural key names its item's key: ``opened:<key>``, GitHub's ``<fact>:<key>:<time>...``."""
-    _, sep, rest = external_id.partition(":")
-    return bool(sep) and (rest == key or rest.startswith(key + ":"))
-
-
-def refiled(activity: Activity, key: str) -> Activity:
-    """Return the activity filed under another item ``key`` (where a moved item lives on).
-
-    A natural key that names the item (see ``names_item``) names the new key, so the same fact seen under the
-    new key by a later sync is the same row; ids the source gives (``comment:<id>``,
-    ``changelog:<history id>:<field>``) stay as they are.
-    """
-    old = activity.item_key
-    if old == key:
-        return activity
-    external_id = activity.external_id
-    if names_item(external_id, old):
-        prefix, _, rest = external_id.partition(":")
-        external_id = f"{prefix}:{key}{rest[len(old):]}"
-    return replace(activity, item_key=key, external_id=external_id)
 
 
 def deletion_data(deleted_at: datetime | None, deleted_by: str | None = None) -> dict[str, str]:

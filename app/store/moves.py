@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from app.core.db import pairs_in
 from app.core.tables import ActivityRow, ItemMoveRow, MessageScore, WorkItemRow
-from connectors.records import Activity, Actor, ItemMove, names_item, refiled
+from connectors.moves import names_item, refiled
+from connectors.records import Activity, Actor, ItemMove
 
 Key = tuple[str, str]  # (source, item key)
 _CHUNK = 400

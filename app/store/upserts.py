@@ -16,8 +16,9 @@ from app.core.db import pairs_in
 from app.core.locks import lock_work_items
 from app.core.tables import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
 from app.store.moves import current_keys, drop_items, save_moves, take_activities
+from connectors.moves import refiled
 from connectors.records import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
-from connectors.records import Activity, Batch, WorkItem, issue_id_of, refiled
+from connectors.records import Activity, Batch, WorkItem, issue_id_of
 
 _EPOCH = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
 _FIRST = datetime.min.replace(tzinfo=UTC)
@@ -243,6 +244,13 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     moved = _previous_items(session, activities) if activities else set()
     if stored or activities:
         upsert_activities(session, stored + activities)
+    # SQLite takes its one write lock at a transaction's first write, not before the reads above: a move another
+    # process committed in between is seen only now, and what this batch filed under its old key follows it.
+    late = current_keys(session, {(i.source, i.key) for i in items} | {(a.source, a.item_key) for a in activities})
+    if late:
+        drop_items(session, late)
+        upsert_activities(session, take_activities(session, late))
+        current = {**current, **late}
     _relink(session, [i for i in items if i.kind == "pull_request"])
     now = {(source, key) for (source, _), key in current.items()}
     return named | ends | moved | now | {(a.source, a.item_key) for a in activities}

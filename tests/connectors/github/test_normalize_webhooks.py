@@ -298,8 +298,8 @@ def test_issue_transferred_records_the_move_and_opens_the_new_key():
         ("Octocoders/Hello-World#12", "Octocoders/Hello-World", False),
     ]
     assert [activity.external_id for activity in batch.activities] == ["opened:Octocoders/Hello-World#12"]
-    assert batch.moves == [ItemMove("github", ISSUE, "Octocoders/Hello-World#12", at(payload["issue"]["updated_at"][:-1]),
-                                    REPO)]
+    left = at(payload["issue"]["updated_at"][:-1])  # the transfer is the old issue's last change
+    assert batch.moves == [ItemMove("github", ISSUE, "Octocoders/Hello-World#12", left, REPO)]
 
 
 @pytest.mark.parametrize(
