@@ -20,6 +20,7 @@ def test_a_github_item_with_hash_encoded(client, story):
     assert (item["key"], item["client"], item["container"], item["kind"]) == ("acme/shop#3", "acme", "acme/shop",
                                                                              "issue")
     assert item["labels"] == ["production"] and item["assignees"] == ["olena-dev"]
+    assert item["moved_from"] == []  # it never moved
     assert item["author"] == {"identity": "alice-acme", "name": None, "person": "alice", "role": "client"}
     kinds = [a["kind"] for a in item["activities"]]
     assert kinds[0] == "opened" and "comment" in kinds and kinds[-1] == "closed"

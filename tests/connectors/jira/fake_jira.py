@@ -17,6 +17,7 @@ import respx
 from connectors.records import parse_time
 
 _SINCE = re.compile(r"updated >= (\d+)")
+_PROJECT = re.compile(r'project = "([^"]+)"')
 
 
 @dataclass
@@ -74,10 +75,12 @@ class FakeJira:
     def _matching(self, jql: str) -> list[dict[str, Any]]:
         match = _SINCE.search(jql)
         since = int(match.group(1)) if match else None
+        project = _PROJECT.search(jql)
         found = [
             i
             for i in self.issues.values()
             if i["key"] not in self.unindexed
+            and (project is None or i["key"].rsplit("-", 1)[0] == project.group(1))
             and (since is None or parse_time(i["fields"]["updated"]).timestamp() * 1000 >= since)
         ]
         if "ORDER BY key" in jql:
