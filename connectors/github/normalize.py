@@ -93,7 +93,8 @@ def _on_issues(repo: str, action: str, payload: Mapping[str, Any], received_at: 
 
 def _transferred(repo: str, issue: Mapping[str, Any], payload: Mapping[str, Any]) -> Batch:
     # The old number stops existing (GitHub redirects it); the issue lives on under a new key, with its
-    # comments and timeline. Only this webhook names both keys: GitHub's REST API keeps no record of the old one.
+    # comments and timeline. Only this webhook names both keys: the REST listings show the issue only under
+    # the new one, and their transferred event does not say where from.
     changes = mapping(payload, "changes", "payload")
     new_repo = str(field(mapping(changes, "new_repository", "changes"), "full_name", "changes.new_repository"))
     batch = _item_batch(new_repo, mapping(changes, "new_issue", "changes"), where="changes.new_issue")

@@ -20,6 +20,7 @@ from app.contracts import parse_contracts
 from app.core.db import transaction
 from app.core.tables import ActivityRow, ClockRow, ItemLink, ItemMoveRow, RawDelivery, SyncCursor, WorkItemRow
 from app.intake.replay import replay
+from app.store.moves import arrivals
 from app.store.recompute import recompute_clocks
 from app.store.upserts import store_batch
 from app.sync.runner import Connectors, run_sync
@@ -60,7 +61,7 @@ def _jira_sync(factory, contracts, move: Move, *, cloud: bool = True) -> None:
     settings = make_settings(jira_url=fake.base, jira_email="e" if cloud else None, jira_token="t",
                              jira_deployment="cloud" if cloud else "datacenter")
     with respx.mock(assert_all_called=False) as mock:
-        fake.install(mock, "search", "bulk", "status")
+        fake.install(mock, "search", "comments", "bulk", "status")
         summary = run_sync(factory=factory, contracts=contracts, source="jira",
                            connectors=Connectors(settings, factory, sleep=lambda s: None))
     assert summary.status == "succeeded", summary.errors
@@ -348,3 +349,53 @@ def test_the_github_sync_alone_sees_the_issue_only_under_its_new_key(client, fac
         assert s.scalars(select(ItemMoveRow)).all() == []
     _github_hooks(client, GITHUB_SAME, order=lambda hooks: [h for h in hooks if h[1].get("action") == "transferred"])
     assert_moved(factory, GITHUB_SAME)
+
+
+# --- chains of moves ----------------------------------------------------------------------------------------
+
+
+def _issue_batch(key: str, minutes: int, *acts: Activity, move: tuple[str, int] | None = None) -> Batch:
+    moves = [ItemMove("jira", move[0], key, at(move[1]), move[0].split("-")[0])] if move else []
+    return Batch(work_items=[_item(key, at(0), updated=at(minutes))], activities=list(acts), moves=moves)
+
+
+def _comment(comment_id: str, key: str, minutes: int, who: str) -> Activity:
+    return Activity("jira", f"comment:{comment_id}", key, "comment", at(minutes), Actor("jira", who),
+                    body=f"comment {comment_id}", url=f"{p.BASE}/browse/{key}?focusedCommentId={comment_id}")
+
+
+CHAINS = {
+    # name: (batches in the order they happen, the key the item has at the end, the keys it had, in order)
+    "two moves": ([
+        _issue_batch("SHOP-7", 0, Activity("jira", "opened:SHOP-7", "SHOP-7", "opened", at(0),
+                                           Actor("jira", "acc-client"), body="Checkout fails")),
+        _issue_batch("OPS-3", 20, move=("SHOP-7", 20)),
+        _issue_batch("OPS-3", 30, _comment("801", "OPS-3", 30, "acc-client")),
+        _issue_batch("GLX-5", 45, move=("OPS-3", 45)),
+        _issue_batch("GLX-5", 50, _comment("802", "GLX-5", 50, "acc-dev")),
+    ], "GLX-5", ["SHOP-7", "OPS-3"]),
+    "moved back": ([
+        _issue_batch("SHOP-7", 0, Activity("jira", "opened:SHOP-7", "SHOP-7", "opened", at(0),
+                                           Actor("jira", "acc-client"), body="Checkout fails")),
+        _issue_batch("OPS-3", 20, _comment("801", "OPS-3", 30, "acc-client"), move=("SHOP-7", 20)),
+        _issue_batch("SHOP-7", 45, _comment("802", "SHOP-7", 50, "acc-dev"), move=("OPS-3", 45)),
+    ], "SHOP-7", ["SHOP-7", "OPS-3"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHAINS))
+@pytest.mark.parametrize("order", ["in order", "backwards", "shuffled"])
+def test_a_chain_of_moves_files_everything_under_the_last_key(factory, contracts, name, order):
+    batches, last, before = CHAINS[name]
+    arranged = {"in order": batches, "backwards": batches[::-1],
+                "shuffled": random.Random(7).sample(batches, len(batches))}[order]
+    for batch in arranged:
+        with transaction(factory) as s:
+            recompute_clocks(s, contracts, store_batch(s, batch))
+    with factory() as s:
+        assert s.scalars(select(WorkItemRow.key)).all() == [last]
+        assert {a.item_key for a in s.scalars(select(ActivityRow))} == {last}
+        assert sorted(s.scalars(select(ActivityRow.external_id))) == ["comment:801", "comment:802", f"opened:{last}"]
+        assert {c.item_key for c in s.scalars(select(ClockRow))} == {last}
+        came = arrivals(s, [("jira", last)]).get(("jira", last), ())
+        assert [a.old_key for a in came] == [k for k in before if k != last]
