@@ -35,6 +35,13 @@ class Arrival:
     at: datetime
 
 
+def _by_source(keys: Iterable[Key]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for source, key in keys:
+        out[source].add(key)
+    return out
+
+
 def _edges(session: Session, source: str, keys: Iterable[str], column: str) -> list[ItemMoveRow]:
     keys = sorted(set(keys))
     rows: list[ItemMoveRow] = []
@@ -48,15 +55,12 @@ def _edges(session: Session, source: str, keys: Iterable[str], column: str) -> l
 
 def current_keys(session: Session, keys: Iterable[Key]) -> dict[Key, str]:
     """Return the key each of these work items has now, for those that moved away from it."""
-    by_source: dict[str, set[str]] = defaultdict(set)
-    for source, key in keys:
-        by_source[source].add(key)
     out: dict[Key, str] = {}
-    for source, wanted in by_source.items():
+    for source, wanted in _by_source(keys).items():
         known: dict[str, ItemMoveRow] = {}
         frontier = set(wanted)
         for _ in range(_MAX_HOPS):
-            found = [e for e in _edges(session, source, frontier - known.keys(), "old_key")]
+            found = _edges(session, source, frontier - known.keys(), "old_key")
             known.update((e.old_key, e) for e in found)
             frontier = {e.new_key for e in found} - known.keys()
             if not frontier:
@@ -84,11 +88,8 @@ def _follow(edges: Mapping[str, ItemMoveRow], key: str) -> str:
 
 def arrivals(session: Session, keys: Iterable[Key]) -> dict[Key, tuple[Arrival, ...]]:
     """Return, for each work item that came from elsewhere, the moves that brought it to its key, oldest first."""
-    by_source: dict[str, set[str]] = defaultdict(set)
-    for source, key in keys:
-        by_source[source].add(key)
     out: dict[Key, tuple[Arrival, ...]] = {}
-    for source, wanted in by_source.items():
+    for source, wanted in _by_source(keys).items():
         into: dict[str, list[ItemMoveRow]] = defaultdict(list)
         frontier = set(wanted)
         for _ in range(_MAX_HOPS):
@@ -132,7 +133,7 @@ def save_moves(session: Session, moves: Sequence[ItemMove]) -> set[Key]:
         if row is None:
             session.add(ItemMoveRow(source=source, old_key=old_key, new_key=move.new_key,
                                     old_container=move.old_container, moved_at=move.at))
-        elif (move.at, move.new_key) < (row.moved_at, row.new_key):
+        elif _earlier(move, ItemMove(source, old_key, row.new_key, row.moved_at, row.old_container)):
             row.new_key, row.old_container, row.moved_at = move.new_key, move.old_container, move.at
     session.flush()
     return {(m.source, k) for m in wanted.values() for k in (m.old_key, m.new_key)}
@@ -144,10 +145,8 @@ def _earlier(move: ItemMove, other: ItemMove) -> bool:
 
 def drop_items(session: Session, keys: Iterable[Key]) -> None:
     """Delete the work items of keys that moved away: each item lives on under its new key."""
-    by_source: dict[str, list[str]] = defaultdict(list)
-    for source, key in sorted(set(keys)):
-        by_source[source].append(key)
-    for source, names in by_source.items():
+    for source, wanted in sorted(_by_source(keys).items()):
+        names = sorted(wanted)
         for start in range(0, len(names), _CHUNK):
             session.execute(delete(WorkItemRow).where(WorkItemRow.source == source,
                                                       WorkItemRow.key.in_(names[start : start + _CHUNK])))
@@ -163,8 +162,8 @@ def take_activities(session: Session, current: Mapping[Key, str]) -> list[Activi
     out: list[Activity] = []
     stale: list[int] = []
     taken: set[Key] = set()
-    for source in sorted({s for s, _ in current}):
-        names = sorted(k for s, k in current if s == source)
+    for source, wanted in sorted(_by_source(current).items()):
+        names = sorted(wanted)
         for start in range(0, len(names), _CHUNK):
             rows = session.scalars(select(ActivityRow).where(
                 ActivityRow.source == source, ActivityRow.item_key.in_(names[start : start + _CHUNK]))).all()
