@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.core.db import pairs_in
-from app.core.tables import ActivityRow, ItemMoveRow, MessageScore, WorkItemRow
+from app.core.tables import ActivityRow, Alert, ItemMoveRow, MessageScore, WorkItemRow
 from connectors.moves import names_item, refiled
 from connectors.records import Activity, Actor, ItemMove
 
@@ -141,6 +141,31 @@ def save_moves(session: Session, moves: Sequence[ItemMove]) -> set[Key]:
 
 def _earlier(move: ItemMove, other: ItemMove) -> bool:
     return (move.at, move.new_key) < (other.at, other.new_key)
+
+
+def follow_moves(session: Session, current: Mapping[Key, str]) -> list[Activity]:
+    """Leave nothing under keys that moved away: drop their work items, hand their alerts on to the key each item
+    has now, and return their activities filed under it (see ``take_activities``), for the caller to upsert."""
+    if not current:
+        return []
+    drop_items(session, current)
+    _follow_alerts(session, current)
+    return take_activities(session, current)
+
+
+def _follow_alerts(session: Session, current: Mapping[Key, str]) -> None:
+    """Give alerts already queued or sent for an old key's clocks the clock's new id, so none is sent twice."""
+    for (source, old), new in sorted(current.items()):
+        prefix = f"{source}:{old}:"
+        for alert in session.scalars(select(Alert).where(Alert.clock_id.startswith(prefix, autoescape=True))).all():
+            moved_id = f"{source}:{new}:{alert.clock_id[len(prefix):]}"
+            taken = session.scalar(select(Alert.id).where(
+                Alert.clock_id == moved_id, Alert.stage == alert.stage, Alert.destination == alert.destination))
+            if taken is None:
+                alert.clock_id = moved_id
+            else:
+                session.delete(alert)
+    session.flush()
 
 
 def drop_items(session: Session, keys: Iterable[Key]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.core.db import pairs_in
 from app.core.locks import lock_work_items
 from app.core.tables import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
-from app.store.moves import current_keys, drop_items, save_moves, take_activities
+from app.store.moves import current_keys, follow_moves, save_moves
 from connectors.moves import refiled
 from connectors.records import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
 from connectors.records import Activity, Batch, WorkItem, issue_id_of
@@ -234,12 +234,10 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     activities = _resolve_placeholders(session, batch.activities) if batch.activities else []
     current = current_keys(session, named | ends | {(a.source, a.item_key) for a in activities})
     lock_work_items(session, {(source, key) for (source, _), key in current.items()})
-    if current:
-        drop_items(session, current)
+    stored = follow_moves(session, current)
     items = [i for i in batch.work_items if (i.source, i.key) not in current]
     if items:
         upsert_work_items(session, items)
-    stored = take_activities(session, current) if current else []
     activities = [refiled(a, current.get((a.source, a.item_key), a.item_key)) for a in activities]
     moved = _previous_items(session, activities) if activities else set()
     if stored or activities:
@@ -248,8 +246,7 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     # process committed in between is seen only now, and what this batch filed under its old key follows it.
     late = current_keys(session, {(i.source, i.key) for i in items} | {(a.source, a.item_key) for a in activities})
     if late:
-        drop_items(session, late)
-        upsert_activities(session, take_activities(session, late))
+        upsert_activities(session, follow_moves(session, late))
         current = {**current, **late}
     _relink(session, [i for i in items if i.kind == "pull_request"])
     now = {(source, key) for (source, _), key in current.items()}

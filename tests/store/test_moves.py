@@ -18,7 +18,16 @@ from sqlalchemy import delete, select
 
 from app.contracts import parse_contracts
 from app.core.db import transaction
-from app.core.tables import ActivityRow, ClockRow, ItemLink, ItemMoveRow, RawDelivery, SyncCursor, WorkItemRow
+from app.core.tables import (
+    ActivityRow,
+    Alert,
+    ClockRow,
+    ItemLink,
+    ItemMoveRow,
+    RawDelivery,
+    SyncCursor,
+    WorkItemRow,
+)
 from app.intake.replay import replay
 from app.store.moves import arrivals
 from app.store.recompute import recompute_clocks
@@ -399,3 +408,18 @@ def test_a_chain_of_moves_files_everything_under_the_last_key(factory, contracts
         assert {c.item_key for c in s.scalars(select(ClockRow))} == {last}
         came = arrivals(s, [("jira", last)]).get(("jira", last), ())
         assert [a.old_key for a in came] == [k for k in before if k != last]
+
+
+def test_an_alert_sent_for_a_clock_before_the_move_is_not_sent_again_under_the_new_key(factory, contracts):
+    hooks = jira_webhooks(JIRA_SAME)
+    with transaction(factory) as s:
+        recompute_clocks(s, contracts, store_batch(s, normalize_webhook(hooks[0])))
+        s.add(Alert(clock_id="jira:SHOP-7:response:0", stage="breached", client="acme", kind="webhook",
+                    destination="https://alerts.example/hook", status="sent"))
+        s.add(Alert(clock_id="jira:SHOP-70:response:0", stage="breached", client="acme", kind="webhook",
+                    destination="https://alerts.example/hook", status="sent"))  # another issue's: left alone
+    with transaction(factory) as s:
+        recompute_clocks(s, contracts, store_batch(s, normalize_webhook(hooks[2])))
+    with factory() as s:
+        assert sorted(s.scalars(select(Alert.clock_id))) == ["jira:OPS-3:response:0", "jira:SHOP-70:response:0"]
+        assert "jira:OPS-3:response:0" in set(s.scalars(select(ClockRow.id)))
