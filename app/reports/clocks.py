@@ -125,8 +125,9 @@ def load_clocks(session: Session, flt: ClockFilter, now: datetime | None = None)
     """
     kinds = {k.value: k for k in ClockKind}
     return [
-        Clock(kinds[kind], *rest, evidence=())
-        for kind, *rest in session.execute(flt.apply(select(*_COLUMNS_BUT_EVIDENCE), now))
+        Clock(kinds[kind], *rest, evidence=(), cancelled=bool(cancelled))
+        for kind, *rest, cancelled in session.execute(
+            flt.apply(select(*_COLUMNS_BUT_EVIDENCE, ClockRow.cancelled), now))
     ]
 
 

@@ -28,7 +28,7 @@ def _moment(rng: random.Random, edges: list[datetime]) -> datetime:
 
 
 def random_clock(rng: random.Random, index: int, developers: list[str | None] = DEVELOPERS) -> Clock:
-    """Build one stored clock in any state: stopped, running, paused, at risk or breached at NOW."""
+    """Build one stored clock in any state: stopped, running, paused, at risk, breached at NOW, or cancelled."""
     edges = [NOW, NOW - timedelta(days=7), NOW - timedelta(days=30), NOW - timedelta(seconds=1)]
     client = rng.choice(CLIENTS)
     target = TARGETS[client] if rng.random() < 0.85 else rng.choice([1800, 3600, 10800])
@@ -45,6 +45,7 @@ def random_clock(rng: random.Random, index: int, developers: list[str | None] = 
         seq=index % 3, developer=rng.choice(developers), started_at=started,
         stopped_at=started + timedelta(seconds=elapsed) if stopped else None, elapsed_seconds=elapsed,
         target_seconds=target, running_since=running_since, deadline=deadline, at_risk_at=at_risk, evidence=(),
+        cancelled=stopped and rng.random() < 0.08,
     )
 
 
