@@ -16,7 +16,7 @@ from metrics.calendar import Calendar, local_week_monday
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout so writers wait, and local_week_monday()."""
+    """Create an engine; SQLite gets WAL, foreign keys and a busy timeout so writers wait."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
@@ -30,7 +30,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
-            dbapi_conn.create_function("local_week_monday", 2, _local_week_monday, deterministic=True)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -50,6 +49,16 @@ def _local_week_monday(stored: str | None, timezone: str) -> str | None:
     at = datetime.fromisoformat(stored)
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at  # stored as naive UTC (app.core.tables.UTCDateTime)
     return local_week_monday(at, _zone_calendar(timezone)).isoformat()
+
+
+def with_local_weeks(session: Session) -> None:
+    """Give the SQLite connection of this session local_week_monday(), for a query that groups by local weeks.
+
+    Registered on the one connection a query needs it on, not on every connection: a connection carrying a
+    Python callback is a crash risk when the garbage collector finalizes it from another thread.
+    """
+    dbapi = session.connection().connection.driver_connection
+    dbapi.create_function("local_week_monday", 2, _local_week_monday, deterministic=True)
 
 
 @lru_cache(maxsize=64)

@@ -51,7 +51,7 @@ def key_column(name: str, dialect: str) -> ColumnElement[Any]:
         zone = bindparam("week_zone", type_=String)
         if dialect == "postgresql":
             return cast(func.date_trunc("week", func.timezone(zone, ClockRow.started_at)), Date)
-        return func.local_week_monday(ClockRow.started_at, zone)  # registered by app.core.db.make_engine
+        return func.local_week_monday(ClockRow.started_at, zone)  # app.core.db.with_local_weeks registers it
     return {"kind": ClockRow.kind, "client": ClockRow.client, "developer": ClockRow.developer,
             "work_item": ClockRow.item_key}[name]
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.contracts import Contracts
+from app.core.db import with_local_weeks
 from app.core.tables import WorkItemRow
 from app.reports.clocks import ClockFilter, FilterShape, bound_filter, person_name, storable, week_calendar
 from app.reports.figure_parts import OpenClocks, StoppedClocks, regroup
@@ -136,6 +137,8 @@ def figures_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence
             out.append(_with_week_dates(_combine(stopped, _read_open(session, tuple(keys), shape, params)), keys))
         return out
     every = tuple(dict.fromkeys(key for keys in groupings for key in keys))
+    if "local_week" in every:
+        with_local_weeks(session)
     durations = read_stopped_durations(session, every, shape, params)
     opened = _read_open(session, every, shape, params)
     out = []
