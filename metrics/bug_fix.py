@@ -15,8 +15,9 @@ as a delivery manager reads them:
   runs (its label removed, its type or priority changed), the clock pauses there; if it becomes one again,
   the same clock resumes. Time while it was not a production bug does not count: nobody was asked to fix a
   production bug then.
-- **Not a production bug after all.** If it is still not a production bug at the end, the clock ends
-  **cancelled** at the moment it stopped being one: not met, not breached, not in attainment, but listed.
+- **Not a production bug after all.** If it is still not a production bug at the end, or when it is closed,
+  the clock ends **cancelled** at the moment it stopped being one: not met, not breached, not in attainment,
+  but listed.
 - **Closed without a fix.** A GitHub close as not planned or duplicate, or a Jira resolution the contract
   lists as no fix (by default Won't Do, Won't Fix, Duplicate, Cannot Reproduce, Declined) ends the clock
   **cancelled** at the close.
@@ -214,6 +215,8 @@ class _Replay:
                     timer.evidence[-1] = _noted(timer.evidence[-1], NOT_A_BUG)
                 else:
                     timer.evidence.append(Evidence(EvidenceRole.PAUSE, activity_id, at, url, NOT_A_BUG))
+            if state.resolved and self.unqualified_at is not None:
+                self._close(state)  # closed while not a production bug: that settles it, cancelled
             return
         if self.unqualified_at is not None:  # a production bug again: the same clock goes on
             self.unqualified_at = None
