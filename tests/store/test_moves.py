@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 import respx
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.contracts import parse_contracts
 from app.core.db import transaction
@@ -22,10 +22,7 @@ from app.core.tables import (
     ActivityRow,
     Alert,
     ClockRow,
-    ItemLink,
     ItemMoveRow,
-    RawDelivery,
-    SyncCursor,
     WorkItemRow,
 )
 from app.intake.replay import replay
@@ -47,6 +44,7 @@ from tests.store.moved import (
     jira_rest,
     jira_webhooks,
 )
+from tests.store.records import clear, stored_rows
 
 JIRA_SAME = Move("jira", "SHOP-7", "OPS-3")
 GITHUB_SAME = Move("github", "acme/shop#7", "acme/ops#3")
@@ -88,27 +86,6 @@ def _github_sync(factory, contracts, move: Move) -> None:
         summary = run_sync(factory=factory, contracts=contracts, source="github",
                            connectors=Connectors(make_settings(github_token="t"), factory, sleep=lambda s: None))
     assert summary.status == "succeeded", summary.errors
-
-
-def rows(factory) -> dict[str, list[tuple]]:
-    """Every stored record, without surrogate ids, for comparing two paths."""
-    def strip(row, drop=("id",)):
-        return tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_") and k not in drop))
-
-    with factory() as s:
-        return {
-            "items": sorted(strip(r) for r in s.scalars(select(WorkItemRow))),
-            "activities": sorted(strip(r) for r in s.scalars(select(ActivityRow))),
-            "moves": sorted(strip(r) for r in s.scalars(select(ItemMoveRow))),
-            "clocks": sorted(strip(r) for r in s.scalars(select(ClockRow))),
-        }
-
-
-def clear(factory, *, keep_raw: bool = False) -> None:
-    with factory() as s, s.begin():
-        models = [ClockRow, ActivityRow, WorkItemRow, ItemLink, ItemMoveRow, SyncCursor]
-        for model in models + ([] if keep_raw else [RawDelivery]):
-            s.execute(delete(model))
 
 
 def clocks(factory) -> list[tuple]:
@@ -173,11 +150,11 @@ def test_every_path_of_a_move_leaves_the_same_records_and_clocks(client, factory
     move = GITHUB_SAME if paths is GITHUB_PATHS else JIRA_SAME
     paths[reference](client, factory, contracts)
     assert_moved(factory, move)
-    expected = rows(factory)
+    expected = stored_rows(factory)
     for name, path in paths.items():
         clear(factory)
         path(client, factory, contracts)
-        assert rows(factory) == expected, name
+        assert stored_rows(factory) == expected, name
 
 
 def _shuffled(seed: int) -> Callable[[list], list]:
@@ -208,7 +185,7 @@ def test_the_move_in_any_order_and_twice_gives_the_same_records(client, factory,
     for name, order in ORDERS.items():
         clear(factory)
         deliver(client, move, order=order)
-        results[name] = rows(factory)
+        results[name] = stored_rows(factory)
     assert_moved(factory, move)
     for name, result in results.items():
         assert result == results["in order"], name
@@ -217,11 +194,11 @@ def test_the_move_in_any_order_and_twice_gives_the_same_records(client, factory,
 @pytest.mark.parametrize("move", [JIRA_SAME, GITHUB_SAME], ids=["jira", "github"])
 def test_a_replay_of_the_stored_deliveries_gives_the_same_records(client, factory, contracts, move):
     (_jira_hooks if move.source == "jira" else _github_hooks)(client, move, order=_shuffled(4))
-    expected = rows(factory)
+    expected = stored_rows(factory)
     clear(factory, keep_raw=True)
     summary = replay(factory, contracts)
     assert summary.failed == 0
-    assert rows(factory) == expected
+    assert stored_rows(factory) == expected
     assert_moved(factory, move)
 
 

@@ -6,13 +6,12 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import respx
-from sqlalchemy import delete, select
 
-from app.core.tables import ActivityRow, ClockRow, ItemLink, RawDelivery, SyncCursor, WorkItemRow
 from app.sync.runner import Connectors, run_sync
 from tests.conftest import make_settings, post_github
 from tests.connectors.github.fake_github import API, FakeGitHub
 from tests.payloads import REPO, comment_event, issue, issue_event, ts, user
+from tests.store.records import clear, stored_rows
 
 T0 = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 COMMENTS = [(501, "olena-dev", 10), (502, "alice-acme", 30), (503, "olena-dev", 40)]
@@ -63,24 +62,6 @@ def rest_history(fake: FakeGitHub) -> None:
     ]
 
 
-def _rows(factory) -> dict[str, list[tuple]]:
-    def strip(row, drop=("id",)):
-        return tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_") and k not in drop))
-
-    with factory() as s:
-        return {
-            "items": sorted(strip(r) for r in s.scalars(select(WorkItemRow))),
-            "activities": sorted(strip(r) for r in s.scalars(select(ActivityRow))),
-            "clocks": sorted(strip(r) for r in s.scalars(select(ClockRow))),
-        }
-
-
-def _clear(factory) -> None:
-    with factory() as s, s.begin():
-        for model in (ClockRow, ActivityRow, WorkItemRow, ItemLink, RawDelivery, SyncCursor):
-            s.execute(delete(model))
-
-
 def _by_webhooks(client, order: list[tuple[str, dict]]) -> None:
     for event, payload in order:
         assert post_github(client, event, payload).status_code in (200, 202)
@@ -99,23 +80,23 @@ def _by_sync(factory, contracts) -> None:
 def test_webhooks_and_sync_store_identical_records_and_clocks(client, factory, contracts):
     history = webhook_history()
     _by_webhooks(client, history)
-    in_order = _rows(factory)
+    in_order = stored_rows(factory)
     kinds = sorted(r for r in in_order["clocks"])
     assert len(kinds) == 3  # two response clocks and one production-bug clock
     assert len(in_order["activities"]) == 7  # opened, labeled, assigned, 3 comments, closed
 
-    _clear(factory)
+    clear(factory)
     shuffled = history + random.Random(3).sample(history, 4)
     random.Random(5).shuffle(shuffled)
     _by_webhooks(client, shuffled)
-    assert _rows(factory) == in_order
+    assert stored_rows(factory) == in_order
 
-    _clear(factory)
+    clear(factory)
     _by_sync(factory, contracts)
-    assert _rows(factory) == in_order
+    assert stored_rows(factory) == in_order
 
-    _clear(factory)
+    clear(factory)
     _by_sync(factory, contracts)
     _by_webhooks(client, list(reversed(history)))
     _by_sync(factory, contracts)
-    assert _rows(factory) == in_order
+    assert stored_rows(factory) == in_order

@@ -19,7 +19,7 @@ from metrics.response import QUESTION_WITHDRAWN
 from tests.conftest import post_jira
 from tests.connectors.jira import payloads as p
 from tests.store.moved import CONTRACTS_YAML, ISSUE_ID, _jira_time, _ms, at
-from tests.store.test_real_world_store import _clear
+from tests.store.records import clear
 
 CLOUD_USERS = {"client": p.CLIENT, "dev": p.DEV}
 DC_USERS = {"client": p.DC_CLIENT, "dev": p.DC_DEV}
@@ -134,7 +134,7 @@ def test_jira_histories_give_the_rules_clocks_in_any_order_and_twice(case, hooks
     for n, hook in enumerate(hooks):
         assert post_jira(client, hook, delivery=f"in-order-{n}").status_code in (200, 202)
     assert sorted(_clocks(factory)) == sorted(expected)
-    _clear(factory)
+    clear(factory)
     twice = [(f"again-{n}", hook) for n, hook in enumerate(hooks)] * 2
     random.Random(17).shuffle(twice)
     for n, (name, hook) in enumerate(twice):

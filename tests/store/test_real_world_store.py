@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import respx
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from app.core.tables import ActivityRow, ClockRow, ItemLink, RawDelivery, SyncCursor, WorkItemRow
+from app.core.tables import ClockRow
 from app.store.histories import row_to_clock
 from app.sync.runner import Connectors, run_sync
 from metrics.bug_fix import NOT_A_BUG
@@ -23,6 +23,7 @@ from metrics.response import ANSWER_DELETED, THREAD_CLOSED
 from tests.conftest import make_settings, post_github
 from tests.connectors.github.fake_github import API, FakeGitHub
 from tests.payloads import REPO, comment_event, issue, issue_event, ts, user
+from tests.store.records import clear, stored_rows
 
 T0 = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # a Wednesday, inside acme's working hours (Kyiv)
 DEV, CLIENT = "olena-dev", "alice-acme"
@@ -136,27 +137,6 @@ def _clocks(factory) -> list[tuple]:
     return [(c.kind.value, c.state_at(later).value, c.elapsed_seconds // 60, c.developer, c.notes) for c in clocks]
 
 
-def _rows(factory) -> dict[str, list[tuple]]:
-    def strip(row, drop=("id",)):
-        fields = {k: v for k, v in vars(row).items() if not k.startswith("_") and k not in drop}
-        if fields.get("deleted") and isinstance(row, ActivityRow):
-            # GitHub says nothing of when a comment was deleted: it is the moment the deletion was received,
-            # which differs between two separate runs (a replay of stored deliveries keeps it).
-            fields["updated_at"] = "received"
-            fields["data"] = {**fields["data"], "deleted_at": "received"}
-        return tuple(sorted((k, repr(v)) for k, v in fields.items()))
-
-    with factory() as s:
-        return {name: sorted(strip(r) for r in s.scalars(select(model)))
-                for name, model in (("items", WorkItemRow), ("activities", ActivityRow), ("clocks", ClockRow))}
-
-
-def _clear(factory) -> None:
-    with factory() as s, s.begin():
-        for model in (ClockRow, ActivityRow, WorkItemRow, ItemLink, RawDelivery, SyncCursor):
-            s.execute(delete(model))
-
-
 def _deliver(client, order) -> None:
     for event, payload in order:
         assert post_github(client, event, payload).status_code in (200, 202)
@@ -167,17 +147,17 @@ def test_real_world_rules_through_the_store(case, story, expected, by_sync, clie
     history = story.webhooks()
     _deliver(client, history)
     assert _clocks(factory) == expected
-    in_order = _rows(factory)
+    in_order = stored_rows(factory, received_deletions=True)
 
-    _clear(factory)
+    clear(factory)
     shuffled = history + history  # every delivery twice, in a random order
     random.Random(11).shuffle(shuffled)
     _deliver(client, shuffled)
     assert _clocks(factory) == expected
-    assert _rows(factory) == in_order
+    assert stored_rows(factory, received_deletions=True) == in_order
 
     if by_sync:
-        _clear(factory)
+        clear(factory)
         fake = FakeGitHub(REPO["full_name"])
         story.rest(fake)
         with respx.mock(assert_all_called=False) as mock:
@@ -186,4 +166,4 @@ def test_real_world_rules_through_the_store(case, story, expected, by_sync, clie
                                connectors=Connectors(make_settings(github_token="t"), factory))
         assert summary.status == "succeeded", summary.errors
         assert _clocks(factory) == expected
-        assert _rows(factory) == in_order
+        assert stored_rows(factory, received_deletions=True) == in_order
