@@ -1,13 +1,16 @@
 # Two commands for a newcomer:
 #   make run   - create .venv, install, start the service with demo data on http://127.0.0.1:8000
-#   make test  - create .venv, install with test tools, run the whole suite (SQLite and PostgreSQL) in parallel
+#   make test  - create .venv, install with test tools (and, with npm, GitHub's conformance packages), run the
+#                whole suite (SQLite and PostgreSQL) in parallel
 #                (workers: addopts in pyproject.toml; serially: .venv/bin/python -m pytest -n 0)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NPM_DIR := tests/conformance
+NPM_STAMP := $(NPM_DIR)/node_modules/.installed
 
-.PHONY: run test lint openapi clean
+.PHONY: run test lint openapi clean conformance-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +20,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# GitHub's payload examples, schemas, REST description and mock server for the conformance tests (npm; optional:
+# without npm those tests skip and say so).
+$(NPM_STAMP): $(NPM_DIR)/package.json $(NPM_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(NPM_DIR) --no-audit --no-fund --ignore-scripts --loglevel=error && touch $(NPM_STAMP); \
+	else echo "npm not found: the conformance tests against GitHub's own examples will be skipped"; fi
+
+conformance-packages: $(NPM_STAMP)
+
 run: $(STAMP)
 	$(BIN)/pulse serve --demo
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -30,4 +42,4 @@ openapi: $(STAMP)
 	$(BIN)/pulse openapi > openapi/openapi.json
 
 clean:
-	rm -rf $(VENV) pulse.db pulse.db-wal pulse.db-shm .pytest_cache
+	rm -rf $(VENV) $(NPM_DIR)/node_modules pulse.db pulse.db-wal pulse.db-shm .pytest_cache
