@@ -7,11 +7,14 @@ records. Every datetime is timezone-aware UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 
 class Source(StrEnum):
@@ -129,19 +132,85 @@ class ItemMove:
 
 @dataclass(slots=True)
 class Batch:
-    """What one payload (or one sync page) says: work items, activities and moves to store."""
+    """What one payload (or one sync page) says: work items, activities and moves to store, and the listed records
+    that could not be normalized (``rejected``: kept raw in quarantine, never stored as records)."""
 
     work_items: list[WorkItem] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
     moves: list[ItemMove] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
 
     def extend(self, other: Batch) -> None:
         self.work_items.extend(other.work_items)
         self.activities.extend(other.activities)
         self.moves.extend(other.moves)
+        self.rejected.extend(other.rejected)
 
     def __bool__(self) -> bool:
-        return bool(self.work_items or self.activities or self.moves)
+        return bool(self.work_items or self.activities or self.moves or self.rejected)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """One record of a sync listing that could not be normalized: kept raw with its reason while the sync goes on.
+
+    ``kind`` names what the record is (``issue``, ``comment``, ``review``, ``history``...), ``ref`` identifies it
+    within (source, scope, kind): its id, or a digest of its body when it has none. ``context`` holds what reading
+    it again needs beside the body (the issue key of a comment, a PR's number, the site's base URL), so that after
+    a parser fix the connector's ``reread(rejected)`` turns it into records (``pulse replay``).
+    """
+
+    source: str
+    scope: str
+    kind: str
+    ref: str
+    body: Mapping[str, Any]
+    context: Mapping[str, Any]
+    reason: str
+
+
+Check = Callable[["Batch"], "Batch"]  # the app's record checks, applied per listed record by the sync
+
+
+def reason_of(exc: BaseException) -> str:
+    """Return why a record could not be read, in words: a PayloadError's message, else the error's type and text."""
+    if isinstance(exc, PayloadError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def record_ref(body: Any) -> str:
+    """Return a listed record's identity: its ``id`` when it has a plain one, else a digest of its body."""
+    ident = body.get("id") if isinstance(body, Mapping) else None
+    if isinstance(ident, int | str) and not isinstance(ident, bool) and str(ident).strip():
+        return str(ident)[:200]
+    digest = hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS, default=repr)).hexdigest()
+    return f"sha256:{digest[:32]}"
+
+
+def kept(
+    source: str,
+    scope: str,
+    kind: str,
+    body: Any,
+    normalize: Callable[[], Batch],
+    *,
+    context: Mapping[str, Any] | None = None,
+    check: Check | None = None,
+) -> Batch:
+    """Normalize (and check) one listed record; one that cannot be read comes back as a Batch holding its Rejected.
+
+    A sync reads many records per page, and one odd record must never stop it: whatever the normalizer or the
+    checks raise for this record (a PayloadError, or a parser's own mistake on an unforeseen shape) puts the record
+    in quarantine with the reason, and the page goes on. Pure functions only: nothing here touches a database.
+    """
+    try:
+        batch = normalize()
+        return check(batch) if check is not None else batch
+    except Exception as exc:  # noqa: BLE001 - one record's failure, whatever it is, must not stop the sync
+        raw = body if isinstance(body, Mapping) else {"value": body}
+        rejected = Rejected(source, scope, kind, record_ref(body), raw, dict(context or {}), reason_of(exc))
+        return Batch(rejected=[rejected])
 
 
 def deletion_data(deleted_at: datetime | None, deleted_by: str | None = None) -> dict[str, str]:
