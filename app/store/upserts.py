@@ -202,13 +202,27 @@ def _previous_items(session: Session, activities: Sequence[Activity]) -> set[tup
     return out
 
 
+def _issue_ids(activities: Sequence[Activity]) -> dict[str, str]:
+    """Return the Jira issue ids the batch's OPENED activities name, each with the issue's real key."""
+    return {
+        str(a.data["issue_id"]): a.item_key
+        for a in activities
+        if a.source == "jira" and a.kind == "opened" and a.data.get("issue_id") and issue_id_of(a.item_key) is None
+    }
+
+
 def _resolve_placeholders(session: Session, activities: Sequence[Activity]) -> list[Activity]:
-    """Give activities filed under a Jira issue's numeric id the issue's key, when we know it."""
+    """Give activities filed under a Jira issue's numeric id the issue's key, when we know it.
+
+    The key comes from an OPENED activity of the same batch (the issue and its comment in one intake group, in any
+    order) or from one stored before.
+    """
+    in_batch = _issue_ids(activities)
     out = []
     for act in activities:
         issue_id = issue_id_of(act.item_key) if act.source == "jira" else None
         if issue_id is not None:
-            real = session.scalar(
+            real = in_batch.get(issue_id) or session.scalar(
                 select(ActivityRow.item_key).where(
                     ActivityRow.source == "jira", ActivityRow.kind == "opened",
                     ActivityRow.data["issue_id"].as_string() == issue_id,
@@ -218,6 +232,31 @@ def _resolve_placeholders(session: Session, activities: Sequence[Activity]) -> l
                 act = replace(act, item_key=real)
         out.append(act)
     return out
+
+
+def _adopt_placeholders(session: Session, activities: Sequence[Activity]) -> set[tuple[str, str]]:
+    """File under its issue's key what was stored under the issue's numeric id before the issue itself arrived.
+
+    Returns the placeholder and real keys touched, so both have their clocks computed again.
+    """
+    known = _issue_ids(activities)
+    placeholders = {f"{PLACEHOLDER_PREFIX}{issue_id}": key for issue_id, key in known.items()}
+    touched: set[tuple[str, str]] = set()
+    names = sorted(placeholders)
+    for start in range(0, len(names), _CHUNK):
+        waiting = session.scalars(
+            select(ActivityRow.item_key).distinct().where(
+                ActivityRow.source == "jira", ActivityRow.item_key.in_(names[start : start + _CHUNK])
+            )
+        ).all()
+        for placeholder in waiting:
+            session.execute(
+                ActivityRow.__table__.update()
+                .where(ActivityRow.source == "jira", ActivityRow.item_key == placeholder)
+                .values(item_key=placeholders[placeholder])
+            )
+            touched |= {("jira", placeholder), ("jira", placeholders[placeholder])}
+    return touched
 
 
 def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
@@ -242,6 +281,7 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     moved = _previous_items(session, activities) if activities else set()
     if stored or activities:
         upsert_activities(session, stored + activities)
+    adopted = _adopt_placeholders(session, activities) if activities else set()
     # SQLite takes its one write lock at a transaction's first write, not before the reads above: a move another
     # process committed in between is seen only now, and what this batch filed under its old key follows it.
     late = current_keys(session, {(i.source, i.key) for i in items} | {(a.source, a.item_key) for a in activities})
@@ -250,7 +290,7 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
         current = {**current, **late}
     _relink(session, [i for i in items if i.kind == "pull_request"])
     now = {(source, key) for (source, _), key in current.items()}
-    return named | ends | moved | now | {(a.source, a.item_key) for a in activities}
+    return named | ends | moved | now | adopted | {(a.source, a.item_key) for a in activities}
 
 
 def _named_items(batch: Batch) -> set[tuple[str, str]]:
