@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app.api.deps import AdminDep, ReadDep, SessionDep
 from app.api.errors import Problem
-from app.core.tables import SyncRun
+from app.core.tables import QuarantinedRecord, SyncRun
+from app.store.quarantine import for_runs
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"])
 
@@ -23,6 +24,19 @@ class SyncRequest(BaseModel):
         description="incremental: what changed since the last run; full: everything again; "
         "reconcile: find issues deleted upstream.",
     )
+
+
+class QuarantinedOut(BaseModel):
+    """A record the run listed but could not read: kept raw with the reason (`pulse quarantine --show <number>`)."""
+
+    number: int = Field(description="Its number in the quarantine.")
+    source: str
+    scope: str = Field(description="The repository or Jira project it was listed in.")
+    kind: str = Field(description="What it is: issue, comment, review, review_comment, issue_event or history.")
+    ref: str = Field(description="Its id at the source (or a digest of its body when it has none).")
+    reason: str = Field(description="Why it could not be read.")
+    times_seen: int
+    last_seen_at: datetime
 
 
 class SyncRunOut(BaseModel):
@@ -38,6 +52,11 @@ class SyncRunOut(BaseModel):
     activities: int
     requests: int
     rate_limit_remaining: int | None
+    quarantined: int = Field(description="How many records the run could not read; kept raw with the reason, "
+                             "while everything else was stored.")
+    quarantined_records: list[QuarantinedOut] = Field(
+        description="Up to 20 of those records still waiting (a later replay or run may have read the rest)."
+    )
     errors: list[str]
 
 
@@ -45,11 +64,17 @@ class SyncRunList(BaseModel):
     runs: list[SyncRunOut]
 
 
-def _out(row: SyncRun) -> SyncRunOut:
+def _quarantined_out(row: QuarantinedRecord) -> QuarantinedOut:
+    return QuarantinedOut(number=row.id, source=row.source, scope=row.scope, kind=row.kind, ref=row.ref,
+                          reason=row.reason, times_seen=row.times_seen, last_seen_at=row.last_seen_at)
+
+
+def _out(row: SyncRun, quarantined: list[QuarantinedRecord] | None = None) -> SyncRunOut:
     return SyncRunOut(
         id=row.id, source=row.source, mode=row.mode, requested_by=row.requested_by, status=row.status,
         queued_at=row.queued_at, started_at=row.started_at, finished_at=row.finished_at, items=row.items,
         activities=row.activities, requests=row.requests, rate_limit_remaining=row.rate_limit_remaining,
+        quarantined=row.quarantined or 0, quarantined_records=[_quarantined_out(q) for q in quarantined or ()],
         errors=[str(e) for e in row.errors or ()],
     )
 
@@ -81,4 +106,5 @@ def read_sync_runs(
     limit: Annotated[int, Query(ge=1, le=200, description="How many runs to return.")] = 50,
 ) -> SyncRunList:
     rows = session.scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(limit)).all()
-    return SyncRunList(runs=[_out(r) for r in rows])
+    kept = for_runs(session, [r.id for r in rows if r.quarantined])
+    return SyncRunList(runs=[_out(r, kept.get(r.id)) for r in rows])

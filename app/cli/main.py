@@ -143,9 +143,28 @@ def replay() -> None:
     factory = session_factory(settings)
     summary = run_replay(factory, contracts)
     err.print(f"Replayed {summary.deliveries} deliveries ({summary.failed} could not be read); "
+              f"quarantine: {summary.quarantine_read} record(s) read, {summary.quarantine_left} still unreadable; "
               f"{summary.clocks} clocks computed.")
-    if summary.failed:
+    if summary.failed or summary.quarantine_left:
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@cli.command()
+def quarantine(
+    source: Annotated[str | None, typer.Option(help="Only this source: github or jira.")] = None,
+    show: Annotated[int | None, typer.Option("--show", help="Print one record's raw body, by its number.")] = None,
+    limit: Annotated[int, typer.Option(help="How many records to list.")] = 50,
+) -> None:
+    """List the records a sync could not read (kept raw with the reason); `pulse replay` reads them again."""
+    from app.cli.quarantine import print_quarantine, print_record
+
+    settings = settings_or_exit()
+    factory = session_factory(settings)
+    if show is not None:
+        if not print_record(factory, show):
+            raise fail(f"No quarantined record has number {show}; `pulse quarantine` lists them.", EXIT_CONFIG)
+        return
+    print_quarantine(factory, source=source, limit=limit)
 
 
 def _load_demo(settings: Settings, contracts: Contracts) -> None:

@@ -76,12 +76,17 @@ def print_summary(console: Console, summary: SyncSummary) -> None:
     table.add_column("figure", justify="right")
     table.add_row("repositories and projects done", str(summary.scopes))
     table.add_row("pages stored", str(summary.pages))
-    table.add_row("work items", str(summary.items))
-    table.add_row("activities", str(summary.activities))
+    table.add_row("work items stored", str(summary.items))
+    table.add_row("activities stored", str(summary.activities))
+    table.add_row("records kept in quarantine", str(summary.quarantined))
     table.add_row("API requests", str(summary.requests))
     left = "unknown" if summary.rate_limit_remaining is None else str(summary.rate_limit_remaining)
     table.add_row("rate limit left", left)
     table.add_row("duration", f"{summary.duration_seconds:.1f} s")
     console.print(table)
+    if summary.quarantined:
+        console.print(f"[yellow]{summary.quarantined} record(s) could not be read[/yellow] and are kept raw with the "
+                      "reason: see `pulse quarantine`; after an upgrade `pulse replay` reads them again.",
+                      highlight=False, markup=True, soft_wrap=True)
     for error in summary.errors:
         console.print(f"[red]failed:[/red] {error}", highlight=False, markup=True, soft_wrap=True)

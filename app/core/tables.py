@@ -229,6 +229,35 @@ class SyncRun(Base):
     requests: Mapped[int] = mapped_column(Integer, default=0)
     rate_limit_remaining: Mapped[int | None] = mapped_column(Integer)
     errors: Mapped[list[Any]] = mapped_column(default=list)
+    quarantined: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # records it could not read
+
+
+class QuarantinedRecord(Base):
+    """A record a sync listed but could not read, kept raw with the reason; `pulse replay` reads it again.
+
+    One row per record (source, scope, kind, ref): meeting it again updates its body, reason and ``last_run_id``.
+    ``resolved_at`` is set once a replay read it into records; a sync that meets it unreadable again clears it.
+    """
+
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("source", "scope", "kind", "ref", name="uq_quarantine_record"),
+        Index("ix_quarantine_run", "last_run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(250))  # the repository or project it was listed in
+    kind: Mapped[str] = mapped_column(String(32))  # issue, comment, review, review_comment, issue_event, history
+    ref: Mapped[str] = mapped_column(String(250))  # its id, or a digest of its body
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    reason: Mapped[str] = mapped_column(Text)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    times_seen: Mapped[int] = mapped_column(Integer, default=1)
+    last_run_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    resolved_at: Mapped[datetime | None]
 
 
 class WorkerJob(Base):

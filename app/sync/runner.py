@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,13 +19,14 @@ from app.core.locks import JobBusy, job_lock
 from app.core.tables import HttpETag, SyncRun, WorkItemRow, utcnow
 from app.intake.checks import checked_batch
 from app.settings import Settings
+from app.store.quarantine import keep as keep_quarantined
 from app.store.recompute import recompute_clocks
 from app.store.upserts import get_cursors, save_cursor, store_batch
-from connectors.github.client import GitHubClient, GitHubError
+from connectors.github.client import GitHubClient, GitHubError, MemoryETagCache
 from connectors.github.sync import GitHubSync
 from connectors.jira.client import JiraClient, JiraError
 from connectors.jira.sync import JiraSync
-from connectors.records import PayloadError
+from connectors.records import Batch, PayloadError
 
 log = logging.getLogger("pulse.sync")
 
@@ -53,11 +54,24 @@ class SyncSummary:
     items: int = 0
     activities: int = 0
     requests: int = 0
+    quarantined: int = 0  # distinct records met that could not be read, kept in quarantine
     rate_limit_remaining: int | None = None
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
     errors: list[str] = field(default_factory=list)
     stopped_early: bool = False
+    # What the run stored, each record once however often the listings repeat it (overlaps, re-read pages).
+    _stored_items: set[int] = field(default_factory=set, repr=False)
+    _stored_activities: set[int] = field(default_factory=set, repr=False)
+    _quarantined: set[int] = field(default_factory=set, repr=False)
+
+    def count(self, batch: Batch) -> None:
+        """Count a stored page: distinct work items, activities and quarantined records of the whole run."""
+        self._stored_items.update(hash((i.source, i.key)) for i in batch.work_items)
+        self._stored_activities.update(hash((a.source, a.external_id)) for a in batch.activities)
+        self._quarantined.update(hash((r.source, r.scope, r.kind, r.ref)) for r in batch.rejected)
+        self.items, self.activities = len(self._stored_items), len(self._stored_activities)
+        self.quarantined = len(self._quarantined)
 
     @property
     def duration_seconds(self) -> float:
@@ -171,9 +185,14 @@ def run_sync(
                     summary.stopped_early = True
                     break
                 _sync_scope(factory, contracts, connectors, summary, src, scope, progress, stop)
+        except BaseException:
+            # Cut off (stopped by a signal, the database lost): the run says so, never "succeeded".
+            summary.status = "interrupted"
+            raise
         finally:
             summary.finished_at = datetime.now(UTC)
-            summary.status = _status(summary, len(scopes))
+            if summary.status != "interrupted":
+                summary.status = _status(summary, len(scopes))
             _close_run(factory, summary)
     return summary
 
@@ -195,10 +214,9 @@ def _sync_scope(
         before = client.requests_made
         try:
             for page in _pages(factory, client, source, scope, summary.mode):
-                _store_page(factory, contracts, source, scope, page)
+                _store_page(factory, contracts, source, scope, page, summary.run_id)
                 summary.pages += 1
-                summary.items += len(page.batch.work_items)
-                summary.activities += len(page.batch.activities)
+                summary.count(page.batch)
                 summary.requests += client.requests_made - before
                 before = client.requests_made
                 if progress is not None:
@@ -215,6 +233,10 @@ def _sync_scope(
         summary.errors.append(f"{label}: {exc}")
     except SyncConfigError as exc:
         summary.errors.append(f"{label}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - an unforeseen failure fails this scope, and the run says so
+        log.exception("sync of %s stopped on an unexpected error", label)
+        summary.errors.append(f"{label}: stopped on an unexpected error ({type(exc).__name__}: {exc}); what was "
+                              "stored before it is kept and the next run goes on from there")
     finally:
         if client is not None:
             client.close()
@@ -222,18 +244,25 @@ def _sync_scope(
 
 def _pages(factory: sessionmaker[Session], client: Any, source: str, scope: str, mode: str) -> Iterator[Any]:
     started = datetime.now(UTC)
+    check = _record_check(started)
     with factory() as session:
         cursors = {} if mode == "full" else get_cursors(session, source, scope)
         stored = _stored_keys(session, source, scope) if mode == "reconcile" else []
     if source == "github":
-        yield from GitHubSync(client, scope, cursors, started_at=started).iter_pages()
+        if mode == "full":
+            # Everything again means no "not modified since" answers: a parser upgrade must see every record.
+            client.etags = MemoryETagCache()
+        yield from GitHubSync(client, scope, cursors, started_at=started, check=check).iter_pages()
         return
     jira = JiraSync(client, scope, cursors, started_at=started,
                     stored_updates=lambda keys: _stored_updates(factory, source, keys))
     if mode == "reconcile":
-        yield jira.reconcile_page(stored)
+        page = jira.reconcile_page(stored)
+        yield replace(page, batch=check(page.batch))
     else:
-        yield from jira.iter_pages()
+        # TODO(jira per-record checks): JiraSync(check=...) once it reads each record on its own.
+        for page in jira.iter_pages():
+            yield replace(page, batch=check(page.batch))
 
 
 def _stored_updates(factory: sessionmaker[Session], source: str, keys: Sequence[str]) -> dict[str, datetime | None]:
@@ -257,12 +286,22 @@ def _stored_keys(session: Session, source: str, scope: str) -> list[str]:
     return list(rows)
 
 
-def _store_page(factory: sessionmaker[Session], contracts: Contracts, source: str, scope: str, page: Any) -> None:
-    """Store a page and its clocks, then its cursor, in one transaction: a crash loses nothing, repeats nothing."""
-    batch = checked_batch(page.batch, datetime.now(UTC))
+def _record_check(now: datetime) -> Callable[[Batch], Batch]:
+    """The intake's record checks, which the connectors apply to each listed record (a failing one is quarantined)."""
+    return lambda batch: checked_batch(batch, now)
+
+
+def _store_page(
+    factory: sessionmaker[Session], contracts: Contracts, source: str, scope: str, page: Any, run_id: int | None
+) -> None:
+    """Store a page, its clocks and its quarantined records, then its cursor, in one transaction: a crash loses
+    nothing, repeats nothing. The connectors checked each record as they read it (``_record_check``)."""
+    batch = page.batch
     with transaction(factory) as session:
         touched = store_batch(session, batch)
         recompute_clocks(session, contracts, touched)
+        if batch.rejected:
+            keep_quarantined(session, batch.rejected, run_id=run_id)
         if page.cursor is not None:
             save_cursor(session, source, scope, page.stream, page.cursor)
 
@@ -294,4 +333,5 @@ def _close_run(factory: sessionmaker[Session], summary: SyncSummary) -> None:
         row.finished_at = summary.finished_at
         row.items, row.activities, row.requests = summary.items, summary.activities, summary.requests
         row.rate_limit_remaining = summary.rate_limit_remaining
+        row.quarantined = summary.quarantined
         row.errors = list(summary.errors)

@@ -3,11 +3,15 @@
 Cursors are at-least-once: a listing is read from the cursor minus an overlap, a cursor only moves
 forward, never reaches the second the sync started in, and is handed out with the page it covers so
 the runner saves it only after storing that page.
+
+One odd record never stops a sync: each listed object is read on its own (``connectors.records.kept``), and one
+that cannot be read goes into its page's ``batch.rejected`` (the runner keeps it in quarantine) while the page,
+and the cursor, go on. ``reread`` reads a quarantined record again after a parser fix (``pulse replay``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -20,8 +24,8 @@ from connectors.github.normalize import (
     normalize_rest_review,
     normalize_rest_review_comment,
 )
-from connectors.github.shapes import time_field
-from connectors.records import Batch, ItemKind
+from connectors.github.shapes import SOURCE
+from connectors.records import Batch, Check, ItemKind, PayloadError, Rejected, kept, parse_time
 
 PER_PAGE = 100  # GitHub's maximum; the default of 30 would triple the requests
 
@@ -44,6 +48,25 @@ class SyncRun:
     repo: str
     ceiling: datetime  # no cursor moves past this: the last whole second before the sync started
     overlap: timedelta
+    check: Check | None = None  # the app's record checks, applied to each listed record
+
+    def read(self, kind: str, obj: Any, normalize: Callable[[], Batch], **context: Any) -> Batch:
+        """Read one listed object into records, or into ``rejected`` when it cannot be read (see module doc)."""
+        return kept(SOURCE, self.repo, kind, obj, normalize, context=context, check=self.check)
+
+
+def listed_time(obj: Any, name: str) -> datetime | None:
+    """Return a listed object's ``name`` time for paging and cursors, or None when it has no usable one.
+
+    A record without it is still read (or quarantined) on its own; it only cannot move a cursor.
+    """
+    value = obj.get(name) if isinstance(obj, Mapping) else None
+    if value is None:
+        return None
+    try:
+        return parse_time(value, field_name=name)
+    except PayloadError:
+        return None
 
 
 def advance(cursor: datetime | None, newest: datetime | None, ceiling: datetime) -> datetime | None:
@@ -72,10 +95,12 @@ class UpdatedListing:
     """A repo-wide listing read in ascending ``updated_at`` order from ``since``."""
 
     name: ClassVar[str]
+    kind: ClassVar[str]  # what one listed record is, for the quarantine
     path: ClassVar[str]
     params: ClassVar[Mapping[str, str]] = {"sort": "updated", "direction": "asc"}
 
-    def normalize(self, repo: str, obj: Mapping[str, Any]) -> Batch:
+    @staticmethod
+    def normalize(repo: str, obj: Mapping[str, Any]) -> Batch:
         raise NotImplementedError
 
     def pages(self, run: SyncRun, cursor: datetime | None, *, read_from: datetime | None = None) -> Iterator[SyncPage]:
@@ -91,9 +116,10 @@ class UpdatedListing:
                 return
             batch, newest = Batch(), None
             for obj in page.items:
-                batch.extend(self.normalize(run.repo, obj))
-                updated = time_field(obj, "updated_at", self.name)
-                newest = updated if newest is None else max(newest, updated)
+                batch.extend(run.read(self.kind, obj, lambda obj=obj: self.normalize(run.repo, obj)))
+                updated = listed_time(obj, "updated_at")
+                if updated is not None:
+                    newest = updated if newest is None else max(newest, updated)
             cursor = advance(cursor, newest, run.ceiling)
             yield SyncPage(self.name, run.repo, batch, cursor)
             if index == 0:
@@ -103,27 +129,33 @@ class UpdatedListing:
 
 
 class IssuesStream(UpdatedListing):
+    kind = "issue"
     name = "issues"
     path = "/repos/{repo}/issues"
     params: ClassVar[Mapping[str, str]] = {"state": "all", "sort": "updated", "direction": "asc"}
 
-    def normalize(self, repo: str, obj: Mapping[str, Any]) -> Batch:
+    @staticmethod
+    def normalize(repo: str, obj: Mapping[str, Any]) -> Batch:
         return normalize_rest_issue(repo, obj)
 
 
 class IssueCommentsStream(UpdatedListing):
+    kind = "comment"
     name = "issue_comments"
     path = "/repos/{repo}/issues/comments"
 
-    def normalize(self, repo: str, obj: Mapping[str, Any]) -> Batch:
+    @staticmethod
+    def normalize(repo: str, obj: Mapping[str, Any]) -> Batch:
         return normalize_rest_comment(repo, obj)
 
 
 class ReviewCommentsStream(UpdatedListing):
+    kind = "review_comment"
     name = "review_comments"
     path = "/repos/{repo}/pulls/comments"
 
-    def normalize(self, repo: str, obj: Mapping[str, Any]) -> Batch:
+    @staticmethod
+    def normalize(repo: str, obj: Mapping[str, Any]) -> Batch:
         return normalize_rest_review_comment(repo, obj)
 
 
@@ -146,7 +178,8 @@ class ReviewsStream:
             path = self.path.format(repo=run.repo, number=number)
             for page in _pages(run, path, {"per_page": PER_PAGE}):
                 for obj in page.items:
-                    batch.extend(normalize_rest_review(run.repo, number, obj))
+                    read = lambda obj=obj, number=number: normalize_rest_review(run.repo, number, obj)  # noqa: E731
+                    batch.extend(run.read("review", obj, read, number=number))
         new_cursor = advance(cursor, newest, run.ceiling)
         if batch or new_cursor != cursor:
             yield SyncPage(self.name, run.repo, batch, new_cursor)
@@ -170,12 +203,13 @@ class IssueEventsStream:
             first_etag = first_etag or page.etag
             batch, reached = Batch(), False
             for obj in page.items:
-                at = time_field(obj, "created_at", self.name)
-                if stop is not None and at < stop:
+                at = listed_time(obj, "created_at")
+                if at is not None and stop is not None and at < stop:
                     reached = True
                     continue
-                newest = at if newest is None else max(newest, at)
-                batch.extend(normalize_rest_issue_event(run.repo, obj))
+                if at is not None:
+                    newest = at if newest is None else max(newest, at)
+                batch.extend(run.read("issue_event", obj, lambda obj=obj: normalize_rest_issue_event(run.repo, obj)))
             last = reached or page.next_url is None
             # Newest first: the cursor may move only once everything down to the old one is stored.
             yield SyncPage(self.name, run.repo, batch, advance(cursor, newest, run.ceiling) if last else None)
@@ -183,3 +217,21 @@ class IssueEventsStream:
                 # New events land on page one, so its ETag answers "anything new?" for the whole list.
                 run.client.etags.put(key, first_etag)
                 return
+
+
+_REREADERS: Mapping[str, Callable[[str, Mapping[str, Any], Mapping[str, Any]], Batch]] = {
+    "issue": lambda repo, body, _: normalize_rest_issue(repo, body),
+    "comment": lambda repo, body, _: normalize_rest_comment(repo, body),
+    "review_comment": lambda repo, body, _: normalize_rest_review_comment(repo, body),
+    "review": lambda repo, body, context: normalize_rest_review(repo, int(context["number"]), body),
+    "issue_event": lambda repo, body, _: normalize_rest_issue_event(repo, body),
+}
+
+
+def reread(rejected: Rejected, check: Check | None = None) -> Batch:
+    """Read a quarantined GitHub record again (after a parser fix); raise PayloadError while it is still unreadable."""
+    reader = _REREADERS.get(rejected.kind)
+    if reader is None:
+        raise PayloadError(f"A GitHub record of kind {rejected.kind!r} cannot be read again: no reader knows it.")
+    batch = reader(rejected.scope, rejected.body, rejected.context)
+    return check(batch) if check is not None else batch

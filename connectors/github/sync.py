@@ -15,6 +15,7 @@ from connectors.github.streams import (
     SyncPage,
     SyncRun,
 )
+from connectors.records import Check
 
 __all__ = ["OVERLAP", "STREAMS", "GitHubSync", "SyncPage"]
 
@@ -33,13 +34,15 @@ class GitHubSync:
         *,
         started_at: datetime,
         overlap: timedelta = OVERLAP,
+        check: Check | None = None,
     ) -> None:
         if started_at.tzinfo is None:
             raise ValueError("started_at must be timezone-aware (UTC); pass datetime.now(UTC).")
         self.cursors = {name: _checked(name, cursors.get(name)) for name in STREAMS}
         # A change in the starting second may come after we read it: keep cursors before that second.
         ceiling = started_at.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=1)
-        self.run = SyncRun(client=client, repo=repo, ceiling=ceiling, overlap=overlap)
+        # ``check``: the app's record checks, applied to each listed record (one that fails is quarantined).
+        self.run = SyncRun(client=client, repo=repo, ceiling=ceiling, overlap=overlap, check=check)
 
     def iter_pages(self) -> Iterator[SyncPage]:
         """Yield pages stream by stream; store each page, then save its cursor, then ask for more."""
