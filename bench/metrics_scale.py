@@ -40,6 +40,7 @@ from app.reports.figure_statements import key_column  # noqa: E402
 from app.reports.figures import figures_by_developer, metric_groups  # noqa: E402
 from app.reports.scorecards import Period, developer_scorecard  # noqa: E402
 from app.store.recompute import recompute_clocks  # noqa: E402
+from app.store.statistics import refresh_statistics  # noqa: E402
 from app.store.upserts import store_batch  # noqa: E402
 from connectors.records import Activity, Actor, Batch, WorkItem  # noqa: E402
 from metrics.model import Clock, ClockKind  # noqa: E402
@@ -175,6 +176,7 @@ def load_year(factory: sessionmaker[Session], contracts: Contracts, items: int, 
             touched = store_batch(session, batch)
             stored = time.perf_counter()
             recompute_clocks(session, contracts, touched)
+        refresh_statistics(factory.kw["bind"])  # as the sync and the intake do after each commit
         mark = time.perf_counter()
         spent["store"] += stored - now
         spent["clocks"] += mark - stored

@@ -28,6 +28,7 @@ from app.intake.errors import IntakeError, intake_error
 from app.intake.normalize import renormalize
 from app.intake.raw_store import Pending, dequeue, insert_raw, mark_failed
 from app.store.recompute import recompute_clocks
+from app.store.statistics import refresh_statistics
 from app.store.upserts import store_batch
 from connectors.records import Batch
 
@@ -55,6 +56,7 @@ def process_pending(factory: sessionmaker[Session], contracts: Contracts, pendin
     with transaction(factory) as session:
         _store_records(session, contracts, pending)
         dequeue(session, [item.raw_id for item in pending])
+    refresh_statistics(factory.kw["bind"])
 
 
 def ingest(factory: sessionmaker[Session], contracts: Contracts, delivery: Delivery, batch: Batch) -> IntakeResult:

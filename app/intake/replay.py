@@ -18,6 +18,7 @@ from app.intake.errors import IntakeError
 from app.intake.normalize import renormalize
 from app.store.quarantine import MAX_REASON, as_rejected
 from app.store.recompute import recompute_all
+from app.store.statistics import refresh_statistics
 from app.store.upserts import store_batch
 from connectors.github.streams import reread as reread_github
 from connectors.records import Batch, Check, Rejected, reason_of
@@ -79,6 +80,7 @@ def _replay_deliveries(factory: sessionmaker[Session], summary: ReplaySummary) -
                 if batch is not None:
                     merged.extend(batch)
             store_batch(session, merged)
+        refresh_statistics(factory.kw["bind"])
 
 
 def _replay_quarantine(factory: sessionmaker[Session], summary: ReplaySummary) -> None:

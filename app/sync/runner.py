@@ -21,6 +21,7 @@ from app.intake.checks import checked_batch
 from app.settings import Settings
 from app.store.quarantine import keep as keep_quarantined
 from app.store.recompute import recompute_clocks
+from app.store.statistics import refresh_statistics
 from app.store.upserts import get_cursors, save_cursor, store_batch
 from connectors.github.client import GitHubClient, GitHubError, MemoryETagCache
 from connectors.github.sync import GitHubSync
@@ -304,6 +305,7 @@ def _store_page(
             keep_quarantined(session, batch.rejected, run_id=run_id)
         if page.cursor is not None:
             save_cursor(session, source, scope, page.stream, page.cursor)
+    refresh_statistics(factory.kw["bind"])  # a first sync grows the tables from nothing: keep the plans right
 
 
 def _open_run(factory: sessionmaker[Session], summary: SyncSummary, requested_by: str, run_id: int | None) -> int:
