@@ -11,20 +11,25 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from connectors.github.shapes import (
+from connectors.github.fields import (
     SOURCE,
+    integer,
+    mapping,
+    optional_mapping,
+    optional_string,
+    string,
+    time_field,
+    user,
+)
+from connectors.github.shapes import (
     Deletion,
-    actor,
     comment_activity,
     fact_activity,
-    field,
     item_key,
-    mapping,
     opened_activity,
     parse_fixes,
     review_activity,
     review_comment_activity,
-    time_field,
     work_item,
 )
 from connectors.github.webhook import SUPPORTED_EVENTS, is_supported
@@ -71,13 +76,13 @@ def normalize_event(event: str, payload: Mapping[str, Any], *, received_at: date
     action = payload.get("action")
     if not is_supported(event, action):
         return Batch()
-    repo = str(field(mapping(payload, "repository", "payload"), "full_name", "repository"))
+    repo = string(mapping(payload, "repository", "payload"), "full_name", "repository")
     return _HANDLERS[event](repo, str(action), payload, received_at)
 
 
 def _item_batch(repo: str, obj: Mapping[str, Any], *, where: str, is_pull_request: bool = False) -> Batch:
     item = work_item(repo, obj, where=where, is_pull_request=is_pull_request)
-    return Batch(work_items=[item], activities=[opened_activity(item, obj)])
+    return Batch(work_items=[item], activities=[opened_activity(item, obj, where=where)])
 
 
 def _on_issues(repo: str, action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Batch:
@@ -96,9 +101,9 @@ def _transferred(repo: str, issue: Mapping[str, Any], payload: Mapping[str, Any]
     # comments and timeline. Only this webhook names both keys: the REST listings show the issue only under
     # the new one, and their transferred event does not say where from.
     changes = mapping(payload, "changes", "payload")
-    new_repo = str(field(mapping(changes, "new_repository", "changes"), "full_name", "changes.new_repository"))
+    new_repo = string(mapping(changes, "new_repository", "changes"), "full_name", "changes.new_repository")
     batch = _item_batch(new_repo, mapping(changes, "new_issue", "changes"), where="changes.new_issue")
-    old_key = item_key(repo, field(issue, "number", "issue"))
+    old_key = item_key(repo, integer(issue, "number", "issue"))
     # The transfer touches the old issue last: its updated_at is the moment it left.
     at = time_field(issue, "updated_at", "issue")
     batch.moves.append(ItemMove(SOURCE, old_key, batch.work_items[0].key, at, repo))
@@ -115,9 +120,17 @@ def _on_pull_request(repo: str, action: str, payload: Mapping[str, Any], receive
 def _webhook_facts(
     action: str, item: WorkItem, obj: Mapping[str, Any], payload: Mapping[str, Any], *, where: str
 ) -> list[Activity]:
-    who = actor(payload.get("sender"))
+    """Return the label, assignment or state fact a webhook action states (closed: also merged).
+
+    The schemas make ``label`` and ``assignee`` optional (and ``assignee`` nullable: "the optional user who was
+    assigned or unassigned"). Without them the fact is kept with what is known, its time and its sender, and no
+    label or assignee: a bug clock neither starts nor ends on an unnamed label, and an assignment that names
+    nobody credits nobody (never the sender, who only did it).
+    """
+    who = user(payload, "sender", "payload")
     if action == "closed":
-        return _closed_facts(item, time_field(obj, "closed_at", where), who, obj.get("state_reason"))
+        reason = optional_string(obj, "state_reason", where)
+        return _closed_facts(item, time_field(obj, "closed_at", where), who, reason)
     if action not in _FACTS:
         return []
     kind, detail_name = _FACTS[action]
@@ -138,16 +151,20 @@ def _merged(item: WorkItem, at: datetime, who: Actor | None) -> Activity:
     return fact_activity(ActivityKind.MERGED, item, at, who, data={"fixes": list(item.fixes)})
 
 
-def _detail(source: Mapping[str, Any], name: str, where: str) -> str:
-    # A label is named by "name", an assignee by "login".
-    attribute = "name" if name == "label" else "login"
-    return str(field(mapping(source, name, where), attribute, f"{where}.{name}"))
+def _detail(source: Mapping[str, Any], name: str, where: str) -> str | None:
+    """Return the label name or assignee login a fact names; None when the payload does not say (absent, null, "")."""
+    if name == "assignee":
+        assignee = user(source, name, where)
+        return assignee.id if assignee is not None else None
+    label = optional_mapping(source, name, where)
+    # The REST issue event's label may have a null name (issue-event-label in the OpenAPI description).
+    return (optional_string(label, "name", f"{where}.{name}") or None) if label is not None else None
 
 
 def _fact(
     kind: ActivityKind, item: WorkItem, at: datetime, who: Actor | None, name: str | None, detail: str | None
 ) -> Activity:
-    data = {name: detail} if name else {}
+    data = {name: detail} if name and detail is not None else {}
     return fact_activity(kind, item, at, who, detail=detail, data=data)
 
 
@@ -155,7 +172,7 @@ def _deletion(action: str, payload: Mapping[str, Any], received_at: datetime | N
     """Return who deleted a comment (the sender) and when (the delivery's received time), for ``deleted`` only."""
     if action != "deleted":
         return None
-    sender = actor(payload.get("sender"))
+    sender = user(payload, "sender", "payload")
     return Deletion(by=sender.id if sender else None, at=received_at)
 
 
@@ -171,8 +188,9 @@ def _on_issue_comment(repo: str, action: str, payload: Mapping[str, Any], receiv
 
 def _on_review(repo: str, action: str, payload: Mapping[str, Any], received_at: datetime | None) -> Batch:
     batch = _item_batch(repo, mapping(payload, "pull_request", "payload"), where="pull_request", is_pull_request=True)
-    review = mapping(payload, "review", "payload")
-    batch.activities.append(review_activity(batch.work_items[0].key, review, where="review"))
+    # A review without submitted_at has no moment: the pull request is kept, no message (see review_activity).
+    review = review_activity(batch.work_items[0].key, mapping(payload, "review", "payload"), where="review")
+    batch.activities.extend([review] if review is not None else [])
     return batch
 
 
@@ -208,9 +226,10 @@ def normalize_rest_comment(repo: str, comment_json: Mapping[str, Any]) -> Batch:
 
 def normalize_rest_review(repo: str, pr_number: int, review_json: Mapping[str, Any]) -> Batch:
     """Return the REVIEW activity for a submitted review; a pending (unsubmitted) one yields nothing."""
-    if review_json.get("state") == "PENDING" or review_json.get("submitted_at") is None:
+    if review_json.get("state") == "PENDING":
         return Batch()
-    return Batch(activities=[review_activity(item_key(repo, pr_number), review_json, where="review")])
+    review = review_activity(item_key(repo, pr_number), review_json, where="review")
+    return Batch(activities=[review] if review is not None else [])
 
 
 def normalize_rest_review_comment(repo: str, comment_json: Mapping[str, Any]) -> Batch:
@@ -221,14 +240,22 @@ def normalize_rest_review_comment(repo: str, comment_json: Mapping[str, Any]) ->
 
 
 def normalize_rest_issue_event(repo: str, event_json: Mapping[str, Any]) -> Batch:
-    """Return the activity for a repo-wide issue event we measure; other events yield nothing."""
-    name = field(event_json, "event", "issue_event")
+    """Return the activity for a repo-wide issue event we measure; other events yield nothing.
+
+    The OpenAPI description lets an event's ``issue`` be null (``nullable-issue``), and nothing else in the event
+    names its issue (its ``url`` is the event's own): with nothing to file it under, such an event yields nothing,
+    and the item's own listing and webhooks still say where it stands. An ``assignee`` that is null and a ``label``
+    without a name are kept unknown, as in ``_webhook_facts``.
+    """
+    name = string(event_json, "event", "issue_event")
     if name not in _FACTS and name not in ("closed", "merged"):
         return Batch()
-    issue = mapping(event_json, "issue", "issue_event")
+    issue = optional_mapping(event_json, "issue", "issue_event")
+    if issue is None:
+        return Batch()
     item = work_item(repo, issue, where="issue_event.issue")
     at = time_field(event_json, "created_at", "issue_event")
-    who = actor(event_json.get("actor"))
+    who = user(event_json, "actor", "issue_event")
     if name == "closed":
         activity = fact_activity(
             ActivityKind.CLOSED, item, at, who, data={"reason": _close_reason(event_json, issue, at)}
@@ -243,19 +270,20 @@ def normalize_rest_issue_event(repo: str, event_json: Mapping[str, Any]) -> Batc
 
 
 def _close_reason(event_json: Mapping[str, Any], issue: Mapping[str, Any], at: datetime) -> Any:
-    if event_json.get("state_reason") is not None:
-        return event_json["state_reason"]
+    if (reason := optional_string(event_json, "state_reason", "issue_event")) is not None:
+        return reason
     # Older API versions omit it on the event (or send null); the issue's own reason belongs to its latest
     # close only, and is what the webhook's issues.closed carried.
     closed_at = issue.get("closed_at")
     latest = closed_at is not None and time_field(issue, "closed_at", "issue_event.issue").replace(
         microsecond=0
     ) == at.replace(microsecond=0)
-    return issue.get("state_reason") if latest and issue.get("state") == "closed" else None
+    state = optional_string(issue, "state", "issue_event.issue")
+    return optional_string(issue, "state_reason", "issue_event.issue") if latest and state == "closed" else None
 
 
 def _number_from_url(obj: Mapping[str, Any], name: str, pattern: re.Pattern[str], what: str) -> int:
-    url = str(field(obj, name, what.replace(" ", "_")))
+    url = string(obj, name, what.replace(" ", "_"))
     match = pattern.search(url)
     if match is None:
         raise PayloadError(f"The GitHub {what}'s {name} does not end with the item number: {url!r}.")

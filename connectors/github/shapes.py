@@ -12,19 +12,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from connectors.github.fields import (
+    SOURCE,
+    body_text,
+    integer,
+    label_names,
+    optional_integer,
+    optional_string,
+    optional_time,
+    string,
+    time_field,
+    user,
+    users,
+)
 from connectors.records import (
     Activity,
     ActivityKind,
     Actor,
     ItemKind,
     PayloadError,
-    Source,
     WorkItem,
     deletion_data,
-    parse_time,
 )
-
-SOURCE = Source.GITHUB.value
 
 # GitHub's closing keywords: https://docs.github.com/en/issues/tracking-your-work-with-issues/using-issues/linking-a-pull-request-to-an-issue
 _FIXES_RE = re.compile(
@@ -34,55 +43,11 @@ _FIXES_RE = re.compile(
 )
 
 
-def field(obj: Mapping[str, Any], name: str, where: str) -> Any:
-    """Return ``obj[name]``, raising PayloadError naming ``where.name`` when it is missing or null."""
-    value = obj.get(name) if isinstance(obj, Mapping) else None
-    if value is None:
-        raise PayloadError(f"The GitHub payload has no {where}.{name}; expected it for this event.")
-    return value
-
-
-def mapping(obj: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
-    """Return ``obj[name]`` as a mapping, raising PayloadError when it is missing or not an object."""
-    value = field(obj, name, where)
-    if not isinstance(value, Mapping):
-        raise PayloadError(f"The GitHub payload's {where}.{name} is not an object.")
-    return value
-
-
-def time_field(obj: Mapping[str, Any], name: str, where: str) -> datetime:
-    """Return ``obj[name]`` as an aware UTC datetime, raising PayloadError when absent or invalid."""
-    return parse_time(field(obj, name, where), field_name=f"{where}.{name}")
-
-
-def optional_time(obj: Mapping[str, Any], name: str, where: str) -> datetime | None:
-    """Return ``obj[name]`` as a UTC datetime, or None when the payload leaves it null."""
-    value = obj.get(name)
-    return None if value is None else parse_time(value, field_name=f"{where}.{name}")
-
-
-def text(value: Any) -> str | None:
-    """Return a body as text, treating "" like null (webhooks send null where REST sends "")."""
-    return value if isinstance(value, str) and value else None
-
-
-def actor(user: Any) -> Actor | None:
-    """Return the Actor for a GitHub user object, or None for a missing (deleted) user."""
-    if not isinstance(user, Mapping) or not user.get("login"):
-        return None
-    return Actor(
-        source=SOURCE,
-        id=str(user["login"]),
-        display_name=user.get("name") or None,
-        is_bot=user.get("type") == "Bot",
-    )
-
-
-def item_key(repo: str, number: Any) -> str:
+def item_key(repo: str, number: int) -> str:
     """Return the work item key ``owner/repo#N``."""
-    if isinstance(number, bool) or not isinstance(number, int | str) or not str(number).isdigit():
-        raise PayloadError(f"The GitHub payload's item number must be a whole number, not {number!r}.")
-    return f"{repo}#{int(number)}"
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise PayloadError(f"The GitHub item number must be a whole number, not {number!r}.")
+    return f"{repo}#{number}"
 
 
 def parse_fixes(repo: str, body: str | None) -> tuple[str, ...]:
@@ -93,7 +58,7 @@ def parse_fixes(repo: str, body: str | None) -> tuple[str, ...]:
         # Repository names are case-insensitive; keep our own spelling so the keys join.
         if target.lower() == repo.lower():
             target = repo
-        keys[item_key(target, match["number"])] = None
+        keys[item_key(target, int(match["number"]))] = None
     return tuple(keys)
 
 
@@ -115,47 +80,31 @@ def _merged_at(obj: Mapping[str, Any], where: str) -> tuple[datetime | None, boo
     return None, False
 
 
-def _labels(labels: Any) -> tuple[str, ...]:
-    if labels is None:
-        return ()
-    if not isinstance(labels, list):
-        raise PayloadError(f"The GitHub payload's labels must be a list, not {type(labels).__name__}.")
-    names = []
-    for label in labels:
-        # The OpenAPI schema allows a label to be a bare name as well as an object.
-        name = label if isinstance(label, str) else label.get("name") if isinstance(label, Mapping) else None
-        if name is None and not isinstance(label, Mapping):
-            raise PayloadError(f"The GitHub payload's labels must be names or objects, not {label!r}.")
-        if name:
-            names.append(str(name))
-    return tuple(sorted(names))
-
-
 def work_item(
     repo: str, obj: Mapping[str, Any], *, where: str, is_pull_request: bool = False, deleted: bool = False
 ) -> WorkItem:
     """Return the WorkItem for an issue or pull request object (webhook or REST shape)."""
-    number = field(obj, "number", where)
+    number = integer(obj, "number", where)
     kind = item_kind(obj, is_pull_request=is_pull_request)
-    state = obj.get("state")
+    state = optional_string(obj, "state", where)
     merged_at, unknown_merge = _merged_at(obj, where)
-    body = text(obj.get("body"))
+    body = body_text(obj, "body", where)
     return WorkItem(
         source=SOURCE,
         key=item_key(repo, number),
         container=repo,
         kind=kind,
-        url=obj.get("html_url"),
-        title=obj.get("title"),
+        url=optional_string(obj, "html_url", where),
+        title=optional_string(obj, "title", where),
         created_at=time_field(obj, "created_at", where),
         updated_at=optional_time(obj, "updated_at", where),
-        author=actor(obj.get("user")),
-        labels=_labels(obj.get("labels")),
-        assignees=tuple(sorted(filter(None, map(actor, obj.get("assignees") or ())), key=lambda a: a.id)),
+        author=user(obj, "user", where),
+        labels=label_names(obj, "labels", where),
+        assignees=users(obj, "assignees", where),
         status=state,
         status_category=None if state is None else ("done" if state == "closed" else "new"),
         # GitHub leaves state_reason "reopened" on a reopened issue: only a closed item has a resolution.
-        resolution=obj.get("state_reason") if state == "closed" else None,
+        resolution=optional_string(obj, "state_reason", where) if state == "closed" else None,
         resolved_at=optional_time(obj, "closed_at", where),
         merged_at=merged_at,
         fixes=parse_fixes(repo, body) if kind == ItemKind.PULL_REQUEST else (),
@@ -164,7 +113,7 @@ def work_item(
     )
 
 
-def opened_activity(item: WorkItem, obj: Mapping[str, Any]) -> Activity:
+def opened_activity(item: WorkItem, obj: Mapping[str, Any], *, where: str) -> Activity:
     """Return the OPENED activity: the opening description, a message by the item's author."""
     assert item.created_at is not None
     return Activity(
@@ -174,7 +123,7 @@ def opened_activity(item: WorkItem, obj: Mapping[str, Any]) -> Activity:
         kind=ActivityKind.OPENED.value,
         at=item.created_at,
         actor=item.author,
-        body=text(obj.get("body")),
+        body=body_text(obj, "body", where),
         url=item.url,
         # The description can be edited at any time; the item's updated_at versions this snapshot.
         updated_at=item.updated_at,
@@ -199,9 +148,9 @@ def review_comment_activity(
 ) -> Activity:
     """Return the REVIEW_COMMENT activity for a comment on a PR's diff (deleted when ``deletion`` is given)."""
     data = {
-        name: comment[source_name]
+        name: value
         for name, source_name in (("review_id", "pull_request_review_id"), ("in_reply_to", "in_reply_to_id"))
-        if comment.get(source_name) is not None
+        if (value := optional_integer(comment, source_name, where)) is not None
     }
     return _message(
         ActivityKind.REVIEW_COMMENT, "review_comment", key, comment, where=where, deletion=deletion, data=data
@@ -226,32 +175,43 @@ def _message(
         updated_at = deletion.at or updated_at
     return Activity(
         source=SOURCE,
-        external_id=f"{prefix}:{field(comment, 'id', where)}",
+        external_id=f"{prefix}:{integer(comment, 'id', where)}",
         item_key=key,
         kind=kind.value,
         at=time_field(comment, "created_at", where),
-        actor=actor(comment.get("user")),
-        body=text(comment.get("body")),
-        url=comment.get("html_url"),
+        actor=user(comment, "user", where),
+        body=body_text(comment, "body", where),
+        url=optional_string(comment, "html_url", where),
         data=data,
         updated_at=updated_at,
         deleted=deletion is not None,
     )
 
 
-def review_activity(key: str, review: Mapping[str, Any], *, where: str) -> Activity:
-    """Return the REVIEW activity; its state (approved, commented...) goes in ``data``."""
+def review_activity(key: str, review: Mapping[str, Any], *, where: str) -> Activity | None:
+    """Return the REVIEW activity, its state (approved, commented...) in ``data``; None for a review never submitted.
+
+    A review is a message at the moment it was submitted. The schemas let ``submitted_at`` be null (a pending
+    review, or one GitHub lost the time of, on ``submitted``, ``edited`` and ``dismissed`` alike): such a review has
+    no moment, so it yields no message rather than one at an invented time (the delivery time, the PR's
+    updated_at), which a response clock would take for an answer. Its pull request is kept all the same.
+    """
+    review_id = integer(review, "id", where)
+    state = string(review, "state", where)
+    submitted_at = optional_time(review, "submitted_at", where)
+    if submitted_at is None:
+        return None
     return Activity(
         source=SOURCE,
-        external_id=f"review:{field(review, 'id', where)}",
+        external_id=f"review:{review_id}",
         item_key=key,
         kind=ActivityKind.REVIEW.value,
-        at=time_field(review, "submitted_at", where),
-        actor=actor(review.get("user")),
-        body=text(review.get("body")),
-        url=review.get("html_url"),
+        at=submitted_at,
+        actor=user(review, "user", where),
+        body=body_text(review, "body", where),
+        url=optional_string(review, "html_url", where),
         # Webhooks spell states in lower case ("approved"), the REST API in upper case ("APPROVED").
-        data={"state": str(field(review, "state", where)).lower()},
+        data={"state": state.lower()},
     )
 
 

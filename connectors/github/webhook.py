@@ -12,8 +12,9 @@ DELIVERY_HEADER = "X-GitHub-Delivery"
 
 _SIGNATURE_PREFIX = "sha256="
 
-# Actions outside these sets (e.g. pull_request.synchronize, review_requested) carry no fact a
-# promise is measured by; the intake still stores the raw delivery so a later parser can replay it.
+# Actions outside these sets (e.g. pull_request.synchronize, review_requested) carry no fact a promise is
+# measured by. Their deliveries are answered 202 "ignored" and not stored at all, not even raw: a later version
+# that reads more of them learns the past from the scheduled sync, which backfills from the REST API.
 SUPPORTED_EVENTS: Mapping[str, frozenset[str]] = {
     "issues": frozenset(
         {
@@ -64,6 +65,6 @@ def verify_signature(secret: str, body: bytes, signature_header: str | None) -> 
 
 def is_supported(event: str | None, action: str | None) -> bool:
     """Return whether an event and action become records (``ping`` and unknown ones do not)."""
-    if not event or not action:
+    if not event or not isinstance(action, str) or not action:
         return False
     return action in SUPPORTED_EVENTS.get(event, frozenset())

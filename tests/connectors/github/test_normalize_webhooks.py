@@ -384,10 +384,8 @@ def _drop(payload, *path):
         ("issues", "opened", ("issue", "number"), "issue.number"),
         ("issues", "opened", ("repository",), "payload.repository"),
         ("issues", "opened", ("issue", "created_at"), "issue.created_at"),
-        ("issues", "labeled", ("label",), "payload.label"),
         ("issue_comment", "created", ("comment", "id"), "comment.id"),
         ("issue_comment", "created", ("issue",), "payload.issue"),
-        ("pull_request_review", "submitted", ("review", "submitted_at"), "review.submitted_at"),
         ("pull_request_review_comment", "created", ("pull_request",), "payload.pull_request"),
     ],
 )
