@@ -34,6 +34,7 @@ class FakeJira:
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> histories
     unindexed: set[str] = field(default_factory=set)  # keys the search index does not show yet
     jqls: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # sent on every answer, as rate-limit headers are
 
     @property
     def api(self) -> str:
@@ -68,7 +69,15 @@ class FakeJira:
             "bulk_issues": self._bulk_issues,
             "issue": self._issue,
         }
-        return {name: mounts[name]().mock(side_effect=handlers[name]) for name in names}
+        return {name: mounts[name]().mock(side_effect=self._with_headers(handlers[name])) for name in names}
+
+    def _with_headers(self, handler: Any) -> Any:
+        def answer(request: httpx.Request) -> httpx.Response:
+            response = handler(request)
+            response.headers.update(self.headers)
+            return response
+
+        return answer
 
     # --- handlers ---------------------------------------------------------------------------------
 
