@@ -31,6 +31,7 @@ from connectors.jira.normalize import (
     normalize_rest_issue,
 )
 from connectors.jira.reconcile import existing_keys
+from connectors.jira.search import search_pages
 from connectors.jira.shapes import SOURCE
 from connectors.records import Activity, Batch, ItemKind, WorkItem, parse_time
 
@@ -122,29 +123,9 @@ class JiraSync:
 
     def _search(self, jql: str) -> Iterator[list[Mapping[str, Any]]]:
         expand = None if self.client.is_cloud else "changelog"
-        token: str | None = None
-        start_at = 0
-        while True:
-            result = self.client.search_page(
-                jql,
-                SEARCH_FIELDS,
-                next_page_token=token,
-                start_at=start_at,
-                max_results=self.page_size,
-                expand=expand,
-            )
-            issues = [i for i in result.get("issues") or [] if isinstance(i, Mapping)]
-            if issues:
-                yield issues
-            if self.client.is_cloud:
-                token = result.get("nextPageToken")
-                if result.get("isLast", not token) or not token or not issues:
-                    return
-            else:
-                total = int(result.get("total") or 0)
-                if not issues or start_at + len(issues) >= total:
-                    return
-                start_at += max(1, len(issues) - _DC_ROW_OVERLAP)
+        return search_pages(
+            self.client, jql, SEARCH_FIELDS, page_size=self.page_size, expand=expand, row_overlap=_DC_ROW_OVERLAP
+        )
 
     def _unchanged(self, issues: list[Mapping[str, Any]]) -> set[str]:
         """Return the keys of issues stored with this very ``updated``: seen again only through the overlap.

@@ -33,6 +33,9 @@ class FakeJira:
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> comments
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> histories
     unindexed: set[str] = field(default_factory=set)  # keys the search index does not show yet
+    # Keys the account may not see: Cloud's search still counts them into a page, then leaves them out of it, so a
+    # page can come back short or empty and still carry a nextPageToken.
+    hidden: set[str] = field(default_factory=set)
     jqls: list[str] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # sent on every answer, as rate-limit headers are
 
@@ -122,7 +125,8 @@ class FakeJira:
         fields = params["fields"].split(",")
         if self.cloud:
             start = int(params.get("nextPageToken") or 0)
-            page = [self._render(i, fields, params.get("expand")) for i in found[start : start + size]]
+            rows = [i for i in found[start : start + size] if i["key"] not in self.hidden]
+            page = [self._render(i, fields, params.get("expand")) for i in rows]
             more = start + size < len(found)
             body: dict[str, Any] = {"issues": page, "isLast": not more}
             if more:
