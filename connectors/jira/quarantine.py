@@ -13,7 +13,7 @@ from typing import Any
 
 from connectors.jira.normalize import normalize_rest_comment, normalize_rest_history, normalize_rest_issue
 from connectors.jira.shapes import SOURCE, as_mapping
-from connectors.records import Batch, PayloadError, Rejected
+from connectors.records import Batch, Check, PayloadError, Rejected
 
 KIND_ISSUE = "issue"
 KIND_COMMENT = "comment"
@@ -43,11 +43,13 @@ def read_record(kind: str, body: Any, context: Mapping[str, Any]) -> Batch:
     return reader(as_mapping(body, kind), context)
 
 
-def reread(rejected: Rejected) -> Batch:
-    """Read a quarantined Jira record again from its body and context; raise PayloadError while it is unreadable."""
+def reread(rejected: Rejected, check: Check | None = None) -> Batch:
+    """Read a quarantined Jira record again from its body and context (and check it, as the sync did); raise
+    PayloadError while it is still unreadable."""
     if rejected.source != SOURCE:
         raise PayloadError(f"A quarantined {rejected.source} record is not a Jira record.")
-    return read_record(rejected.kind, rejected.body, rejected.context)
+    batch = read_record(rejected.kind, rejected.body, rejected.context)
+    return check(batch) if check is not None else batch
 
 
 def _issue(body: Mapping[str, Any], context: Mapping[str, Any]) -> Batch:

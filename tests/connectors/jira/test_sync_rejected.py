@@ -190,6 +190,11 @@ def test_a_rejected_record_reads_again_once_it_is_readable(respx_mock):
                                                                                                     tzinfo=UTC))
     assert [a.external_id for a in batch.activities] == ["opened:PROJ-3"] and not batch.rejected
 
+    implausible = rejected[("comment", "10002")]
+    assert reread(implausible).activities[0].at == datetime(1900, 1, 1, tzinfo=UTC)  # reads; the checks refuse it
+    with pytest.raises(PayloadError, match="not a plausible time"):
+        reread(implausible, _check)
+
     comment = rejected[("comment", "10003")]
     (act,) = reread(Rejected(**{**_fields(comment), "body": {**comment.body, "created": _t(2, 10)}})).activities
     assert (act.external_id, act.item_key, act.url) == (
