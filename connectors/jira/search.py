@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from connectors.jira.client import JiraClient
+from connectors.jira.client import JiraClient, JiraError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,8 @@ def search_pages(
         result = client.search_page(
             jql, fields, next_page_token=token, start_at=start_at, max_results=page_size, expand=expand
         )
-        result = result if isinstance(result, Mapping) else {}
+        if not isinstance(result, Mapping):
+            raise JiraError(f"Jira answered a search with JSON that is not an object: {type(result).__name__}.", False)
         issues = [i for i in result.get("issues") or () if isinstance(i, Mapping)]
         if issues:
             yield issues

@@ -6,9 +6,10 @@ import logging
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 import respx
 
-from connectors.jira.client import JiraClient
+from connectors.jira.client import JiraClient, JiraError
 from connectors.jira.reconcile import project_keys
 from connectors.jira.search import search_pages
 from connectors.jira.sync import JiraSync
@@ -90,3 +91,11 @@ def test_a_datacenter_page_without_a_total_is_the_last(respx_mock):
     client = _client(p.DC_BASE, "datacenter")
     assert _keys(search_pages(client, "project = DC", ("key",), page_size=1)) == ["DC-1"]
     assert route.call_count == 1
+
+
+@respx.mock(assert_all_called=True)
+def test_a_search_answer_that_is_not_an_object_is_a_jira_error(respx_mock):
+    respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json=[{"key": "P-1"}]))
+    with pytest.raises(JiraError, match="JSON that is not an object: list") as info:
+        list(search_pages(_client(), "project = P", ("key",), page_size=2))
+    assert info.value.permanent is False
