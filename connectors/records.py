@@ -228,14 +228,21 @@ class PayloadError(ValueError):
 
 
 def parse_time(value: Any, *, field_name: str = "time") -> datetime:
-    """Parse an ISO 8601 string or epoch milliseconds into an aware UTC datetime."""
+    """Parse an ISO 8601 string or an epoch number (seconds or milliseconds, told apart by magnitude) into UTC.
+
+    Epoch numbers come in milliseconds (Jira webhooks' ``timestamp``) and in seconds (Atlassian's own
+    ``changelog/bulkfetch`` example dates histories so). Their magnitudes never meet where a real time lies: below
+    1e11 a number is seconds (1e11 s is the year 5138), from 1e11 on it is milliseconds (1e11 ms is 1973-03-03,
+    before any time the intake's checks let in).
+    """
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            dt = datetime.fromtimestamp(value / 1000, tz=UTC)
+            seconds = value if abs(value) < 1e11 else value / 1000
+            dt = datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError) as exc:
-            raise PayloadError(f"{field_name} is not a valid time in milliseconds: {value!r}") from exc
+            raise PayloadError(f"{field_name} is not a valid epoch time (seconds or milliseconds): {value!r}") from exc
     elif isinstance(value, str) and value:
         text = value.strip()
         if text.endswith("Z"):

@@ -12,6 +12,7 @@ every call goes through ``JiraClient._request`` and is counted in ``requests_mad
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ import httpx
 from connectors.records import PayloadError, parse_time
 
 Deployment = Literal["cloud", "datacenter"]
+log = logging.getLogger(__name__)
 
 # Rate limits (Cloud: https://developer.atlassian.com/cloud/jira/platform/rate-limiting/) and a
 # briefly unavailable node: wait as told and retry.
@@ -72,6 +74,10 @@ class JiraClient:
         self.max_wait_seconds = max_wait_seconds
         self.max_retries = max_retries
         self.requests_made = 0
+        # What the last answer said of the rate limit (X-RateLimit-*; None until one says): see _note_rate_limit.
+        self.rate_limit_remaining: int | None = None
+        self.rate_limit_limit: int | None = None
+        self.rate_limit_near = False
         self._sleep = sleep
         self._now = now
         headers = {"Accept": "application/json"}
@@ -197,6 +203,7 @@ class JiraClient:
             except httpx.TransportError as exc:
                 wait, reason = _backoff(attempt), f"{type(exc).__name__}: {exc}"
             else:
+                self._note_rate_limit(response.headers)
                 if response.is_success:
                     return _json(response, path)
                 wait, reason = self._retry_wait(response, attempt, path)
@@ -209,6 +216,24 @@ class JiraClient:
                     False,
                 )
             self._sleep(wait)
+
+    def _note_rate_limit(self, headers: httpx.Headers) -> None:
+        """Remember what an answer says of the rate limit.
+
+        Cloud (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/) sends ``X-RateLimit-Limit`` and
+        ``X-RateLimit-Remaining`` on its answers, and ``X-RateLimit-NearLimit: true`` once less than 20% of a budget
+        remains; Data Center's rate limiting (8.6+) sends ``X-RateLimit-Limit`` / ``X-RateLimit-Remaining`` (its
+        token bucket) too. A site without rate limiting sends none, and the count stays unknown.
+        """
+        remaining, limit = _count(headers, "X-RateLimit-Remaining"), _count(headers, "X-RateLimit-Limit")
+        if remaining is not None:
+            self.rate_limit_remaining = remaining
+        if limit is not None:
+            self.rate_limit_limit = limit
+        near = (headers.get("X-RateLimit-NearLimit") or "").strip().lower() == "true"
+        if near and not self.rate_limit_near:
+            log.warning("Jira says less than 20%% of its rate-limit budget remains (%s).", self.base_url)
+        self.rate_limit_near = near
 
     def _retry_wait(self, response: httpx.Response, attempt: int, path: str) -> tuple[float, str]:
         """Return how long to wait before retrying, or raise JiraError when retrying cannot help."""
@@ -226,8 +251,13 @@ def _backoff(attempt: int) -> float:
     return min(60.0, 2.0 ** (attempt - 1))
 
 
+def _count(headers: httpx.Headers, name: str) -> int | None:
+    value = (headers.get(name) or "").strip()
+    return int(value) if value.isdecimal() else None
+
+
 def _told_wait(headers: httpx.Headers, now: datetime) -> float | None:
-    """Return the wait ``Retry-After`` (seconds or HTTP date) or ``X-RateLimit-Reset`` (ISO time) asks for."""
+    """Return the wait ``Retry-After`` (seconds or HTTP date) or a reset header (see ``_reset_wait``) asks for."""
     retry_after = (headers.get("Retry-After") or "").strip()
     if retry_after:
         try:
@@ -237,14 +267,27 @@ def _told_wait(headers: httpx.Headers, now: datetime) -> float | None:
                 return max(0.0, (parsedate_to_datetime(retry_after) - now).total_seconds())
             except (TypeError, ValueError):
                 pass
-    reset = (headers.get("X-RateLimit-Reset") or "").strip()
-    if reset:
-        # Jira sends an ISO 8601 timestamp here (not epoch seconds as GitHub does).
-        try:
-            return max(0.0, (parse_time(reset, field_name="X-RateLimit-Reset") - now).total_seconds())
-        except PayloadError:
-            return None
+    for name in ("X-RateLimit-Reset", "RateLimit-Reset"):
+        wait = _reset_wait((headers.get(name) or "").strip(), name, now)
+        if wait is not None:
+            return wait
     return None
+
+
+def _reset_wait(value: str, name: str, now: datetime) -> float | None:
+    """Return the wait a reset header asks for: Jira's ISO 8601 time (``2024-03-01T12:05Z``), or a number of seconds.
+
+    A number is seconds to wait (the IETF ``RateLimit-Reset``), unless it is as large as an epoch time in seconds.
+    """
+    if not value:
+        return None
+    if value.isdecimal():
+        seconds = int(value)
+        return max(0.0, seconds - now.timestamp()) if seconds >= 1_000_000_000 else float(seconds)
+    try:
+        return max(0.0, (parse_time(value, field_name=name) - now).total_seconds())
+    except PayloadError:
+        return None
 
 
 def _json(response: httpx.Response, path: str) -> Any:

@@ -25,10 +25,12 @@ from connectors.jira.shapes import (
     browse_url,
     comment_restriction,
     comment_url,
+    issue_key,
     issue_ref_from_self,
     item_key_for_ref,
     name_of,
     optional_time,
+    plain_issue_id,
     required_str,
     text_of,
     user_ids,
@@ -91,19 +93,29 @@ def normalize_rest_history(
         status_categories=status_categories or {},
         user_aliases={},
     )
-    items = history.get("items") or ()
+    items = history_items(history, "history")
     return Batch(activities=history_activities(ctx, items), moves=history_moves(ctx, items))
+
+
+def history_items(history: Mapping[str, Any], where: str) -> list[Any]:
+    """Return a history's (or a webhook changelog's) ``items``: a list, possibly empty."""
+    items = history.get("items")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise PayloadError(f"The Jira {where}.items field must be a list, not {type(items).__name__}.")
+    return items
 
 
 def work_item(
     issue: Mapping[str, Any], base_url: str | None, *, partial: bool = False, deleted: bool = False
 ) -> WorkItem:
     """Return the WorkItem for an issue object (``partial`` for the minimal issue of a comment event)."""
-    key = required_str(issue, "key", "issue")
+    key = issue_key(issue)
     fields = issue.get("fields")
     if not isinstance(fields, Mapping):
         if not partial:
-            raise PayloadError(f"The Jira issue {key} has no fields object.")
+            raise PayloadError(f"The Jira issue {key} has no fields object (issue.fields).")
         fields = {}
     status = fields.get("status") if isinstance(fields.get("status"), Mapping) else {}
     category = status.get("statusCategory") if isinstance(status.get("statusCategory"), Mapping) else {}
@@ -141,7 +153,9 @@ def opened_activity(issue: Mapping[str, Any], item: WorkItem) -> Activity:
     fields = issue.get("fields") if isinstance(issue.get("fields"), Mapping) else {}
     if item.created_at is None:
         raise PayloadError(f"The Jira issue {item.key} has no fields.created field.")
-    issue_id = issue.get("id")
+    issue_id = plain_issue_id(issue.get("id"))
+    if issue_id is None and issue.get("id") is not None:
+        raise PayloadError(f"The Jira issue {item.key} has an issue.id that is not a number: {issue.get('id')!r:.40}.")
     return Activity(
         source=SOURCE,
         external_id=f"opened:{item.key}",
@@ -151,7 +165,7 @@ def opened_activity(issue: Mapping[str, Any], item: WorkItem) -> Activity:
         actor=item.author,
         body=text_of(fields.get("description")),
         url=item.url,
-        data={"issue_id": str(issue_id)} if issue_id is not None else {},
+        data={"issue_id": issue_id} if issue_id is not None else {},
         # The description is edited in place; the newest issue version carries the newest text.
         updated_at=item.updated_at,
     )
@@ -196,13 +210,21 @@ def comment_activity(
 def normalize_webhook(payload: Mapping[str, Any], *, base_url: str | None = None) -> Batch:
     """Return what a Jira webhook delivery says; an empty Batch for events we do not track."""
     handler = _HANDLERS.get(event_name(payload))
-    return handler(payload, base_url) if handler else Batch()
+    if handler is None:
+        return Batch()
+    if payload.get("timestamp") is not None:
+        _event_time(payload)  # when the event happened: read by some events only, refused by every one when wrong
+    return handler(payload, base_url)
 
 
 def _event_time(payload: Mapping[str, Any]) -> datetime:
-    if payload.get("timestamp") is None:
+    value = payload.get("timestamp")
+    if value is None:
         raise PayloadError("The Jira webhook payload has no timestamp field.")
-    return parse_time(payload.get("timestamp"), field_name="timestamp")
+    try:
+        return parse_time(value, field_name="timestamp")
+    except PayloadError as exc:
+        raise PayloadError(f"The Jira webhook's timestamp must be epoch milliseconds, not {value!r:.40}.") from exc
 
 
 def _issue_created(payload: Mapping[str, Any], base_url: str | None) -> Batch:
@@ -270,7 +292,7 @@ def _webhook_changelog(
         status_categories=categories,
         user_aliases=aliases,
     )
-    items = changelog.get("items") or ()
+    items = history_items(changelog, "changelog")
     return Batch(activities=history_activities(ctx, items), moves=history_moves(ctx, items))
 
 

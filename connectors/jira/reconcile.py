@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
 from connectors.jira.client import JiraClient
 from connectors.jira.jql import jql_string
+from connectors.jira.search import search_pages
+from connectors.jira.shapes import plain_key
 
 _KEYS_PER_PAGE = {"cloud": 5000, "datacenter": 1000}  # key-only searches page widest
 _BULK_ISSUES = 100  # POST /issue/bulkfetch takes up to 100 issues
@@ -26,22 +28,8 @@ def existing_keys(client: JiraClient, project: str, keys: Iterable[str]) -> set[
 def project_keys(client: JiraClient, project: str) -> Iterator[str]:
     """Yield every issue key of ``project`` the search shows."""
     jql = f"project = {jql_string(project)} ORDER BY key ASC"
-    token: str | None = None
-    start_at = 0
-    while True:
-        result = client.search_page(
-            jql, ("key",), next_page_token=token, start_at=start_at, max_results=_KEYS_PER_PAGE[client.deployment]
-        )
-        issues = [i for i in result.get("issues") or () if isinstance(i, Mapping)]
-        yield from (str(i["key"]) for i in issues if i.get("key"))
-        if client.is_cloud:
-            token = result.get("nextPageToken")
-            if not token or not issues:
-                return
-        else:
-            start_at += len(issues)
-            if not issues or start_at >= int(result.get("total") or 0):
-                return
+    for issues in search_pages(client, jql, ("key",), page_size=_KEYS_PER_PAGE[client.deployment]):
+        yield from (key for i in issues if (key := plain_key(i.get("key"))))
 
 
 def _confirm(client: JiraClient, keys: list[str]) -> set[str]:

@@ -31,9 +31,48 @@ def required_str(obj: Mapping[str, Any], name: str, where: str) -> str:
     value = obj.get(name)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if not isinstance(value, str) or not value.strip():
+    if value is None or (isinstance(value, str) and not value.strip()):
         raise PayloadError(f"The Jira payload has no {where}.{name} field.")
+    if not isinstance(value, str):
+        raise PayloadError(f"The Jira {where}.{name} must be text or a number, not {_shape(value)}.")
     return value.strip()
+
+
+def issue_key(issue: Mapping[str, Any]) -> str:
+    """Return an issue's ``key`` (``PROJ-12``), else raise a PayloadError naming ``issue.key``."""
+    value = issue.get("key")
+    if value is None or value == "":
+        raise PayloadError("The Jira payload has no issue.key field.")
+    key = plain_key(value)
+    if key is None:
+        raise PayloadError(f"The Jira issue.key must be an issue key like PROJ-12, not {_shape(value)}.")
+    return key
+
+
+def plain_key(value: Any) -> str | None:
+    """Return ``value`` as an issue key when it is one (``PROJ-12``), else None."""
+    if not isinstance(value, str) or not _ISSUE_KEY.match(value.strip()):
+        return None
+    return value.strip()
+
+
+def plain_issue_id(value: Any) -> str | None:
+    """Return a numeric Jira issue id (``10045``, as a number or as text), else None."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    if isinstance(value, str) and value.strip().isdecimal():
+        return value.strip()
+    return None
+
+
+def _shape(value: Any) -> str:
+    """Name a wrong value for an error message: short values as they are, longer ones by their JSON type."""
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def optional_time(value: Any, field_name: str) -> datetime | None:
@@ -143,7 +182,10 @@ def item_key_for_ref(ref: str) -> str:
     """Return the item key for an issue reference: the key itself, or the documented id placeholder."""
     if _ISSUE_KEY.match(ref):
         return ref
-    return ISSUE_ID_KEY_PREFIX + ref
+    issue_id = plain_issue_id(ref)
+    if issue_id is None:
+        raise PayloadError(f"The Jira comment.self URL names neither an issue key nor an issue id: {ref[:40]!r}.")
+    return ISSUE_ID_KEY_PREFIX + issue_id
 
 
 def browse_url(base_url: str | None, key: str) -> str | None:
@@ -187,7 +229,8 @@ def _adf_text(node: Mapping[str, Any], parts: list[str]) -> None:
         parts.append(str(attrs.get("text") or attrs.get("shortName") or ""))
     elif kind in ("inlineCard", "blockCard"):
         parts.append(str(attrs.get("url", "")))
-    for child in node.get("content") or ():
+    content = node.get("content")
+    for child in content if isinstance(content, list) else ():
         if isinstance(child, Mapping):
             _adf_text(child, parts)
     if kind in _ADF_BLOCKS and parts and not parts[-1].endswith("\n"):

@@ -10,6 +10,11 @@ so memory stays at one page while the changelogs of 1000 issues cost one request
 from the saved cursor minus ``overlap`` (Jira's search index lags writes a little), never saves a
 cursor past ``started_at`` and never moves one backwards.
 
+One odd record never stops a project: each listed issue, comment and changelog history is read on its own
+(``connectors.records.kept``, with the app's ``check``); one that cannot be read goes into the page's
+``batch.rejected`` with what reading it again needs (``connectors.jira.quarantine``), and the page and the
+cursor go on.
+
 Deleted issues never show up in an ``updated`` search, so ``existing_keys`` / ``reconcile_page`` tell
 which stored keys are gone (see there).
 """
@@ -19,20 +24,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from connectors.jira.changelog import TRACKED_FIELDS, field_of
 from connectors.jira.client import JiraClient
 from connectors.jira.jql import issues_jql
-from connectors.jira.normalize import (
-    embedded_comment_list,
-    normalize_rest_comment,
-    normalize_rest_history,
-    normalize_rest_issue,
+from connectors.jira.normalize import embedded_comment_list
+from connectors.jira.quarantine import (
+    KIND_COMMENT,
+    KIND_HISTORY,
+    KIND_ISSUE,
+    comment_context,
+    history_context,
+    issue_context,
+    read_record,
 )
 from connectors.jira.reconcile import existing_keys
-from connectors.jira.shapes import SOURCE
-from connectors.records import Activity, Batch, ItemKind, WorkItem, parse_time
+from connectors.jira.search import search_pages
+from connectors.jira.shapes import SOURCE, plain_issue_id, plain_key
+from connectors.records import Batch, Check, ItemKind, PayloadError, WorkItem, kept, parse_time
 
 STREAM_ISSUES = "issues"
 STREAM_RECONCILE = "reconcile"
@@ -69,6 +80,7 @@ class JiraSync:
         chunk_issues: int = BULK_CHANGELOG_MAX_ISSUES,
         bulk_changelog: bool = True,
         stored_updates: Callable[[Sequence[str]], Mapping[str, datetime | None]] | None = None,
+        check: Check | None = None,
     ) -> None:
         if started_at.tzinfo is None:
             raise ValueError("started_at must be timezone-aware.")
@@ -83,6 +95,7 @@ class JiraSync:
         self.chunk_issues = chunk_issues
         self.bulk_changelog = bulk_changelog and client.is_cloud
         self.stored_updates = stored_updates
+        self.check = check  # the app's record checks, applied to each listed record on its own
         self._categories: dict[str, str] = {}
         self._statuses_fetched = False
 
@@ -102,15 +115,18 @@ class JiraSync:
             self._learn_categories(issues)
             unchanged = self._unchanged(issues) if since is not None else set()
             batch = self._issues_batch(issues, unchanged)
-            changed = [i for i in issues if str(i["key"]) not in unchanged]
+            changed = [(key, i) for i in issues if (key := plain_key(i.get("key"))) and key not in unchanged]
             if not self.bulk_changelog:
                 batch.extend(self._changelogs(self._inline_histories(changed)))
                 cursor = self._advance(cursor, newest)
                 yield SyncPage(STREAM_ISSUES, self.project, batch, cursor)
                 continue
             # One bulk call covers up to 1000 issues, so changelogs wait for the chunk to fill; the
-            # cursor waits with them, and a run that stops in between re-reads the chunk.
-            pending.update((str(i["id"]), str(i["key"])) for i in changed)
+            # cursor waits with them, and a run that stops in between re-reads the chunk. A bulk answer
+            # names issues by id: an issue without one has its changelog read on its own, now.
+            idless = [key for key, i in changed if plain_issue_id(i.get("id")) is None]
+            batch.extend(self._changelogs(h for key in idless for h in self._issue_histories(key)))
+            pending.update((issue_id, key) for key, i in changed if (issue_id := plain_issue_id(i.get("id"))))
             if not pending:  # every issue so far was already stored as it is: nothing waits for changelogs
                 cursor = self._advance(cursor, newest)
             yield SyncPage(STREAM_ISSUES, self.project, batch, cursor)
@@ -122,29 +138,9 @@ class JiraSync:
 
     def _search(self, jql: str) -> Iterator[list[Mapping[str, Any]]]:
         expand = None if self.client.is_cloud else "changelog"
-        token: str | None = None
-        start_at = 0
-        while True:
-            result = self.client.search_page(
-                jql,
-                SEARCH_FIELDS,
-                next_page_token=token,
-                start_at=start_at,
-                max_results=self.page_size,
-                expand=expand,
-            )
-            issues = [i for i in result.get("issues") or [] if isinstance(i, Mapping)]
-            if issues:
-                yield issues
-            if self.client.is_cloud:
-                token = result.get("nextPageToken")
-                if result.get("isLast", not token) or not token or not issues:
-                    return
-            else:
-                total = int(result.get("total") or 0)
-                if not issues or start_at + len(issues) >= total:
-                    return
-                start_at += max(1, len(issues) - _DC_ROW_OVERLAP)
+        return search_pages(
+            self.client, jql, SEARCH_FIELDS, page_size=self.page_size, expand=expand, row_overlap=_DC_ROW_OVERLAP
+        )
 
     def _unchanged(self, issues: list[Mapping[str, Any]]) -> set[str]:
         """Return the keys of issues stored with this very ``updated``: seen again only through the overlap.
@@ -154,21 +150,28 @@ class JiraSync:
         """
         if self.stored_updates is None:
             return set()
-        stored = self.stored_updates([str(i["key"]) for i in issues])
-        out = set()
-        for issue in issues:
-            key, value = str(issue["key"]), issue["fields"].get("updated")
-            seen = stored.get(key)
-            if value is not None and seen is not None and parse_time(value, field_name=f"{key} updated") == seen:
-                out.add(key)
-        return out
+        keyed = {key: issue for issue in issues if (key := plain_key(issue.get("key")))}
+        stored = self.stored_updates(list(keyed))
+        return {
+            key
+            for key, issue in keyed.items()
+            if (seen := stored.get(key)) is not None and _updated_of(issue) == seen
+        }
 
     def _issues_batch(self, issues: list[Mapping[str, Any]], unchanged: set[str]) -> Batch:
         batch = Batch()
+        context = issue_context(self.client.base_url)
         for issue in issues:
-            batch.extend(normalize_rest_issue(issue, base_url=self.client.base_url))
-            batch.activities.extend(self._comments(issue, changed=str(issue["key"]) not in unchanged))
+            batch.extend(self._kept(KIND_ISSUE, issue, context))
+            key = plain_key(issue.get("key"))
+            if key is not None and key not in unchanged:
+                batch.extend(self._comments(key, issue))
         return batch
+
+    def _kept(self, kind: str, body: Mapping[str, Any], context: Mapping[str, Any]) -> Batch:
+        """Return one listed record's records, checked; or, when it cannot be read, its Rejected."""
+        read = partial(read_record, kind, body, context)
+        return kept(SOURCE, self.project, kind, body, read, context=context, check=self.check)
 
     def _advance(self, previous: datetime | None, newest: datetime | None) -> datetime | None:
         """Return the cursor after issues updated up to ``newest``: capped at ``started_at``, forward only."""
@@ -179,25 +182,27 @@ class JiraSync:
 
     # --- comments and changelog ------------------------------------------------------------------
 
-    def _comments(self, issue: Mapping[str, Any], *, changed: bool = True) -> list[Activity]:
-        """Return the comments of a changed issue, read with their properties; none for an unchanged one.
+    def _comments(self, key: str, issue: Mapping[str, Any]) -> Batch:
+        """Return the comments of a changed issue, read with their properties, when it has any.
 
         Search results embed comments without properties, so an internal note marked only by
         ``sd.public.comment`` would pass for public there (and overwrite the stored note at the same
         version): the thread is read from the comment endpoint instead, one request per 100 comments, and
-        only for issues that have comments. An unchanged issue's comments are stored already.
+        only for issues that have comments.
         """
-        value = issue["fields"].get("comment")
+        fields = issue.get("fields")
+        value = fields.get("comment") if isinstance(fields, Mapping) else None
         total = value.get("total") if isinstance(value, Mapping) else None
-        if not changed or not (embedded_comment_list(value) or (isinstance(total, int) and total > 0)):
-            return []
-        key = str(issue["key"])
-        out: list[Activity] = []
+        out = Batch()
+        if not (embedded_comment_list(value) or (isinstance(total, int) and total > 0)):
+            return out
+        context = comment_context(key, self.client.base_url)
         start = 0
         while True:
             page = self.client.comments_page(key, start_at=start, max_results=100)
             comments = embedded_comment_list(page)
-            out += [normalize_rest_comment(key, c, base_url=self.client.base_url) for c in comments]
+            for comment in comments:
+                out.extend(self._kept(KIND_COMMENT, comment, context))
             start += len(comments)
             total = page.get("total", total)
             if not comments or not isinstance(total, int) or start >= total:
@@ -205,27 +210,23 @@ class JiraSync:
 
     def _changelogs(self, histories: Iterable[tuple[str, Mapping[str, Any]]]) -> Batch:
         histories = list(histories)
-        needed = {
-            str(item.get("to"))
-            for _, history in histories
-            for item in history.get("items") or ()
-            if isinstance(item, Mapping) and field_of(item) == "status" and item.get("to") is not None
-        }
+        needed = {status for _, history in histories for status in _status_targets(history)}
         if needed - self._categories.keys() and not self._statuses_fetched:
             # Older transitions name statuses no issue seen is in now: one status lookup per run.
             self._statuses_fetched = True
             self._learn_categories({"fields": {"status": s}} for s in self.client.statuses())
         out = Batch()
         for key, history in histories:
-            out.extend(normalize_rest_history(key, history, status_categories=self._categories))
+            known = {s: self._categories[s] for s in _status_targets(history) if s in self._categories}
+            out.extend(self._kept(KIND_HISTORY, history, history_context(key, known)))
         return out
 
-    def _inline_histories(self, issues: list[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        for issue in issues:
+    def _inline_histories(self, issues: list[tuple[str, Mapping[str, Any]]]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for key, issue in issues:
             if self.client.is_cloud:
-                yield from self._issue_histories(str(issue["key"]))
+                yield from self._issue_histories(key)
             else:
-                yield from self._dc_histories(issue)
+                yield from self._dc_histories(key, issue)
 
     def _bulk_pages(
         self, pending: Mapping[str, str], before: datetime | None, newest: datetime | None
@@ -237,8 +238,8 @@ class JiraSync:
             histories = [
                 (pending[str(log.get("issueId"))], history)
                 for log in page.get("issueChangeLogs") or ()
-                if str(log.get("issueId")) in pending
-                for history in log.get("changeHistories") or ()
+                if isinstance(log, Mapping) and str(log.get("issueId")) in pending
+                for history in _list(log.get("changeHistories"))
                 if isinstance(history, Mapping)
             ]
             new_token = page.get("nextPageToken")
@@ -253,24 +254,26 @@ class JiraSync:
         start = 0
         while True:
             page = self.client.changelog_page(key, start_at=start, max_results=100)
-            values = [h for h in page.get("values") or () if isinstance(h, Mapping)]
+            values = [h for h in _list(page.get("values")) if isinstance(h, Mapping)]
             yield from ((key, h) for h in values)
             start += len(values)
             if page.get("isLast", True) or not values:
                 return
 
-    def _dc_histories(self, issue: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        key = str(issue["key"])
+    def _dc_histories(self, key: str, issue: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
         changelog = issue.get("changelog") if isinstance(issue.get("changelog"), Mapping) else {}
-        histories = [h for h in changelog.get("histories") or () if isinstance(h, Mapping)]
-        if int(changelog.get("total") or 0) > len(histories):
-            full = self.client.issue_with_changelog(key).get("changelog") or {}
-            histories = [h for h in full.get("histories") or () if isinstance(h, Mapping)]
+        histories = [h for h in _list(changelog.get("histories")) if isinstance(h, Mapping)]
+        total = changelog.get("total")
+        if isinstance(total, int) and total > len(histories):
+            full = self.client.issue_with_changelog(key).get("changelog")
+            full = full if isinstance(full, Mapping) else {}
+            histories = [h for h in _list(full.get("histories")) if isinstance(h, Mapping)]
         yield from ((key, h) for h in histories)
 
     def _learn_categories(self, issues: Iterable[Mapping[str, Any]]) -> None:
         for issue in issues:
-            status = (issue.get("fields") or {}).get("status")
+            fields = issue.get("fields")
+            status = fields.get("status") if isinstance(fields, Mapping) else None
             if isinstance(status, Mapping) and status.get("id") is not None:
                 category = status.get("statusCategory")
                 if isinstance(category, Mapping) and category.get("key"):
@@ -310,10 +313,34 @@ class JiraSync:
 
 
 def _latest_update(newest: datetime | None, issues: Iterable[Mapping[str, Any]]) -> datetime | None:
-    """Return the newest ``fields.updated`` among ``issues`` and ``newest``."""
+    """Return the newest ``fields.updated`` among ``issues`` and ``newest``; an issue without one is passed over."""
     for issue in issues:
-        value = issue["fields"].get("updated")
-        if value is not None:
-            updated = parse_time(value, field_name=f"{issue.get('key')} fields.updated")
-            newest = updated if newest is None or updated > newest else newest
+        updated = _updated_of(issue)
+        if updated is not None and (newest is None or updated > newest):
+            newest = updated
     return newest
+
+
+def _updated_of(issue: Mapping[str, Any]) -> datetime | None:
+    """Return an issue's ``fields.updated``, or None when it has no readable one (its record says why)."""
+    fields = issue.get("fields")
+    value = fields.get("updated") if isinstance(fields, Mapping) else None
+    if value is None:
+        return None
+    try:
+        return parse_time(value, field_name="fields.updated")
+    except PayloadError:
+        return None
+
+
+def _status_targets(history: Mapping[str, Any]) -> set[str]:
+    """Return the ids of the statuses a history's transitions lead to."""
+    return {
+        str(item.get("to"))
+        for item in _list(history.get("items"))
+        if isinstance(item, Mapping) and field_of(item) == "status" and item.get("to") is not None
+    }
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -33,7 +33,11 @@ class FakeJira:
     comments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> comments
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # key -> histories
     unindexed: set[str] = field(default_factory=set)  # keys the search index does not show yet
+    # Keys the account may not see: Cloud's search still counts them into a page, then leaves them out of it, so a
+    # page can come back short or empty and still carry a nextPageToken.
+    hidden: set[str] = field(default_factory=set)
     jqls: list[str] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # sent on every answer, as rate-limit headers are
 
     @property
     def api(self) -> str:
@@ -68,7 +72,15 @@ class FakeJira:
             "bulk_issues": self._bulk_issues,
             "issue": self._issue,
         }
-        return {name: mounts[name]().mock(side_effect=handlers[name]) for name in names}
+        return {name: mounts[name]().mock(side_effect=self._with_headers(handlers[name])) for name in names}
+
+    def _with_headers(self, handler: Any) -> Any:
+        def answer(request: httpx.Request) -> httpx.Response:
+            response = handler(request)
+            response.headers.update(self.headers)
+            return response
+
+        return answer
 
     # --- handlers ---------------------------------------------------------------------------------
 
@@ -113,7 +125,8 @@ class FakeJira:
         fields = params["fields"].split(",")
         if self.cloud:
             start = int(params.get("nextPageToken") or 0)
-            page = [self._render(i, fields, params.get("expand")) for i in found[start : start + size]]
+            rows = [i for i in found[start : start + size] if i["key"] not in self.hidden]
+            page = [self._render(i, fields, params.get("expand")) for i in rows]
             more = start + size < len(found)
             body: dict[str, Any] = {"issues": page, "isLast": not more}
             if more:

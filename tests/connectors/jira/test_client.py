@@ -162,3 +162,58 @@ def test_issue_or_none_treats_404_as_gone(respx_mock, sleeps):
 def test_unknown_deployment_is_refused():
     with pytest.raises(ValueError, match="cloud"):
         JiraClient(BASE, deployment="server")  # type: ignore[arg-type]
+
+
+@respx.mock(assert_all_called=True)
+def test_rate_limit_headers_tell_what_remains_after_every_answer(respx_mock, sleeps, caplog):
+    respx_mock.get(f"{BASE}/rest/api/3/status").mock(
+        side_effect=[
+            httpx.Response(200, json=[], headers={"X-RateLimit-Limit": "350", "X-RateLimit-Remaining": "349"}),
+            httpx.Response(200, json=[]),  # an answer without the headers leaves the last count standing
+            httpx.Response(
+                429, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-NearLimit": "true", "Retry-After": "2"}
+            ),
+            httpx.Response(200, json=[], headers={"X-RateLimit-Remaining": "60", "X-RateLimit-NearLimit": "true"}),
+        ]
+    )
+    client = _client(sleeps)
+    assert (client.rate_limit_remaining, client.rate_limit_near) == (None, False)  # unknown until Jira says
+    client.statuses()
+    assert (client.rate_limit_remaining, client.rate_limit_limit, client.rate_limit_near) == (349, 350, False)
+    client.statuses()
+    assert client.rate_limit_remaining == 349
+    with caplog.at_level("WARNING", logger="connectors.jira.client"):
+        client.statuses()  # a 429 counts too, then the retry's answer
+    assert (client.rate_limit_remaining, client.rate_limit_near, sleeps) == (60, True, [2.0])
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Jira says less than 20% of its rate-limit budget remains ({BASE})."
+    ]
+
+
+@respx.mock(assert_all_called=True)
+def test_datacenter_rate_limit_headers_are_read_too(respx_mock, sleeps):
+    headers = {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "17", "X-RateLimit-Interval-Seconds": "1",
+               "X-RateLimit-FillRate": "10", "Retry-After": "0"}  # fmt: skip
+    respx_mock.get(f"{DC}/rest/api/2/status").mock(return_value=httpx.Response(200, json=[], headers=headers))
+    client = _client(sleeps, base_url=DC, email=None, token="pat", deployment="datacenter")
+    client.statuses()
+    assert (client.rate_limit_remaining, client.rate_limit_limit) == (17, 20)
+
+
+@pytest.mark.parametrize(
+    ("headers", "wait"),
+    [
+        ({"X-RateLimit-Reset": "2024-03-01T12:05Z"}, 300.0),  # Cloud's documented yyyy-MM-ddTHH:mmZ
+        ({"RateLimit-Reset": "30"}, 30.0),  # seconds to wait
+        ({"RateLimit-Reset": str(int(NOW.timestamp()) + 12)}, 12.0),  # as large as an epoch time: one
+        ({"X-RateLimit-Reset": "whenever", "RateLimit-Reset": "9"}, 9.0),
+        ({"Retry-After": "4", "RateLimit-Reset": "30"}, 4.0),  # Retry-After wins
+    ],
+)
+@respx.mock(assert_all_called=True)
+def test_429_waits_as_the_reset_headers_say(respx_mock, sleeps, headers, wait):
+    respx_mock.get(f"{BASE}/rest/api/3/status").mock(
+        side_effect=[httpx.Response(429, headers=headers), httpx.Response(200, json=[])]
+    )
+    _client(sleeps).statuses()
+    assert sleeps == [wait]

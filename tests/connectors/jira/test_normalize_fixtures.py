@@ -262,7 +262,9 @@ def test_rest_bulkfetch_example_histories_parse_epoch_times():
     (act,) = normalize_rest_changelog("EX-1", history)
     assert act.kind == ActivityKind.PRIORITY_CHANGED and act.external_id == "changelog:10001:priority"
     assert dict(act.data) == {"from": "old summary", "to": "new summary"}
-    assert act.at == datetime.fromtimestamp(1492070429 / 1000, tz=UTC)  # epoch ms, like the page example
+    # Epoch seconds: 2017-04-13, not the 1970-01-18 that reading them as milliseconds gives (the changelog page
+    # example's ISO "1970-01-18T06:27:50.429+0000" is that very misreading).
+    assert act.at == datetime(2017, 4, 13, 8, 0, 29, tzinfo=UTC)
 
 
 def test_rest_search_example_issue_needs_created_and_embeds_comments():

@@ -307,3 +307,13 @@ def test_bulk_chunks_never_exceed_the_chunk_size(respx_mock):
 def test_page_size_must_fit_in_a_chunk():
     with pytest.raises(ValueError, match="page_size"):
         JiraSync(JiraClient(p.BASE), "P", {}, started_at=STARTED, page_size=200, chunk_issues=100)
+
+
+@respx.mock(assert_all_called=True)
+def test_after_a_sync_the_client_tells_what_remains_of_the_rate_limit(respx_mock):
+    fake = _cloud_project()
+    fake.headers = {"X-RateLimit-Limit": "350", "X-RateLimit-Remaining": "341"}
+    fake.install(respx_mock, "search", "comments", "bulk")
+    client = _client(fake)
+    Runner().run(JiraSync(client, "PROJ", {}, started_at=STARTED))
+    assert client.rate_limit_remaining == 341  # what the runner's summary reports (getattr(client, ...))
