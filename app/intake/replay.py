@@ -21,10 +21,11 @@ from app.store.recompute import recompute_all
 from app.store.statistics import refresh_statistics
 from app.store.upserts import store_batch
 from connectors.github.streams import reread as reread_github
+from connectors.jira.quarantine import reread as reread_jira
 from connectors.records import Batch, Check, Rejected, reason_of
 
 # How each source reads a quarantined sync record again.
-REREADERS: Mapping[str, Callable[[Rejected, Check | None], Batch]] = {"github": reread_github}
+REREADERS: Mapping[str, Callable[[Rejected, Check | None], Batch]] = {"github": reread_github, "jira": reread_jira}
 
 CHUNK = 500
 

@@ -255,15 +255,13 @@ def _pages(factory: sessionmaker[Session], client: Any, source: str, scope: str,
             client.etags = MemoryETagCache()
         yield from GitHubSync(client, scope, cursors, started_at=started, check=check).iter_pages()
         return
-    jira = JiraSync(client, scope, cursors, started_at=started,
+    jira = JiraSync(client, scope, cursors, started_at=started, check=check,
                     stored_updates=lambda keys: _stored_updates(factory, source, keys))
     if mode == "reconcile":
         page = jira.reconcile_page(stored)
         yield replace(page, batch=check(page.batch))
     else:
-        # TODO(jira per-record checks): JiraSync(check=...) once it reads each record on its own.
-        for page in jira.iter_pages():
-            yield replace(page, batch=check(page.batch))
+        yield from jira.iter_pages()
 
 
 def _stored_updates(factory: sessionmaker[Session], source: str, keys: Sequence[str]) -> dict[str, datetime | None]:

@@ -16,9 +16,10 @@ from app.core.tables import ActivityRow, QuarantinedRecord, SyncCursor, SyncRun,
 from app.intake.replay import replay
 from app.store.quarantine import keep, unresolved
 from app.sync import runner
-from app.sync.runner import run_sync
+from app.sync.runner import Connectors, run_sync
 from connectors.github.sync import GitHubSync
 from connectors.records import Rejected
+from tests.conftest import make_settings
 from tests.connectors.github.fake_github import FakeGitHub
 from tests.sync.test_runner import REPO, _comment, _connectors, _issue, _t
 
@@ -191,3 +192,30 @@ def test_the_runs_api_shows_what_a_run_kept_in_quarantine(client, factory, contr
     records = {(r["kind"], r["ref"]): r for r in run["quarantined_records"]}
     assert set(records) == {("issue", "1002"), ("comment", "12")}
     assert records[("comment", "12")]["scope"] == REPO and "issue_url" in records[("comment", "12")]["reason"]
+
+
+def test_a_jira_issue_without_fields_is_quarantined_and_the_run_succeeds(factory, contracts):
+    from tests.connectors.jira import payloads as p
+    from tests.connectors.jira.fake_jira import FakeJira
+    from tests.connectors.jira.test_sync_rejected import _serve_search, _without
+
+    fake = FakeJira(p.BASE)
+    good = p.issue("SHOP-1", issue_id="101", updated="2026-03-04T10:00:00.000+0000")
+    odd = _without(p.issue("SHOP-2", issue_id="102", updated="2026-03-04T11:00:00.000+0000"), "fields")
+    fake.put(good)
+    fake.issues["SHOP-2"] = {"id": "102", "key": "SHOP-2"}
+    settings = make_settings(jira_url=p.BASE, jira_email="bot@acme.example", jira_token="t")
+    with respx.mock(assert_all_called=False) as mock:
+        _serve_search(mock, f"{p.BASE}/rest/api/3/search/jql", [[good, odd]], cloud=True)
+        fake.install(mock, "comments", "bulk", "status")
+        summary = run_sync(factory=factory, contracts=contracts, source="jira",
+                           connectors=Connectors(settings, factory, sleep=lambda s: None))
+    assert summary.status == "succeeded", summary.errors  # the old code crashed here with KeyError: 'fields'
+    assert summary.quarantined == 1 and summary.items == 1
+    with factory() as s:
+        assert list(s.scalars(select(WorkItemRow.key))) == ["SHOP-1"]
+        (row,) = s.scalars(select(QuarantinedRecord)).all()
+        cursor = s.scalars(select(SyncCursor.cursor).where(SyncCursor.source == "jira")).one()
+    assert (row.source, row.scope, row.kind, row.ref) == ("jira", "SHOP", "issue", "102")
+    assert "no fields" in row.reason
+    assert cursor == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # as far as the readable issues go
