@@ -1,5 +1,6 @@
 """GitHubClient: retries, rate-limit waits, the wait cap, ETags, request counting, and where the token may go."""
 
+import json
 from datetime import UTC, datetime
 
 import httpx
@@ -7,6 +8,11 @@ import pytest
 import respx
 
 from connectors.github.client import GitHubClient, GitHubError
+from connectors.http import links
+from tests.conformance import npm_package
+
+from .fake_github import API as API_ROOT
+from .fake_github import FakeGitHub
 
 NOW = datetime(2024, 3, 4, 12, 0, 0, tzinfo=UTC)
 URL = "https://api.github.com/repos/acme/shop/issues"
@@ -258,3 +264,87 @@ def test_endless_redirects_are_a_permanent_error(api):
         client.get_page(URL)
     assert caught.value.permanent
 
+
+# GitHub's real shape, as recorded in @octokit/fixtures, and the fake the sync tests use.
+
+
+def recorded(scenario: str) -> list[dict]:
+    folder = npm_package("@octokit/fixtures") / "scenarios" / "api.github.com" / scenario
+    return json.loads((folder / "normalized-fixture.json").read_text(encoding="utf-8"))
+
+
+def rels(link: str | None) -> list[str]:
+    return [rel for rel, _ in sorted(links(link).items(), key=lambda pair: pair[0])]
+
+
+def test_client_pages_through_a_recorded_github_listing(api):
+    exchanges = [exchange for exchange in recorded("paginate-issues") if exchange["method"] == "get"]
+    for exchange in exchanges:
+        path, _, query = exchange["path"].partition("?")
+        headers = {"link": exchange["headers"]["link"], "content-type": "application/json"}
+        api.get(f"{API_ROOT}{path}", params=query).mock(
+            return_value=httpx.Response(exchange["status"], json=exchange["response"], headers=headers)
+        )
+    client, _ = make_client()
+    pages = [client.get_page(exchanges[0]["path"])]
+    while pages[-1].next_url:
+        pages.append(client.get_page(pages[-1].next_url))
+    assert [page.url.removeprefix(API_ROOT) for page in pages] == [exchange["path"] for exchange in exchanges]
+    assert [item["number"] for page in pages for item in page.items] == [
+        item["number"] for exchange in exchanges for item in exchange["response"]
+    ]
+
+
+def test_fake_github_pages_by_repository_id_like_the_recording():
+    real = [exchange["headers"]["link"] for exchange in recorded("paginate-issues") if exchange["method"] == "get"]
+    fake = FakeGitHub("acme/shop", per_page=3, repo_id=1000)
+    fake.issues += [{"id": n, "updated_at": f"2024-03-04T10:{n:02}:00Z"} for n in range(1, 14)]  # 5 pages
+    with respx.mock(assert_all_called=False) as mock:
+        fake.install(mock)
+        client, _ = make_client()
+        page = client.get_page("/repos/acme/shop/issues", {"sort": "updated", "direction": "asc", "per_page": 3})
+        ids = [item["id"] for item in page.items]
+        while page.next_url:
+            page = client.get_page(page.next_url)
+            ids += [item["id"] for item in page.items]
+        served = [response.headers.get("link") for _, response in mock.calls]
+    assert ids == list(range(1, 14))
+    assert [request.url.path for request in fake.requests] == ["/repos/acme/shop/issues"] + [
+        "/repositories/1000/issues"
+    ] * 4
+    assert [rels(link) for link in served] == [rels(link) for link in real]
+    assert links(served[1]) == {
+        rel: f"{API_ROOT}/repositories/1000/issues?sort=updated&direction=asc&per_page=3&page={number}"
+        for rel, number in (("prev", 1), ("next", 3), ("last", 5), ("first", 1))
+    }
+
+
+def test_fake_github_moves_a_renamed_repository_like_the_recording():
+    real = next(exchange for exchange in recorded("rename-repository") if exchange["status"] == 301)
+    fake = FakeGitHub("acme/shop", repo_id=1000)
+    fake.former_names.append("acme/old-shop")
+    answer = fake.respond(httpx.Request("GET", f"{API_ROOT}/repos/acme/old-shop"))
+    assert answer.status_code == real["status"]
+    assert answer.headers["location"] == real["headers"]["location"] == f"{API_ROOT}/repositories/1000"
+    assert answer.json().keys() == real["response"].keys()
+    assert answer.json()["message"] == real["response"]["message"] == "Moved Permanently"
+
+
+def test_renamed_repository_listing_follows_the_301_and_the_id_links_with_the_token():
+    fake = FakeGitHub("acme/shop", per_page=2, repo_id=1296269)
+    fake.former_names.append("acme/old-shop")
+    fake.issues += [{"id": n, "updated_at": f"2024-03-04T10:0{n}:00Z"} for n in range(1, 6)]
+    with respx.mock(assert_all_called=False) as mock:
+        fake.install(mock)
+        client, _ = make_client()
+        page = client.get_page("/repos/acme/old-shop/issues", {"sort": "updated", "direction": "asc", "per_page": 2})
+        ids = [item["id"] for item in page.items]
+        while page.next_url:
+            page = client.get_page(page.next_url)
+            ids += [item["id"] for item in page.items]
+    assert ids == [1, 2, 3, 4, 5]
+    assert [request.url.path for request in fake.requests] == ["/repos/acme/old-shop/issues"] + [
+        "/repositories/1296269/issues"
+    ] * 3
+    assert {request.headers["authorization"] for request in fake.requests} == {"Bearer secret-token"}
+    assert client.requests_made == 4
