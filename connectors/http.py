@@ -1,4 +1,4 @@
-"""HTTP helpers the connectors share: backoff, rate-limit waits, Link paging, an ETag cache."""
+"""HTTP helpers the connectors share: backoff, rate-limit waits, Link paging, the API's bounds, an ETag cache."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 
-_LINK_RE = re.compile(r'<(?P<url>[^>]+)>\s*;\s*rel="?(?P<rel>[^",;]+)"?')
+import httpx
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# RFC 8288 section 3: link-value = "<" URI-Reference ">" *( OWS ";" OWS link-param ), separated by commas;
+# a quoted parameter value may itself hold commas, semicolons and angle brackets.
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_LINK_VALUE_RE = re.compile(rf'<(?P<url>[^>]*)>(?P<params>(?:[^,"<]|{_QUOTED})*)')
+_LINK_PARAM_RE = re.compile(rf';\s*(?P<name>[^\s;,=]+)\s*(?:=\s*(?:(?P<quoted>{_QUOTED})|(?P<token>[^\s;,]*)))?')
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +70,59 @@ def rate_limit_wait(headers: Mapping[str, str], now: datetime) -> float | None:
     return None
 
 
+def links(link_header: str | None) -> dict[str, str]:
+    """Return the URLs of an RFC 8288 ``Link`` header by relation type (lower case); the first link of a type wins."""
+    found: dict[str, str] = {}
+    for value in _LINK_VALUE_RE.finditer(link_header or ""):
+        for rel in _relation_types(value["params"]):
+            found.setdefault(rel, value["url"].strip())
+    return found
+
+
+def _relation_types(params: str) -> list[str]:
+    for param in _LINK_PARAM_RE.finditer(params):
+        if param["name"].lower() == "rel":  # only the first rel counts (RFC 8288 section 3.3)
+            text = param["token"] if param["quoted"] is None else re.sub(r"\\(.)", r"\1", param["quoted"][1:-1])
+            return [rel.lower() for rel in (text or "").split()]
+    return []
+
+
 def next_link(link_header: str | None) -> str | None:
     """Return the ``rel="next"`` URL of an RFC 8288 ``Link`` header, or None on the last page."""
-    for match in _LINK_RE.finditer(link_header or ""):
-        if "next" in match["rel"].split():
-            return match["url"]
-    return None
+    return links(link_header).get("next")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRoot:
+    """Where an API lives (scheme, host, port and base path): the only place its credentials may go."""
+
+    scheme: str
+    host: str
+    port: int | None
+    path: str  # always ends with "/"
+
+    @classmethod
+    def of(cls, base_url: str | httpx.URL) -> ApiRoot:
+        """Return the root of ``base_url``, for example ``https://github.example.com/api/v3``."""
+        url = httpx.URL(base_url)
+        return cls(url.scheme, url.host, _port(url), url.path.rstrip("/") + "/")
+
+    def contains(self, url: str | httpx.URL) -> bool:
+        """Say whether ``url`` lies under this root: same scheme, host and port, inside the base path."""
+        url = httpx.URL(url)
+        if (url.scheme, url.host, _port(url)) != (self.scheme, self.host, self.port):
+            return False
+        # url.path is percent-decoded, so an encoded "%2e%2e" or "%2F" cannot climb out unseen.
+        inside = url.path == self.path.rstrip("/") or url.path.startswith(self.path)
+        return inside and ".." not in url.path.split("/")
+
+    def __str__(self) -> str:
+        port = "" if self.port in (None, _DEFAULT_PORTS.get(self.scheme)) else f":{self.port}"
+        return f"{self.scheme}://{self.host}{port}{self.path.rstrip('/')}"
+
+
+def _port(url: httpx.URL) -> int | None:
+    return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
 
 
 class ETagCache(Protocol):

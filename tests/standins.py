@@ -66,19 +66,7 @@ class GitHubStandIn:
         if self.delay:
             time.sleep(self.delay)
         request = httpx.Request(method, API + path, headers={k.lower(): v for k, v in headers.items()})
-        route = path.split("?")[0].removeprefix(f"/repos/{self.fake.repo}")
-        if route == "/issues":
-            response = self.fake._updated(request, self.fake.issues)
-        elif route == "/issues/comments":
-            response = self.fake._updated(request, self.fake.comments)
-        elif route == "/pulls/comments":
-            response = self.fake._updated(request, self.fake.review_comments)
-        elif route == "/issues/events":
-            response = self.fake._page(request, self.fake.events[::-1])
-        elif route.startswith("/pulls/") and route.endswith("/reviews"):
-            response = self.fake._reviews(request)
-        else:
-            return 404, {"content-type": "application/json"}, b'{"message": "Not Found"}'
+        response = self.fake.respond(request)
         out_headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length",)}
         link = out_headers.get("link")
         if link:

@@ -1,5 +1,10 @@
 """A small GitHub REST client for the sync: timeouts, retries, rate limits, ETags, a request count.
 
+It sends requests only under the configured API root (``https://api.github.com``, or a GitHub Enterprise
+Server's ``https://host/api/v3``): a ``Link`` next page or a redirect anywhere else ends the listing with an
+error instead of taking the token there. Renamed repositories answer 301 to ``/repositories/{id}/...`` on the
+same root, and real next links point there too; both are followed.
+
 Why httpx and not PyGithub here: PyGithub's paginated lists send no ETags (only single objects do
 conditional ``update()``), default to 30 items per page, and retry inside urllib3 with real sleeps
 we cannot cap or inject, so the request count we compete on and the tests' no-sleep rule would both
@@ -17,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from connectors.http import ETagCache, MemoryETagCache, RetryPolicy, next_link, rate_limit_wait
+from connectors.http import ApiRoot, ETagCache, MemoryETagCache, RetryPolicy, next_link, rate_limit_wait
 
 API_VERSION = "2022-11-28"
 
@@ -96,8 +101,14 @@ class GitHubClient:
         headers["User-Agent"] = "delivery-pulse"
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        self.root = ApiRoot.of(base_url)
         self._http = httpx.Client(
-            base_url=base_url, headers=headers, timeout=timeout, transport=transport, follow_redirects=True
+            base_url=base_url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+            event_hooks={"request": [self._before_send]},
         )
         self.policy = RetryPolicy(max_attempts=max_attempts, max_wait=max_wait_seconds)
         self.etags: ETagCache = etags if etags is not None else MemoryETagCache()
@@ -123,6 +134,12 @@ class GitHubClient:
     def get_page(self, path_or_url: str, params: Mapping[str, Any] | None = None, *, etag: str | None = None) -> Page:
         """GET one page of a JSON list, sending ``If-None-Match`` when an ETag is given."""
         request = self._http.build_request("GET", path_or_url, params=params)
+        if not self.root.contains(request.url):
+            raise GitHubError(
+                f"Not following the next page {request.url}: it is outside the configured GitHub API {self.root}, "
+                "and the GitHub token is sent nowhere else; the listing stopped there.",
+                True,
+            )
         if etag:
             request.headers["If-None-Match"] = etag
         response = self._send(request)
@@ -136,14 +153,29 @@ class GitHubClient:
             raise GitHubError(f"GitHub answered GET {url} with a body that is not JSON.", True) from exc
         if not isinstance(items, list):
             raise GitHubError(f"GitHub answered GET {url} with JSON that is not a list.", True)
-        return Page(url, items, next_link(response.headers.get("link")), response.headers.get("etag"))
+        link = next_link(response.headers.get("link"))
+        # A relative link is relative to the page it came with: after a redirect, the final one.
+        next_url = None if link is None else str(response.url.join(link))
+        return Page(url, items, next_url, response.headers.get("etag"))
+
+    def _before_send(self, request: httpx.Request) -> None:
+        # httpx calls this before every request it sends, redirects included. It would drop the token on a
+        # redirect to another origin by itself, but one under the same host outside the base path keeps it.
+        if not self.root.contains(request.url):
+            raise GitHubError(
+                f"GitHub redirected to {request.url}, outside the configured GitHub API {self.root}; "
+                "not followed, so the GitHub token is sent nowhere else.",
+                True,
+            )
+        self.requests_made += 1
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         rate_limit_hits = 0
         for attempt in range(1, self.policy.max_attempts + 1):
-            self.requests_made += 1
             try:
                 response = self._http.send(request)
+            except httpx.TooManyRedirects as exc:
+                raise GitHubError(f"GET {request.url} was redirected too many times: {exc}.", True) from exc
             except httpx.TransportError as exc:
                 error = GitHubError(f"GET {request.url} failed: {exc!r}.", False)
                 wait = self.policy.backoff(attempt)
