@@ -34,16 +34,21 @@ def kind_of(value: Any) -> str:
     return type(value).__name__
 
 
+def path(where: str, name: str) -> str:
+    """Return a field's name as people read it: ``comment.id``; a top-level field by its own name (``issue``)."""
+    return name if where == "payload" else f"{where}.{name}"
+
+
 def wrong(where: str, name: str, expected: str, value: Any) -> PayloadError:
     """Return the PayloadError for ``where.name`` holding something other than ``expected``."""
-    return PayloadError(f"The GitHub payload's {where}.{name} must be {expected}, not {kind_of(value)}.")
+    return PayloadError(f"The GitHub payload's {path(where, name)} must be {expected}, not {kind_of(value)}.")
 
 
 def field(obj: Mapping[str, Any], name: str, where: str) -> Any:
     """Return ``obj[name]``, raising PayloadError naming ``where.name`` when it is missing or null."""
     value = obj.get(name) if isinstance(obj, Mapping) else None
     if value is None:
-        raise PayloadError(f"The GitHub payload has no {where}.{name}; expected it for this event.")
+        raise PayloadError(f"The GitHub payload has no {path(where, name)}; expected it for this event.")
     return value
 
 
@@ -112,7 +117,7 @@ def _time(value: Any, name: str, where: str) -> datetime:
         value = f"{value[:10]}T{value[11:]}"
     if value.endswith("z"):
         value = value[:-1] + "Z"
-    return parse_time(value, field_name=f"{where}.{name}")
+    return parse_time(value, field_name=path(where, name))
 
 
 def time_field(obj: Mapping[str, Any], name: str, where: str) -> datetime:
@@ -142,7 +147,7 @@ def actor(user: Mapping[str, Any], where: str) -> Actor | None:
 def user(obj: Mapping[str, Any], name: str, where: str) -> Actor | None:
     """Return the Actor of the user ``obj[name]``; None when it is missing or null (GitHub's ghost, or not said)."""
     value = optional_mapping(obj, name, where)
-    return None if value is None else actor(value, f"{where}.{name}")
+    return None if value is None else actor(value, path(where, name))
 
 
 def users(obj: Mapping[str, Any], name: str, where: str) -> tuple[Actor, ...]:
@@ -158,7 +163,7 @@ def users(obj: Mapping[str, Any], name: str, where: str) -> tuple[Actor, ...]:
             continue
         if not isinstance(each, Mapping):
             raise wrong(where, f"{name}[{index}]", "a user object", each)
-        if (one := actor(each, f"{where}.{name}[{index}]")) is not None:
+        if (one := actor(each, f"{path(where, name)}[{index}]")) is not None:
             found.append(one)
     return tuple(sorted(found, key=lambda a: a.id))
 
@@ -174,7 +179,7 @@ def label_names(obj: Mapping[str, Any], name: str, where: str) -> tuple[str, ...
     for index, label in enumerate(value):
         # The OpenAPI schema allows a label to be a bare name as well as an object.
         if isinstance(label, Mapping):
-            label = optional_string(label, "name", f"{where}.{name}[{index}]")
+            label = optional_string(label, "name", f"{path(where, name)}[{index}]")
         elif not isinstance(label, str):
             raise wrong(where, f"{name}[{index}]", "a label object or name", label)
         if label:

@@ -17,6 +17,7 @@ from connectors.github.fields import (
     mapping,
     optional_mapping,
     optional_string,
+    path,
     string,
     time_field,
     user,
@@ -158,7 +159,7 @@ def _detail(source: Mapping[str, Any], name: str, where: str) -> str | None:
         return assignee.id if assignee is not None else None
     label = optional_mapping(source, name, where)
     # The REST issue event's label may have a null name (issue-event-label in the OpenAPI description).
-    return (optional_string(label, "name", f"{where}.{name}") or None) if label is not None else None
+    return (optional_string(label, "name", path(where, name)) or None) if label is not None else None
 
 
 def _fact(

@@ -81,7 +81,7 @@ def test_normalizing_raises_only_the_one_error():
     bad = _delivery({"action": "opened", "repository": {"full_name": "acme/shop"}})
     with pytest.raises(IntakeError) as caught:
         normalized(bad)
-    assert caught.value.permanent and "payload.issue" in caught.value.detail
+    assert caught.value.permanent and "has no issue;" in caught.value.detail
     with pytest.raises(IntakeError) as unreadable:
         renormalize("github", "1:x", "issues", "opened", b"{not json")
     assert unreadable.value.permanent and unreadable.value.reason.startswith("JSONDecodeError: ")
@@ -138,7 +138,7 @@ def test_the_sweep_marks_a_body_that_no_longer_normalizes_failed_with_the_reason
     assert sweep_pending(factory, contracts).failed == 1
     status, error, queued = _row(factory, raw_id)
     assert (status, queued) == ("failed", False)
-    assert error == "PayloadError: The GitHub payload has no payload.issue; expected it for this event."
+    assert error == "PayloadError: The GitHub payload has no issue; expected it for this event."
 
 
 def test_the_sweep_marks_a_delivery_the_database_refuses_failed(factory, contracts, monkeypatch):

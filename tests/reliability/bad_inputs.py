@@ -275,7 +275,7 @@ CASES: list[Case] = [
     Case("jira-changelog-timestamp-missing", lambda: jira_sent(_without(_jira_updated(), "timestamp")),
          words="timestamp"),
     # Wrong types
-    Case("gh-issue-is-a-list", lambda: github("issues", opened() | {"issue": [1, 2]}), words="not an object"),
+    Case("gh-issue-is-a-list", lambda: github("issues", opened() | {"issue": [1, 2]}), words="issue must be an object"),
     Case("gh-created-at-is-a-boolean", lambda: github("issues", opened(created_at=True)), words="created_at"),
     Case("gh-number-is-not-a-number", lambda: github("issues", opened(number="abc")), words="number"),
     Case("gh-labels-are-numbers", lambda: github("issues", opened(labels=[1, 2])), words="labels"),

@@ -382,11 +382,11 @@ def _drop(payload, *path):
     ("event", "name", "path", "message"),
     [
         ("issues", "opened", ("issue", "number"), "issue.number"),
-        ("issues", "opened", ("repository",), "payload.repository"),
+        ("issues", "opened", ("repository",), "has no repository"),
         ("issues", "opened", ("issue", "created_at"), "issue.created_at"),
         ("issue_comment", "created", ("comment", "id"), "comment.id"),
-        ("issue_comment", "created", ("issue",), "payload.issue"),
-        ("pull_request_review_comment", "created", ("pull_request",), "payload.pull_request"),
+        ("issue_comment", "created", ("issue",), "has no issue"),
+        ("pull_request_review_comment", "created", ("pull_request",), "has no pull_request"),
     ],
 )
 def test_malformed_payload_names_the_missing_field(event, name, path, message):

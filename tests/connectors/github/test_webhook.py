@@ -98,7 +98,7 @@ def _stored(factory) -> dict[str, int]:
         ("issues", "opened", ("issue", "user"), "octocat", "issue.user"),
         ("issue_comment", "created", ("comment", "user"), "octocat", "comment.user"),
         ("pull_request_review", "submitted", ("review", "id"), True, "review.id"),
-        ("issues", "assigned", ("assignee",), "octocat", "payload.assignee"),
+        ("issues", "assigned", ("assignee",), "octocat", "payload's assignee must be"),
     ],
 )
 def test_a_value_no_sender_produces_is_a_400_naming_the_field_and_nothing_is_stored(
