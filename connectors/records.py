@@ -139,12 +139,15 @@ class Batch:
     activities: list[Activity] = field(default_factory=list)
     moves: list[ItemMove] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    # (kind, ref) of the listed records read this time: one waiting in quarantine from an earlier run is resolved.
+    read: list[tuple[str, str]] = field(default_factory=list)
 
     def extend(self, other: Batch) -> None:
         self.work_items.extend(other.work_items)
         self.activities.extend(other.activities)
         self.moves.extend(other.moves)
         self.rejected.extend(other.rejected)
+        self.read.extend(other.read)
 
     def __bool__(self) -> bool:
         return bool(self.work_items or self.activities or self.moves or self.rejected)
@@ -206,7 +209,9 @@ def kept(
     """
     try:
         batch = normalize()
-        return check(batch) if check is not None else batch
+        batch = check(batch) if check is not None else batch
+        batch.read.append((kind, record_ref(body)))
+        return batch
     except Exception as exc:  # noqa: BLE001 - one record's failure, whatever it is, must not stop the sync
         raw = body if isinstance(body, Mapping) else {"value": body}
         rejected = Rejected(source, scope, kind, record_ref(body), raw, dict(context or {}), reason_of(exc))

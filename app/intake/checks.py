@@ -146,5 +146,5 @@ def _move(move: ItemMove, now: datetime) -> ItemMove:
 def checked_batch(batch: Batch, now: datetime) -> Batch:
     """Return the batch with its text made storable, or raise PayloadError naming what cannot be stored."""
     return Batch([_item(i, now) for i in batch.work_items], [_activity(a, now) for a in batch.activities],
-                 [_move(m, now) for m in batch.moves], list(batch.rejected))
+                 [_move(m, now) for m in batch.moves], list(batch.rejected), list(batch.read))
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.core.tables import QuarantinedRecord, utcnow
@@ -58,6 +58,28 @@ def keep(session: Session, rejected: Sequence[Rejected], *, run_id: int | None, 
         # Sorted, so two writers meeting the same records lock their rows in the same order.
         session.execute(_upsert(session.get_bind().dialect.name), [rows[k] for k in sorted(rows)])
     return len(rows)
+
+
+def has_waiting(session: Session, source: str, scope: str) -> bool:
+    """Say whether records of this repository or project wait in quarantine."""
+    q = QuarantinedRecord
+    row = session.scalar(select(q.id).where(q.source == source, q.scope == scope, q.resolved_at.is_(None)).limit(1))
+    return row is not None
+
+
+def resolve_read(session: Session, source: str, scope: str, read: Sequence[tuple[str, str]]) -> int:
+    """Mark resolved the waiting records of this scope that a sync has now read (corrected at the source, or read by
+    a newer parser); return how many."""
+    q, done = QuarantinedRecord, 0
+    pairs = sorted(set(read))
+    for start in range(0, len(pairs), 500):
+        result = session.execute(
+            update(q).where(q.source == source, q.scope == scope, q.resolved_at.is_(None),
+                            tuple_(q.kind, q.ref).in_(pairs[start : start + 500]))
+            .values(resolved_at=utcnow()).execution_options(synchronize_session=False)
+        )
+        done += result.rowcount or 0
+    return done
 
 
 def unresolved(session: Session, *, source: str | None = None, limit: int | None = None) -> list[QuarantinedRecord]:

@@ -19,6 +19,7 @@ from app.core.locks import JobBusy, job_lock
 from app.core.tables import HttpETag, SyncRun, WorkItemRow, utcnow
 from app.intake.checks import checked_batch
 from app.settings import Settings
+from app.store.quarantine import has_waiting, resolve_read
 from app.store.quarantine import keep as keep_quarantined
 from app.store.recompute import recompute_clocks
 from app.store.statistics import refresh_statistics
@@ -214,8 +215,10 @@ def _sync_scope(
         client = connectors.github() if source == "github" else connectors.jira()
         before = client.requests_made
         try:
+            with factory() as session:
+                waiting = has_waiting(session, source, scope)
             for page in _pages(factory, client, source, scope, summary.mode):
-                _store_page(factory, contracts, source, scope, page, summary.run_id)
+                _store_page(factory, contracts, source, scope, page, summary.run_id, resolve=waiting)
                 summary.pages += 1
                 summary.count(page.batch)
                 summary.requests += client.requests_made - before
@@ -291,14 +294,18 @@ def _record_check(now: datetime) -> Callable[[Batch], Batch]:
 
 
 def _store_page(
-    factory: sessionmaker[Session], contracts: Contracts, source: str, scope: str, page: Any, run_id: int | None
+    factory: sessionmaker[Session], contracts: Contracts, source: str, scope: str, page: Any, run_id: int | None,
+    *, resolve: bool = False,
 ) -> None:
     """Store a page, its clocks and its quarantined records, then its cursor, in one transaction: a crash loses
-    nothing, repeats nothing. The connectors checked each record as they read it (``_record_check``)."""
+    nothing, repeats nothing. The connectors checked each record as they read it (``_record_check``). With
+    ``resolve`` (records of this scope wait in quarantine), those the page read are marked resolved."""
     batch = page.batch
     with transaction(factory) as session:
         touched = store_batch(session, batch)
         recompute_clocks(session, contracts, touched)
+        if resolve and batch.read:
+            resolve_read(session, source, scope, batch.read)
         if batch.rejected:
             keep_quarantined(session, batch.rejected, run_id=run_id)
         if page.cursor is not None:

@@ -219,3 +219,18 @@ def test_a_jira_issue_without_fields_is_quarantined_and_the_run_succeeds(factory
     assert (row.source, row.scope, row.kind, row.ref) == ("jira", "SHOP", "issue", "102")
     assert "no fields" in row.reason
     assert cursor == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # as far as the readable issues go
+
+
+def test_a_record_corrected_at_the_source_leaves_the_quarantine_when_a_sync_reads_it(factory, contracts):
+    fake = _odd_history()
+    with respx.mock() as mock:
+        fake.install(mock)
+        run_sync(factory=factory, contracts=contracts, connectors=_connectors(factory), source="github")
+        fake.issues[1] |= {"number": 2, "updated_at": _t("10:40:00")}  # fixed upstream: read by the next run
+        second = run_sync(factory=factory, contracts=contracts, connectors=_connectors(factory), source="github")
+    assert second.quarantined == 0
+    with factory() as s:
+        waiting = [(r.kind, r.ref) for r in unresolved(s)]
+        keys = sorted(s.scalars(select(WorkItemRow.key)))
+    assert waiting == [("comment", "12")]  # the comment still names no issue
+    assert keys == [f"{REPO}#1", f"{REPO}#2", f"{REPO}#3"]
