@@ -71,9 +71,18 @@ def _rows(
         for r in session.scalars(select(WorkItemRow).where(pairs_in(WorkItemRow.source, WorkItemRow.key, chunk)))
     }
     acts: dict[tuple[str, str], list[ActivityRow]] = defaultdict(list)
-    for a in session.scalars(select(ActivityRow).where(pairs_in(ActivityRow.source, ActivityRow.item_key, chunk))):
-        acts[(a.source, a.item_key)].append(a)
+    # Plain rows of the columns a history reads, not ORM objects: most of a recompute is reading activities.
+    query = select(*_EVENT_COLUMNS).where(pairs_in(ActivityRow.source, ActivityRow.item_key, chunk))
+    for a in session.execute(query):
+        acts[(a.source, a.item_key)].append(a)  # a Row with the ActivityRow attributes a history reads
     return items, acts, _fix_links(session, chunk, came)
+
+
+_EVENT_COLUMNS = tuple(
+    getattr(ActivityRow, name)
+    for name in ("source", "item_key", "external_id", "kind", "at", "actor_id", "actor_email", "actor_is_bot",
+                 "body", "url", "data", "updated_at", "deleted")
+)
 
 
 def _fix_links(
