@@ -20,8 +20,10 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import math
 import os
 import re
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -36,12 +38,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, func, select  # noqa: E402
+from sqlalchemy import Boolean, event, func, select  # noqa: E402
 
 from app.cli.serving import freeze_startup_objects  # noqa: E402
 from app.contracts import Contracts, parse_contracts  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from app.core.tables import ActivityRow, ClockRow, Feedback, MessageScore  # noqa: E402
+from app.core.tables import ActivityRow, ClockRow, Feedback, MessageScore, UTCDateTime  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.reports.feedback import import_feedback_csv  # noqa: E402
 from app.reports.plain_language import score_pending  # noqa: E402
@@ -51,6 +53,7 @@ from bench.metrics_scale import (  # noqa: E402
     ITEMS,
     NOW,
     YEAR,
+    analyze,
     contracts_yaml,
     loaded_items,
     postgres_engine,
@@ -154,7 +157,11 @@ def load(name: str, args: argparse.Namespace) -> dict[str, Any]:
     engine, factory = prepare(name, args, contracts)
     known = ({"load_s": time.perf_counter() - started, "when": machine()} if fresh else
              json.loads(sidecar.read_text()) if sidecar.exists() else {})
-    known |= complete_year(factory, contracts) | {"items": items}
+    sidecar.write_text(json.dumps(known, indent=1))  # the load's time is kept if what follows is stopped
+    completed = complete_year(factory, contracts, args.workdir / f"metrics-{args.tag}.db")
+    if completed:
+        analyze(engine)  # the new rows' statistics, as after the load
+    known |= completed | {"items": items}
     engine.dispose()
     sidecar.write_text(json.dumps(known, indent=1))
     print(f"{name}: load {known.get('load_s', float('nan')):.0f} s, scoring {known.get('score_s', 0):.0f} s "
@@ -162,12 +169,22 @@ def load(name: str, args: argparse.Namespace) -> dict[str, Any]:
     return known
 
 
-def complete_year(factory: Any, contracts: Contracts) -> dict[str, Any]:
-    """Score the developer messages and import monthly client ratings, where not done yet."""
+def complete_year(factory: Any, contracts: Contracts, sqlite_load: Path) -> dict[str, Any]:
+    """Score the developer messages and import monthly client ratings, where not done yet.
+
+    PostgreSQL copies both from the SQLite load of the same year when it has them (the same rows, keyed by
+    the activities' external ids): scoring through `pulse score`'s passes takes far longer there.
+    """
     spent: dict[str, Any] = {}
     with factory() as session:
         scored = session.scalar(select(func.count()).select_from(MessageScore))
         rated = session.scalar(select(func.count()).select_from(Feedback))
+    engine = factory.kw["bind"]
+    if engine.dialect.name == "postgresql" and not scored and not rated and _has_scores(sqlite_load):
+        started = time.perf_counter()
+        copied = copy_rows(sqlite_load, engine, (MessageScore.__table__, Feedback.__table__))
+        return {"score_s": time.perf_counter() - started, "scored": copied["message_scores"],
+                "ratings": copied["feedback"], "scores_copied_from_sqlite": True}
     if not scored:
         started, runs = time.perf_counter(), []
         while not runs or runs[-1].more:  # as `pulse score` does, in larger passes
@@ -181,6 +198,39 @@ def complete_year(factory: Any, contracts: Contracts) -> dict[str, Any]:
             raise SystemExit(f"ratings refused: {report.refused[:3]}")
         spent["ratings"] = report.created
     return spent
+
+
+def _has_scores(path: Path) -> bool:
+    if not path.exists():
+        return False
+    source = sqlite3.connect(path)
+    try:
+        return all(source.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                   for table in ("message_scores", "feedback"))
+    finally:
+        source.close()
+
+
+def copy_rows(path: Path, engine: Any, tables: tuple[Any, ...]) -> dict[str, int]:
+    """COPY these tables' rows from a SQLite file into PostgreSQL (as metrics_scale.copy_from_sqlite does)."""
+    source, raw, copied = sqlite3.connect(path), engine.raw_connection(), {}
+    try:
+        with raw.cursor() as cursor:
+            for table in tables:
+                names = [c.name for c in table.columns]
+                moments = {i for i, c in enumerate(table.columns) if isinstance(c.type, UTCDateTime)}
+                flags = {i for i, c in enumerate(table.columns) if isinstance(c.type, Boolean)}
+                copied[table.name] = 0
+                with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in source.execute(f"SELECT {', '.join(names)} FROM {table.name}"):
+                        copy.write_row([None if v is None else f"{v}+00" if i in moments else bool(v) if i in flags
+                                        else v for i, v in enumerate(row)])
+                        copied[table.name] += 1
+        raw.commit()
+    finally:
+        raw.close()
+        source.close()
+    return copied
 
 
 def ratings_csv() -> str:
@@ -334,7 +384,8 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     result = {"db": name, "scale": args.scale, "when": machine(), "loadavg": loadavg, "seconds": round(took),
               "load": spent, "item": item, "views": rows}
     print_table(result)
-    (args.workdir / f"views-{name}-{args.tag}.json").write_text(json.dumps(result, indent=1))
+    if not args.only:  # a partial run never stands in for a whole one (--saved)
+        (args.workdir / f"views-{name}-{args.tag}.json").write_text(json.dumps(result, indent=1))
     return result
 
 
@@ -441,7 +492,8 @@ def explain(dialect: str, dbapi: Any, statement: str, parameters: Any) -> str:
 
 def write_statements(path: Path, found: list[dict[str, Any]]) -> None:
     total = sum(s["ms"] for s in found)
-    lines = [f"{len(found)} statements, {total:.1f} ms in all (the slowest first, with plans where >= 5 ms)"]
+    lines = [f"{len(found)} statements, {total:.1f} ms in all (the slowest first, with plans where >= 5 ms); "
+             "on SQLite a time runs to the first row only, its other rows are read after"]
     for s in sorted(found, key=lambda s: -s["ms"])[:10]:
         lines += ["", f"--- {s['ms']:.1f} ms", s["sql"], f"params: {s['params']}", s["plan"]]
     path.write_text("\n".join(lines) + "\n")
@@ -487,48 +539,60 @@ def print_growth(results: list[dict[str, Any]]) -> None:
 
 
 def write_chart(results: list[dict[str, Any]], path: Path) -> None:
-    """Write an SVG of load time and the 30-day views' p50 (median and slowest) against the work items held."""
+    """Write an SVG of load time and the 30-day views' p50 (median and slowest view) against the work items."""
     colours = {"sqlite": "#1f77b4", "postgresql": "#d62728"}
     series: dict[str, list[tuple[str, str, list[tuple[float, float]]]]] = {"load": [], "views": []}
     for name in dict.fromkeys(r["db"] for r in results):
         mine = sorted((r for r in results if r["db"] == name), key=lambda r: r["scale"])
         points = [(ITEMS * r["scale"], [v["p50"] for v in r["views"] if v["window"] == "30 days"]) for r in mine]
         series["load"].append((name, "", [(ITEMS * r["scale"], r["load"].get("load_s", 0.0)) for r in mine]))
-        series["views"].append((name, "median", [(n, percentile(p, 50)) for n, p in points]))
-        series["views"].append((name, "slowest", [(n, max(p)) for n, p in points]))
+        series["views"].append((name, "median view", [(n, percentile(p, 50)) for n, p in points]))
+        series["views"].append((name, "slowest view", [(n, max(p)) for n, p in points]))
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="880" height="330" font-family="sans-serif" '
-             'font-size="12">', '<rect width="880" height="330" fill="white"/>']
-    for left, key, title, unit in ((60, "load", "Load time (store + clocks) vs work items", "s"),
-                                   (500, "views", "30-day views, p50 across views vs work items", "ms")):
-        parts += _panel(left, series[key], title, unit, colours)
+             'font-size="12">', '<rect width="880" height="330" fill="white"/>',
+             *_panel(60, series["load"], "Load time (store + clocks) vs work items", "s", colours),
+             *_panel(500, series["views"], "30-day views: p50 vs work items (log scale)", "ms", colours, target=300)]
     path.write_text("\n".join([*parts, "</svg>"]) + "\n")
     print(f"chart: {path}")
 
 
 def _panel(left: int, lines: list[tuple[str, str, list[tuple[float, float]]]], title: str, unit: str,
-           colours: dict[str, str]) -> list[str]:
+           colours: dict[str, str], target: float | None = None) -> list[str]:
+    """Draw one chart: a linear y axis, or with `target` a logarithmic one in powers of ten and the target."""
     width, height, top = 340, 220, 40
     xmax = max(x for *_, pts in lines for x, _ in pts) or 1
-    ymax = max(y for *_, pts in lines for _, y in pts) * 1.1 or 1
+    ys = [y for *_, pts in lines for _, y in pts if y > 0] + ([target] if target else [])
+    if target:
+        low, high = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
+        ticks = [10.0 ** e for e in range(low, high + 1)]
+    else:
+        low, high = 0.0, max(ys) * 1.1 or 1.0
+        ticks = [high * i / 4 for i in range(5)]
 
-    def at(x: float, y: float) -> str:
-        return f"{left + width * x / xmax:.1f},{top + height - height * y / ymax:.1f}"
+    def level(y: float) -> float:
+        share = (math.log10(max(y, 1e-9)) - low) / (high - low or 1) if target else y / high
+        return top + height - height * share
+
+    def at(x: float, y: float) -> tuple[float, float]:
+        return left + width * x / xmax, level(y)
 
     out = [f'<text x="{left}" y="20" font-weight="bold">{title}</text>',
            f'<polyline points="{left},{top} {left},{top + height} {left + width},{top + height}" fill="none" '
            'stroke="black"/>']
-    for i in range(5):
-        y, x = ymax * i / 4, xmax * i / 4
-        out.append(f'<text x="{left - 6}" y="{top + height - height * i / 4 + 4:.0f}" text-anchor="end">{y:.0f}'
-                   f'{unit if i == 4 else ""}</text>')
-        out.append(f'<text x="{left + width * i / 4:.0f}" y="{top + height + 16}" text-anchor="middle">'
-                   f'{x / 1000:.0f}k</text>')
+    out += [f'<text x="{left - 6}" y="{level(y) + 4:.0f}" text-anchor="end">{y:.{0 if y >= 1 else 2}f}{unit}</text>'
+            for y in ticks]
+    out += [f'<text x="{left + width * i / 4:.0f}" y="{top + height + 16}" text-anchor="middle">'
+            f'{xmax * i / 4 / 1000:.0f}k</text>' for i in range(5)]
+    if target:
+        out.append(f'<line x1="{left}" y1="{level(target):.1f}" x2="{left + width}" y2="{level(target):.1f}" '
+                   f'stroke="grey" stroke-dasharray="2,3"/><text x="{left + width - 4}" y="{level(target) + 14:.0f}" '
+                   f'text-anchor="end" fill="grey">target {target:g} {unit} (p95)</text>')
     for row, (name, kind, pts) in enumerate(lines):
-        dash = ' stroke-dasharray="5,4"' if kind == "slowest" else ""
-        out.append(f'<polyline points="{" ".join(at(x, y) for x, y in pts)}" fill="none" '
+        dash = ' stroke-dasharray="5,4"' if kind.startswith("slowest") else ""
+        coords = [at(x, y) for x, y in pts]
+        out.append(f'<polyline points="{" ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)}" fill="none" '
                    f'stroke="{colours[name]}" stroke-width="2"{dash}/>')
-        out += [f'<circle cx="{at(x, y).split(",")[0]}" cy="{at(x, y).split(",")[1]}" r="3" '
-                f'fill="{colours[name]}"/>' for x, y in pts]
+        out += [f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3" fill="{colours[name]}"/>' for cx, cy in coords]
         out.append(f'<text x="{left + 10}" y="{top + 14 + 15 * row}" fill="{colours[name]}">{name} {kind}</text>')
     out.append(f'<text x="{left + width / 2:.0f}" y="{top + height + 34}" text-anchor="middle">work items</text>')
     return out
