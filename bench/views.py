@@ -538,6 +538,27 @@ def print_growth(results: list[dict[str, Any]]) -> None:
             print(f"  {label + ', 30-day p50 ms':<62}" + "".join(f"{p:>10.1f}" for p in p50s))
 
 
+def print_markdown(results: list[dict[str, Any]]) -> None:
+    """Print one Markdown table per database: p50 / p95 ms of each view, per scale and window (for RESULTS.md)."""
+    for name in dict.fromkeys(r["db"] for r in results):
+        mine = sorted((r for r in results if r["db"] == name), key=lambda r: r["scale"])
+        spans = [(r, span) for r in mine for span in ("30 days", "year")]
+        heads = [f"{span}, {round(ITEMS * r['scale']) // 1000}k items" for r, span in spans]
+        print(f"\n{name}: p50 / p95 ms (bold: p95 over its target, 300 ms for 30 days or no window, 1 s for a year)")
+        print("\n| view | " + " | ".join(heads) + " |")
+        print("| --- |" + " ---: |" * len(spans))
+        for label in dict.fromkeys(v["label"] for v in mine[0]["views"]):
+            cells = []
+            for r, span in spans:
+                found = next((v for v in r["views"] if v["label"] == label and v["window"] in (span, "-")), None)
+                if found is None or (found["window"] == "-" and span == "year"):
+                    cells.append("")
+                    continue
+                text = f"{found['p50']:,.0f} / {found['p95']:,.0f}"
+                cells.append(text if found["met"] else f"**{text}**")
+            print(f"| {label} | " + " | ".join(cells) + " |")
+
+
 def write_chart(results: list[dict[str, Any]], path: Path) -> None:
     """Write an SVG of load time and the 30-day views' p50 (median and slowest view) against the work items."""
     colours = {"sqlite": "#1f77b4", "postgresql": "#d62728"}
@@ -550,7 +571,7 @@ def write_chart(results: list[dict[str, Any]], path: Path) -> None:
         series["views"].append((name, "slowest view", [(n, max(p)) for n, p in points]))
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="880" height="330" font-family="sans-serif" '
              'font-size="12">', '<rect width="880" height="330" fill="white"/>',
-             *_panel(60, series["load"], "Load time (store + clocks) vs work items", "s", colours),
+             *_panel(60, series["load"], "Load time (generate, store, clocks) vs work items", "s", colours),
              *_panel(500, series["views"], "30-day views: p50 vs work items (log scale)", "ms", colours, target=300)]
     path.write_text("\n".join([*parts, "</svg>"]) + "\n")
     print(f"chart: {path}")
@@ -579,8 +600,8 @@ def _panel(left: int, lines: list[tuple[str, str, list[tuple[float, float]]]], t
     out = [f'<text x="{left}" y="20" font-weight="bold">{title}</text>',
            f'<polyline points="{left},{top} {left},{top + height} {left + width},{top + height}" fill="none" '
            'stroke="black"/>']
-    out += [f'<text x="{left - 6}" y="{level(y) + 4:.0f}" text-anchor="end">{y:.{0 if y >= 1 else 2}f}{unit}</text>'
-            for y in ticks]
+    out += [f'<text x="{left - 6}" y="{level(y) + 4:.0f}" text-anchor="end">{y:.{0 if y >= 1 or not y else 2}f}'
+            f'{unit}</text>' for y in ticks]
     out += [f'<text x="{left + width * i / 4:.0f}" y="{top + height + 16}" text-anchor="middle">'
             f'{xmax * i / 4 / 1000:.0f}k</text>' for i in range(5)]
     if target:
@@ -617,6 +638,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pulse-bench-views"))
     parser.add_argument("--schema-prefix", default="bench_views")
     parser.add_argument("--chart", type=Path, help="write an SVG of cost against size here")
+    parser.add_argument("--markdown", action="store_true", help="also print the tables as Markdown")
     parser.add_argument("--profile", type=Path, metavar="DIR", help="profile the views that missed (or --only)")
     parser.add_argument("--profile-runs", type=int, default=5)
     args = parser.parse_args()
@@ -639,6 +661,8 @@ def main() -> None:
                     profile_misses(results[-1], args)
     if results:
         print_growth(results)
+        if args.markdown:
+            print_markdown(results)
         if args.chart:
             write_chart(results, args.chart)
 
