@@ -268,7 +268,9 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
     the item has now (see ``app.store.moves``).
     """
     named = _named_items(batch)
-    lock_work_items(session, named)
+    # An issue's id placeholder is locked with the issue: a bare comment stored beside it by another process either
+    # waits and then finds the issue, or commits first and is adopted by it (``_adopt_placeholders``).
+    lock_work_items(session, named | {("jira", f"{PLACEHOLDER_PREFIX}{i}") for i in _issue_ids(batch.activities)})
     ends = save_moves(session, batch.moves) if batch.moves else set()
     activities = _resolve_placeholders(session, batch.activities) if batch.activities else []
     current = current_keys(session, named | ends | {(a.source, a.item_key) for a in activities})
