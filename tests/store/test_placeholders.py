@@ -8,6 +8,8 @@ developer's answer must stop the client's clock.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from sqlalchemy import select
 
@@ -59,5 +61,16 @@ def test_a_bare_comment_stored_before_its_issue_moves_under_the_issue_when_it_ar
     assert post_jira(client, _bare_comment(), delivery="comment-first").status_code == 202
     assert _comment_keys(factory)[0].startswith("jira-issue-id:")
     assert post_jira(client, _created(False), delivery="issue-later").status_code == 202
+    assert _comment_keys(factory) == ["SHOP-7"]
+    assert _clocks(factory) == ANSWERED
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_separate_deliveries_in_any_order_and_twice_give_the_same_clocks(seed, app, client, factory, contracts):
+    app.state.contracts = contracts
+    hooks = [("issue", _created(False)), ("comment", _bare_comment())] * 2
+    random.Random(seed).shuffle(hooks)
+    for n, (name, hook) in enumerate(hooks):
+        assert post_jira(client, hook, delivery=f"{name}-{n}").status_code == 202
     assert _comment_keys(factory) == ["SHOP-7"]
     assert _clocks(factory) == ANSWERED
