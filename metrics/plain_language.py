@@ -16,7 +16,7 @@ from metrics.language.results import (
     PlainLanguageThresholds,
 )
 from metrics.language.scoring import SUPPORTED_LANGUAGES, score_message
-from metrics.language.summary import aggregate
+from metrics.language.summary import LanguageTotals, aggregate, summarize
 from metrics.language.terms import RARE_WORD_ZIPF, explained_acronyms
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "RARE_WORD_ZIPF",
     "SUPPORTED_LANGUAGES",
     "FlaggedTerm",
+    "LanguageTotals",
     "MessageScore",
     "PlainLanguageSummary",
     "PlainLanguageThresholds",
@@ -33,4 +34,5 @@ __all__ = [
     "explained_acronyms",
     "score_message",
     "shipped_lexicon",
+    "summarize",
 ]

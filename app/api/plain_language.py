@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.errors import problem_responses
 from app.api.params import Time, check_order
 from app.contracts import Contracts
 from app.reports.clocks import person_name, week_calendar
-from app.reports.plain_language import ScoreFilter, StoredScore, load_scores
-from metrics.calendar import Calendar, local_week_monday
-from metrics.plain_language import aggregate
+from app.reports.language_figures import (
+    TERM_MESSAGES,
+    ListedMessage,
+    ScoreFilter,
+    Shown,
+    listed_messages,
+    summaries,
+    term_messages,
+)
+from metrics.calendar import Calendar
 from metrics.wording import week_name
 
 router = APIRouter(prefix="/v1/metrics", tags=["metrics"])
-_TERM_MESSAGES = 10
 
 
 class GroupBy(StrEnum):
     DEVELOPER = "developer"
     CLIENT = "client"
     WEEK = "week"
-
-
-class Shown(StrEnum):
-    ALL = "all"
-    FAILING = "failing"
-    NONE = "none"
 
 
 class FlaggedOut(BaseModel):
@@ -44,7 +43,7 @@ class FlaggedOut(BaseModel):
 
 
 class TopTermOut(FlaggedOut):
-    activity_ids: list[str] = Field(description=f"Up to {_TERM_MESSAGES} messages that use the term.")
+    activity_ids: list[str] = Field(description=f"Up to {TERM_MESSAGES} messages that use the term, newest first.")
 
 
 class MessageOut(BaseModel):
@@ -97,7 +96,7 @@ class PlainLanguageReport(BaseModel):
     groups: list[GroupOut]
 
 
-def _message(s: StoredScore) -> MessageOut:
+def _message(s: ListedMessage) -> MessageOut:
     row = s.row
     return MessageOut(
         source=row.source, activity_id=row.external_id, item_key=row.item_key, title=s.title, url=s.url,
@@ -109,44 +108,38 @@ def _message(s: StoredScore) -> MessageOut:
     )
 
 
-def _key(s: StoredScore, group_by: GroupBy, weeks: Calendar) -> str:
-    if group_by is GroupBy.DEVELOPER:
-        return s.row.developer
-    if group_by is GroupBy.CLIENT:
-        return s.row.client
-    return week_name(local_week_monday(s.row.at, weeks))
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
-def group_scores(
-    scores: Sequence[StoredScore], group_by: GroupBy, contracts: Contracts, *, min_words: int, show: Shown,
+def group_figures(
+    session: Session, flt: ScoreFilter, group_by: GroupBy, contracts: Contracts, *, min_words: int, show: Shown,
     limit: int, weeks: Calendar,
 ) -> list[GroupOut]:
     """Summarize scores per group (weeks in the calendar's zone), each with the messages and flagged words behind it."""
-    groups: dict[str, list[StoredScore]] = defaultdict(list)
-    for s in scores:
-        groups[_key(s, group_by, weeks)].append(s)
+    by = (group_by.value,)
+    zone = weeks.timezone
+    figures = summaries(session, flt, by, min_words=min_words, zone=zone)
+    listed = listed_messages(session, flt, by, show=show, limit=limit, zone=zone)
+    uses = term_messages(session, flt, by, {key: [t.term for t in f.top_flagged] for key, f in figures.items()},
+                         zone=zone)
     out = []
-    for key in sorted(groups):
-        members = groups[key]
-        summary = aggregate((s.metric for s in members), min_words=min_words)
-        uses: dict[str, list[str]] = defaultdict(list)
-        for s in members:
-            for flag in s.row.flagged or ():
-                uses[flag["term"]].append(s.row.external_id)
-        listed = [s for s in reversed(members) if show is Shown.ALL or (show is Shown.FAILING and not s.row.passes)]
+    for key, summary in figures.items():
+        (value,) = key
+        name = week_name(value) if group_by is GroupBy.WEEK else str(value)
+        group = listed.get(key, [])
         out.append(GroupOut(
-            key=key, name=person_name(key, contracts) if group_by is GroupBy.DEVELOPER else key,
+            key=name, name=person_name(name, contracts) if group_by is GroupBy.DEVELOPER else name,
             messages=summary.messages, scored_messages=summary.scored_messages,
             skipped_messages=summary.skipped_messages, words=summary.words, passed_messages=summary.passed_messages,
-            pass_share=None if summary.pass_share is None else round(summary.pass_share, 4),
-            mean_jargon_share=None if summary.mean_jargon_share is None else round(summary.mean_jargon_share, 4),
+            pass_share=_rounded(summary.pass_share), mean_jargon_share=_rounded(summary.mean_jargon_share),
             enough_data=summary.enough_data, note=summary.note,
             top_flagged=[TopTermOut(term=t.term, count=t.count, suggestion=t.suggestion,
-                                    activity_ids=uses[t.term][-_TERM_MESSAGES:][::-1]) for t in summary.top_flagged],
-            shown_messages=[_message(s) for s in listed[:limit]],
-            messages_left_out=len(members) - min(len(listed), limit),
+                                    activity_ids=uses.get((key, t.term), [])) for t in summary.top_flagged],
+            shown_messages=[_message(s) for s in group],
+            messages_left_out=summary.messages - len(group),
         ))
-    return out
+    return sorted(out, key=lambda g: g.key)
 
 
 @router.get("/plain-language", summary="Plain language of developer messages, grouped",
@@ -167,9 +160,10 @@ def read_plain_language(
 ) -> PlainLanguageReport:
     """Score figures per developer, client or ISO week; messages are scored by `pulse score` (and the worker)."""
     check_order(since, until)
-    scores = load_scores(session, ScoreFilter(client=client, developer=developer, since=since, until=until))
+    flt = ScoreFilter(client=client, developer=developer, since=since, until=until)
     weeks = week_calendar(contracts, client)
-    groups = group_scores(scores, group_by, contracts, min_words=min_words, show=show, limit=limit, weeks=weeks)
+    groups = group_figures(session, flt, group_by, contracts, min_words=min_words, show=show, limit=limit,
+                           weeks=weeks)
     zone = weeks.timezone if group_by is GroupBy.WEEK else None
     return PlainLanguageReport(group_by=group_by, week_time_zone=zone, since=since, until=until, min_words=min_words,
                                groups=groups)

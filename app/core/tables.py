@@ -324,6 +324,8 @@ class ClockRow(Base):
                "elapsed_seconds", "target_seconds"),
         _where("ix_clocks_durations", COUNTED_STOPPED, "kind", "developer", "elapsed_seconds", "started_at",
                "target_seconds"),
+        _where("ix_clocks_client_durations", COUNTED_STOPPED, "kind", "client", "elapsed_seconds", "started_at",
+               "target_seconds"),
         # The few cancelled clocks, counted apart.
         _where("ix_clocks_cancelled", CANCELLED, "kind", "started_at", "developer", "client", "target_seconds"),
     )
@@ -394,7 +396,11 @@ class MessageScore(Base):
     """The plain-language score of one developer message (an activity), kept so queries stay fast."""
 
     __tablename__ = "message_scores"
-    __table_args__ = (Index("ix_message_scores_author", "client", "developer", "at"),)
+    __table_args__ = (
+        Index("ix_message_scores_author", "client", "developer", "at"),
+        Index("ix_message_scores_at", "at"),  # a window over every client's messages
+        Index("ix_message_scores_item", "source", "item_key"),  # a deleted work item's scores
+    )
 
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(300), primary_key=True)

@@ -28,7 +28,7 @@ from app.reports.alignment import mean_scores
 from app.reports.clocks import ClockFilter, open_clock_views, week_calendar
 from app.reports.feedback import FeedbackFilter, list_feedback
 from app.reports.figures import NO_CLOCKS
-from app.reports.plain_language import ScoreFilter, plain_language_figures
+from app.reports.language_figures import ScoreFilter, plain_language_figures
 from app.reports.scorecards import Period, developer_rows, developer_scorecard, trend
 
 PLAIN_LABELS = {Status.HOLDING: "Plain", Status.SLIPPING: "Too technical", Status.BROKEN: "Too technical",

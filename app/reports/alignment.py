@@ -20,9 +20,9 @@ from app.core.tables import Feedback
 from app.reports.clocks import ClockFilter, person_name
 from app.reports.feedback import PROMISES, FeedbackFilter, list_feedback
 from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures_by_groupings
-from app.reports.plain_language import ScoreFilter, StoredScore, load_scores
+from app.reports.language_figures import ScoreFilter, summaries
 from metrics.model import ClockKind
-from metrics.plain_language import aggregate
+from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
 from metrics.stats import GroupStats
 
 # Decided clocks (met or breached) needed before attainment says anything. Answers are many, so one late
@@ -140,9 +140,11 @@ def clock_figure(promise: str, stats: GroupStats) -> DeliveryFigure:
     return DeliveryFigure(measure, None, decided, note if decided else f"No {what} in this period.")
 
 
-def plain_figure(scores: Sequence[StoredScore]) -> DeliveryFigure:
+NO_MESSAGES = summarize(LanguageTotals(), min_words=MIN_WORDS)
+
+
+def plain_figure(summary: PlainLanguageSummary) -> DeliveryFigure:
     """Return the share of messages that pass, or none (with the reason) when too few words were scored."""
-    summary = aggregate((s.metric for s in scores), min_words=MIN_WORDS)
     return DeliveryFigure("plain_pass_share", summary.pass_share, summary.scored_messages, summary.note)
 
 
@@ -157,14 +159,14 @@ def mean_scores(ratings: Sequence[Feedback]) -> dict[str, tuple[float | None, in
 
 def _align(
     client: Client, developer: str | None, name: str, per_kind: dict[GroupKey, GroupFigures],
-    scores: Sequence[StoredScore], ratings: Sequence[Feedback],
+    plain: PlainLanguageSummary, ratings: Sequence[Feedback],
 ) -> Alignment:
     """Align one client's promises, or one developer's within it, from figures keyed by (*whose, kind)."""
     whose = () if developer is None else (developer,)
     figures = {
         promise: clock_figure(promise, per_kind.get((*whose, kind.value), NO_CLOCKS).stats)
         for promise, kind in (("responsiveness", ClockKind.RESPONSE), ("fix_speed", ClockKind.BUG_FIX))
-    } | {"clarity": plain_figure(scores)}
+    } | {"clarity": plain_figure(plain)}
     means = mean_scores(ratings)
     promises = tuple(
         judge(p, figures[p], means[p][0], means[p][1], client.spec.alignment, client=client.name,
@@ -180,20 +182,23 @@ def alignment_report(
 ) -> list[ClientAlignment]:
     """Align delivery with client scores over [since, until), per client and per developer of each."""
     chosen = [contracts.clients[client]] if client is not None else list(contracts.clients.values())
+    scored = ScoreFilter(client=client, since=since, until=until)
+    plain_team = summaries(session, scored, ("client",), min_words=MIN_WORDS)
+    plain_people = summaries(session, scored, ("client", "developer"), min_words=MIN_WORDS)
     out = []
     for spec in chosen:
         flt = ClockFilter(client=spec.name, since=since, until=until)
         per_kind, per_developer = figures_by_groupings(session, flt, [["kind"], ["developer", "kind"]], now)
-        scores = load_scores(session, ScoreFilter(client=spec.name, since=since, until=until))
         ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=since, until=until))
         # The team's own ratings speak for the team; without any, the ratings of its developers do.
         team_ratings = [r for r in ratings if r.developer == ""] or ratings
-        team = _align(spec, None, spec.name, per_kind, scores, team_ratings)
-        people = sorted({person for person, _ in per_developer if person} | {s.row.developer for s in scores}
+        team = _align(spec, None, spec.name, per_kind, plain_team.get((spec.name,), NO_MESSAGES), team_ratings)
+        people = sorted({person for person, _ in per_developer if person}
+                        | {person for name, person in plain_people if name == spec.name}
                         | {r.developer for r in ratings if r.developer})
         developers = tuple(
             _align(spec, person, person_name(person, contracts), per_developer,
-                   [s for s in scores if s.row.developer == person],
+                   plain_people.get((spec.name, person), NO_MESSAGES),
                    [r for r in ratings if r.developer == person])
             for person in people
         )

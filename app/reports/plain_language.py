@@ -1,4 +1,4 @@
-"""Score stored developer messages for plain language, and read the scores back for figures.
+"""Score stored developer messages for plain language (app/reports/language_figures.py reads the scores back).
 
 Scoring runs apart from webhook intake (``pulse score``, later the worker), so a slow scorer never
 delays an acknowledgement. Which messages: a developer's opening, comment, review or review comment,
@@ -10,23 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.contracts import Client, Contracts
 from app.core.db import pairs_in
 from app.core.tables import ActivityRow, MessageScore, WorkItemRow
-from app.reports.clocks import storable
 from app.store.upserts import dialect_insert
 from connectors.records import MESSAGE_KINDS
 from metrics.model import Role
-from metrics.plain_language import FlaggedTerm, aggregate, score_message, shipped_lexicon
 from metrics.plain_language import MessageScore as Score
+from metrics.plain_language import score_message, shipped_lexicon
 
 # Bump when metrics/language changes how a message is read: every stored score is then read again.
 SCORER_VERSION = "1"
@@ -43,20 +41,6 @@ class ScoreRun:
     unsupported: int = 0
     removed: int = 0
     more: bool = False
-
-
-@dataclass(frozen=True)
-class StoredScore:
-    """A stored message score with the link to its message."""
-
-    row: MessageScore
-    url: str | None
-    title: str | None
-
-    @property
-    def metric(self) -> Score:
-        """Return the score as the metrics package reads it, for ``aggregate``."""
-        return to_metric_score(self.row)
 
 
 def scorer_version(client: Client) -> str:
@@ -77,11 +61,11 @@ def scorer_version(client: Client) -> str:
 def score_pending(session: Session, contracts: Contracts, *, limit: int = 500) -> ScoreRun:
     """Score up to ``limit`` developer messages not scored yet, edited since, or scored with other word lists.
 
-    Drops the scores of messages deleted since. Flushes but does not commit: the caller owns the
-    transaction, so a pass that fails leaves nothing half written.
+    Drops the scores of authors who are no longer developers (the store drops those of deleted messages as it
+    stores the deletion). Flushes but does not commit: the caller owns the transaction, so a pass that fails
+    leaves nothing half written.
     """
-    removed = _prune(session)
-    scored = unsupported = 0
+    scored = unsupported = removed = 0
     for client in contracts.clients.values():
         version = scorer_version(client)
         after = 0
@@ -235,20 +219,6 @@ def _store(session: Session, activity: ActivityRow, client: str, developer: str,
         index_elements=list(keys), set_={k: stmt.excluded[k] for k in values if k not in keys}))
 
 
-def _prune(session: Session) -> int:
-    """Drop the scores of messages deleted, emptied or in deleted work items since they were scored."""
-    gone = (
-        select(ActivityRow.source, ActivityRow.external_id)
-        .join(WorkItemRow, and_(WorkItemRow.source == ActivityRow.source, WorkItemRow.key == ActivityRow.item_key),
-              isouter=True)
-        .join(MessageScore, and_(MessageScore.source == ActivityRow.source,
-                                 MessageScore.external_id == ActivityRow.external_id))
-        .where(or_(ActivityRow.deleted.is_(True), func.coalesce(ActivityRow.body, "") == "",
-                   WorkItemRow.deleted.is_(True)))
-    )
-    return _remove(session, [(s, e) for s, e in session.execute(gone)])
-
-
 def _remove(session: Session, keys: Sequence[tuple[str, str]]) -> int:
     removed = 0
     for start in range(0, len(keys), _CHUNK):
@@ -264,75 +234,3 @@ def forget_scores(session: Session, client: str | None = None) -> int:
     if client is not None:
         stmt = stmt.where(MessageScore.client == client)
     return session.execute(stmt).rowcount or 0
-
-
-def to_metric_score(row: MessageScore) -> Score:
-    """Turn a stored score back into the metrics' MessageScore (enough of it for ``aggregate``)."""
-    if not row.supported:
-        return Score(language=row.language or "und", supported=False, reasons=tuple(row.reasons or ()))
-    words = row.words or 0
-    return Score(
-        language=row.language or "en",
-        supported=True,
-        words=words,
-        avg_words_per_sentence=row.avg_words_per_sentence or 0.0,
-        jargon_words=round((row.jargon_share or 0.0) * words),
-        jargon_share=row.jargon_share or 0.0,
-        readability_grade=row.readability_grade or 0.0,
-        flagged=tuple(FlaggedTerm(f["term"], int(f["count"]), f.get("suggestion")) for f in row.flagged or ()),
-        passes=bool(row.passes),
-        reasons=tuple(row.reasons or ()),
-    )
-
-
-@dataclass(frozen=True)
-class ScoreFilter:
-    """Which stored scores to read: messages written at or after ``since`` and before ``until``."""
-
-    client: str | None = None
-    developer: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
-        if not storable(self.client, self.developer):
-            return stmt.where(false())
-        conditions = [
-            (self.client, lambda v: MessageScore.client == v),
-            (self.developer, lambda v: MessageScore.developer == v),
-            (self.since, lambda v: MessageScore.at >= v),
-            (self.until, lambda v: MessageScore.at < v),
-        ]
-        return stmt.where(*(make(value) for value, make in conditions if value is not None))
-
-
-def load_scores(session: Session, flt: ScoreFilter) -> list[StoredScore]:
-    """Return the stored scores matching a filter, oldest message first, each with its link."""
-    stmt = (
-        select(MessageScore, ActivityRow.url, WorkItemRow.title)
-        .join(ActivityRow, and_(ActivityRow.source == MessageScore.source,
-                                ActivityRow.external_id == MessageScore.external_id))
-        .outerjoin(WorkItemRow, and_(WorkItemRow.source == MessageScore.source,
-                                     WorkItemRow.key == MessageScore.item_key))
-        .where(ActivityRow.deleted.is_(False))
-        .order_by(MessageScore.at, MessageScore.source, MessageScore.external_id)
-    )
-    return [StoredScore(row, url, title) for row, url, title in session.execute(flt.apply(stmt))]
-
-
-def metric_scores(scores: Iterable[StoredScore]) -> list[Score]:
-    return [s.metric for s in scores]
-
-
-def plain_language_figures(session: Session, flt: ScoreFilter, *, min_words: int = 150) -> dict[str, Any]:
-    """Summarize stored scores for a scorecard: counts, shares (None when too few words), top flagged terms."""
-    summary = aggregate(metric_scores(load_scores(session, flt)), min_words=min_words)
-    return {
-        "messages": summary.messages, "scored_messages": summary.scored_messages,
-        "skipped_messages": summary.skipped_messages, "words": summary.words,
-        "passed_messages": summary.passed_messages,
-        "pass_share": None if summary.pass_share is None else round(summary.pass_share, 4),
-        "mean_jargon_share": None if summary.mean_jargon_share is None else round(summary.mean_jargon_share, 4),
-        "enough_data": summary.enough_data, "note": summary.note,
-        "top_flagged": [{"term": t.term, "count": t.count, "suggestion": t.suggestion} for t in summary.top_flagged],
-    }

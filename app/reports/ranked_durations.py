@@ -3,7 +3,7 @@
 Its window functions cost more than reading the durations (two integers a clock, through a covering
 index) and sorting them in Python: 1.1 to 2.9 times more on a year of 790,000 clocks. So every stopped
 clock's duration is read once (read_stopped_durations), or, for a developer's many clocks, only the runs
-around the ranks, in index order (stopped_per_developer_in_order).
+around the ranks, in index order (stopped_in_order).
 """
 
 from __future__ import annotations
@@ -62,10 +62,9 @@ def rank_together(groups: Sequence[StoppedDurations]) -> StoppedClocks:
                                      [values[rank] for rank in reported_ranks(len(values))])
 
 
-# --- a developer's durations, read in order -----------------------------------------------------------------
+# --- each developer's or client's durations, read in order -----------------------------------------------------
 
-# Below this many durations per developer on average, reading them all once costs less than a read per
-# developer.
+# Below this many durations per group on average, reading them all once costs less than a read per group.
 _FEW_PER_READ = 60
 
 
@@ -93,19 +92,23 @@ def _window_share(session: Session, flt: ClockFilter) -> float:
 _RUNS_PER_READ = 200
 
 
+# The column a walk groups by, each with an index of (kind, column, elapsed_seconds) over the counted stopped clocks.
+WALKED = {"developer": ClockRow.developer, "client": ClockRow.client}
+
+
 @lru_cache(maxsize=32)
-def _developer_counts(shape: FilterShape, walk: bool) -> Select[Any]:
-    """Count each developer's stopped clocks, those that met their target, their durations' sum and targets."""
-    value, target, who = ClockRow.elapsed_seconds, ClockRow.target_seconds, ClockRow.developer
+def _group_counts(shape: FilterShape, walk: bool, column: str) -> Select[Any]:
+    """Count each group's stopped clocks, those that met their target, their durations' sum and targets."""
+    value, target, who = ClockRow.elapsed_seconds, ClockRow.target_seconds, WALKED[column]
     return select(who, func.count(), func.sum(case((value <= target, 1), else_=0)), func.sum(value),
                   func.min(target), func.max(target)).where(counted_stopped(),
                                                            *filter_terms(shape, walk)).group_by(who)
 
 
 @lru_cache(maxsize=32)
-def _duration_runs(shape: FilterShape, walk: bool, count: int) -> CompoundSelect:
-    """Read `count` runs of a developer's durations, longest first: run i is `take{i}` values from `skip{i}`."""
-    value, who = ClockRow.elapsed_seconds, ClockRow.developer
+def _duration_runs(shape: FilterShape, walk: bool, count: int, column: str) -> CompoundSelect:
+    """Read `count` runs of a group's durations, longest first: run i is `take{i}` values from `skip{i}`."""
+    value, who = ClockRow.elapsed_seconds, WALKED[column]
     terms = [counted_stopped(), *filter_terms(shape, walk)]
     runs = [
         select(value).where(*terms, who.is_not_distinct_from(bindparam(f"who{i}")))
@@ -115,21 +118,23 @@ def _duration_runs(shape: FilterShape, walk: bool, count: int) -> CompoundSelect
     return union_all(*(select(literal_column(str(i)), run.c.elapsed_seconds) for i, run in enumerate(runs)))
 
 
-def stopped_per_developer_in_order(session: Session, flt: ClockFilter,
-                                   now: datetime) -> dict[tuple[Any, ...], StoppedClocks]:
-    """Count each developer's stopped clocks, then read the durations at the ranks with LIMIT/OFFSET.
+def stopped_in_order(session: Session, flt: ClockFilter, now: datetime,
+                     column: str = "developer") -> dict[tuple[Any, ...], StoppedClocks]:
+    """Count each developer's (or client's) stopped clocks of one kind, then read the durations at the ranks
+    with LIMIT/OFFSET.
 
-    A long window walks each developer's durations in order (ix_clocks_durations) and never sorts; a short
-    one sorts only that developer's clocks in the window (ix_clocks_developer), keeping no more than the
-    run it reads. Both read from the longest duration down, so the p90 is a few steps away. Window functions
-    would cost several times the whole scan; a statement per run cost more than the reads themselves.
+    A long window walks each group's durations in order (ix_clocks_durations, ix_clocks_client_durations) and
+    never sorts; a short one sorts only that group's clocks in the window (ix_clocks_developer,
+    ix_clocks_client), keeping no more than the run it reads. Both read from the longest duration down, so the
+    p90 is a few steps away. Window functions would cost several times the whole scan; a statement per run
+    cost more than the reads themselves.
     """
     share = _window_share(session, flt)
     walk = share >= 0.5
     shape, params = bound_filter(replace(flt, since=None, until=None) if share == 1.0 else flt, now)
-    groups = session.execute(_developer_counts(shape, walk), params).all()
+    groups = session.execute(_group_counts(shape, walk, column), params).all()
     if sum(n for _, n, *_ in groups) < _FEW_PER_READ * len(groups):
-        found_all = read_stopped_durations(session, ("developer",), shape, params)
+        found_all = read_stopped_durations(session, (column,), shape, params)
         return {key: rank_together([durations]) for key, durations in found_all.items()}
     runs = []  # (developer, count, first rank, last rank)
     for person, n, *_ in groups:
@@ -141,7 +146,7 @@ def stopped_per_developer_in_order(session: Session, flt: ClockFilter,
         for i, (person, n, first, last) in enumerate(chunk):
             values |= {f"who{i}": person, f"skip{i}": n - 1 - last, f"take{i}": last - first + 1}
         read: dict[int, list[int]] = defaultdict(list)
-        for i, value in session.execute(_duration_runs(shape, walk, len(chunk)), values):
+        for i, value in session.execute(_duration_runs(shape, walk, len(chunk), column), values):
             read[i].append(value)
         for i, (person, _, first, _) in enumerate(chunk):  # a run's values, whatever order they came in
             found.update(((person, first + j), value) for j, value in enumerate(sorted(read[i])))

@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from app.contracts import Contracts, PersonSpec
 from app.core.tables import ClockRow
 from app.reports.clocks import ClockFilter, open_clock_views, person_name, storable, week_calendar
-from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures_by_developer, figures_by_groupings
+from app.reports.figures import (
+    NO_CLOCKS,
+    GroupFigures,
+    GroupKey,
+    figures_by_client_and_kind,
+    figures_by_developer,
+    figures_by_groupings,
+)
 from app.reports.promises import promise_words
 from metrics.calendar import Calendar, local_week_monday
 from metrics.model import ClockKind
@@ -180,7 +187,7 @@ def client_record(name: str, contracts: Contracts) -> dict[str, Any]:
 
 def client_rows(session: Session, contracts: Contracts, period: Period, now: datetime) -> list[dict[str, Any]]:
     """Both promises per client over the period."""
-    (found,) = _figures_by_kind(session, period.filter(), now, ("client",))
+    found = figures_by_client_and_kind(session, period.filter(), now)
     open_now = _open_counts(session, ClockRow.client)
     return [
         {**client_record(name, contracts), **_promises(found, name), "open_clocks": open_now[name]}

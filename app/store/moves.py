@@ -199,7 +199,7 @@ def take_activities(session: Session, current: Mapping[Key, str]) -> list[Activi
                     stale.append(row.id)
     for start in range(0, len(stale), _CHUNK):
         session.execute(delete(ActivityRow).where(ActivityRow.id.in_(stale[start : start + _CHUNK])))
-    _forget_scores(session, sorted(taken))
+    forget_message_scores(session, sorted(taken))
     return out
 
 
@@ -213,7 +213,8 @@ def _as_activity(row: ActivityRow) -> Activity:
     )
 
 
-def _forget_scores(session: Session, ids: Sequence[Key]) -> None:
+def forget_message_scores(session: Session, ids: Sequence[Key]) -> None:
+    """Drop the plain-language scores of these messages (source, external id); the worker scores them again."""
     for start in range(0, len(ids), _CHUNK):
         session.execute(delete(MessageScore).where(
             pairs_in(MessageScore.source, MessageScore.external_id, ids[start : start + _CHUNK])))

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.core.db import pairs_in
 from app.core.locks import lock_work_items
-from app.core.tables import ActivityRow, ItemLink, SyncCursor, UTCDateTime, WorkItemRow, utcnow
-from app.store.moves import current_keys, follow_moves, save_moves
+from app.core.tables import ActivityRow, ItemLink, MessageScore, SyncCursor, UTCDateTime, WorkItemRow, utcnow
+from app.store.moves import current_keys, follow_moves, forget_message_scores, save_moves
 from connectors.moves import refiled
 from connectors.records import ISSUE_ID_KEY_PREFIX as PLACEHOLDER_PREFIX
 from connectors.records import Activity, Batch, WorkItem, issue_id_of
@@ -291,8 +291,25 @@ def store_batch(session: Session, batch: Batch) -> set[tuple[str, str]]:
         upsert_activities(session, follow_moves(session, late))
         current = {**current, **late}
     _relink(session, [i for i in items if i.kind == "pull_request"])
+    _forget_gone_scores(session, items, activities)
     now = {(source, key) for (source, _), key in current.items()}
     return named | ends | moved | now | adopted | {(a.source, a.item_key) for a in activities}
+
+
+def _forget_gone_scores(session: Session, items: Sequence[WorkItem], activities: Sequence[Activity]) -> None:
+    """Drop the plain-language scores of messages deleted or emptied, and of every message of a deleted item.
+
+    Done as the deletion is stored, so the figures read ``message_scores`` alone and never count a deleted
+    message (an emptied one that an older copy still holds is simply scored again by the worker).
+    """
+    gone = sorted({(a.source, a.external_id) for a in activities
+                   if a.is_message and (a.deleted or not a.body)})
+    if gone:
+        forget_message_scores(session, gone)
+    deleted = sorted({(i.source, i.key) for i in items if i.deleted})
+    for start in range(0, len(deleted), _CHUNK):
+        session.execute(delete(MessageScore).where(
+            pairs_in(MessageScore.source, MessageScore.item_key, deleted[start : start + _CHUNK])))
 
 
 def _named_items(batch: Batch) -> set[tuple[str, str]]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from app.reports.clocks import ClockFilter, load_clocks
-from app.reports.figures import NO_CLOCKS, figures_by, figures_by_developer, metric_groups
+from app.reports.figures import NO_CLOCKS, figures_by, figures_by_client_and_kind, figures_by_developer, metric_groups
 from metrics.model import ClockKind
 from metrics.stats import group_clocks, summarize
 from metrics.wording import week_name
@@ -111,3 +111,19 @@ def test_metric_groups_by_developer_read_in_order(factory, contracts):
                 flt = ClockFilter(kind=kind, since=since, until=until)
                 expected = reference_groups(session, load_clocks(session, flt), "developer", contracts, NOW)
                 assert metric_groups(session, flt, "developer", contracts, NOW) == expected
+
+
+@pytest.mark.parametrize("count", [40, 2400])
+def test_figures_per_client_and_kind_equal_summarize(factory, count):
+    """Few clocks per client (read all at once) and many (SQLite walks each client's durations in order)."""
+    clocks = store_random_clocks(factory, 9, count)
+    windows = [*WINDOWS, (NOW - timedelta(days=40), None), (NOW - timedelta(days=20), NOW)]
+    with factory() as session:
+        for since, until in windows:
+            for now in (NOW, NOW - timedelta(days=2)):
+                found = figures_by_client_and_kind(session, ClockFilter(since=since, until=until), now)
+                inside = (c for c in clocks if _inside(c, since, until))
+                groups = group_clocks(inside, lambda c: repr((c.client, c.kind.value)))
+                assert sorted(map(repr, found)) == sorted(groups)
+                for key, value in found.items():
+                    assert value.stats == summarize(groups[repr(key)], now), (since, until, key)

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.api.plain_language import GroupBy, Shown, group_scores
+from app.api.plain_language import GroupBy, group_figures
 from app.core.tables import MessageScore
-from app.reports.plain_language import ScoreFilter, StoredScore, plain_language_figures, score_pending
+from app.reports.language_figures import ScoreFilter, Shown, plain_language_figures
+from app.reports.plain_language import score_pending
 from metrics.calendar import Calendar
 from tests.conftest import AUTH
 from tests.reports.language.conftest import READ, T0, Thread
@@ -119,12 +120,11 @@ def test_scorecard_figures_say_when_there_is_too_little(client, factory, contrac
     assert marco["pass_share"] is None and marco["note"].startswith("Too little to judge yet")
 
 
-def _stored(at: datetime, n: int) -> StoredScore:
-    row = MessageScore(source="github", external_id=f"comment:{n}", item_key="tokyo/app#1", client="tokyo",
-                       developer="olena", at=at, language="en", supported=True, words=20, jargon_share=0.0,
-                       unexplained_acronyms=0, avg_words_per_sentence=10.0, readability_grade=6.0, passes=True,
-                       flagged=[], reasons=[])
-    return StoredScore(row, None, None)
+def _stored(at: datetime, n: int) -> MessageScore:
+    return MessageScore(source="github", external_id=f"comment:{n}", item_key="tokyo/app#1", client="tokyo",
+                        developer="olena", at=at, language="en", supported=True, words=20, jargon_share=0.0,
+                        unexplained_acronyms=0, avg_words_per_sentence=10.0, readability_grade=6.0, passes=True,
+                        flagged=[], reasons=[], scorer_version="1")
 
 
 WEEKS = {
@@ -134,9 +134,12 @@ WEEKS = {
 
 
 @pytest.mark.parametrize(("zone", "weeks"), WEEKS.values(), ids=WEEKS.keys())
-def test_messages_count_in_the_week_they_were_written_in_the_calendars_time(contracts, zone, weeks):
+def test_messages_count_in_the_week_they_were_written_in_the_calendars_time(factory, contracts, zone, weeks):
     """Sunday 23:30 and Monday 00:30 UTC: Monday morning in Tokyo, both in Tokyo's week 10."""
-    scores = [_stored(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), 1), _stored(datetime(2026, 3, 2, 0, 30, tzinfo=UTC), 2)]
-    groups = group_scores(scores, GroupBy.WEEK, contracts, min_words=1, show=Shown.NONE, limit=0,
-                          weeks=Calendar(timezone=zone))
+    with factory() as session, session.begin():
+        session.add_all([_stored(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), 1),
+                         _stored(datetime(2026, 3, 2, 0, 30, tzinfo=UTC), 2)])
+    with factory() as session:
+        groups = group_figures(session, ScoreFilter(), GroupBy.WEEK, contracts, min_words=1, show=Shown.NONE,
+                               limit=0, weeks=Calendar(timezone=zone))
     assert {g.key: g.messages for g in groups} == weeks

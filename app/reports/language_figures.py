@@ -1,0 +1,219 @@
+"""Read stored plain-language scores back: figures summed in SQL per group, and the messages behind them.
+
+A year of a company's messages is hundreds of thousands of scores, so nothing here builds one object per
+message: the database sums each group's counts, words and flagged terms (``metrics.plain_language.summarize``
+turns the sums into figures, the same rule as for scores in memory), and only the messages a page lists are
+read one by one, with their links. A deleted message's score leaves ``message_scores`` when the deletion is
+stored (app/store/upserts.py), so no statement here has to look at the activities to leave it out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, false, func, literal, select
+from sqlalchemy.orm import Session
+
+from app.core.db import with_local_weeks
+from app.core.tables import ActivityRow, MessageScore, WorkItemRow
+from app.reports.clocks import storable
+from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
+
+TERM_MESSAGES = 10  # messages named per flagged term, newest first
+Key = tuple[Any, ...]
+
+
+class Shown(StrEnum):
+    """Which messages a group lists."""
+
+    ALL = "all"
+    FAILING = "failing"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ScoreFilter:
+    """Which stored scores to read: messages written at or after ``since`` and before ``until``."""
+
+    client: str | None = None
+    developer: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def terms(self) -> list[Any]:
+        if not storable(self.client, self.developer):
+            return [false()]
+        conditions = [
+            (self.client, lambda v: MessageScore.client == v),
+            (self.developer, lambda v: MessageScore.developer == v),
+            (self.since, lambda v: MessageScore.at >= v),
+            (self.until, lambda v: MessageScore.at < v),
+        ]
+        return [make(value) for value, make in conditions if value is not None]
+
+
+@dataclass(frozen=True)
+class ListedMessage:
+    """A stored score with the link to its message, for a listing."""
+
+    row: MessageScore
+    url: str | None
+    title: str | None
+
+
+def _key_columns(session: Session, by: Sequence[str], zone: str) -> list[Any]:
+    """Group-by expressions: client, developer, or the local week (its Monday) in the time zone ``zone``."""
+    dialect = session.get_bind().dialect.name
+    columns: list[Any] = []
+    for name in by:
+        if name == "week":
+            bound = bindparam("week_zone", zone, type_=String)
+            if dialect == "postgresql":
+                columns.append(cast(func.date_trunc("week", func.timezone(bound, MessageScore.at)), Date))
+            else:
+                with_local_weeks(session)
+                columns.append(func.local_week_monday(MessageScore.at, bound))
+        else:
+            columns.append({"client": MessageScore.client, "developer": MessageScore.developer}[name])
+    return columns
+
+
+def _key(values: Sequence[Any], by: Sequence[str]) -> Key:
+    """A group's key as Python values: a week is its Monday as a date on both databases."""
+    return tuple(date.fromisoformat(v) if name == "week" and isinstance(v, str) else v
+                 for name, v in zip(by, values, strict=True))
+
+
+def _flag_rows(session: Session) -> Any:
+    """The flagged terms of each score as a table of JSON values (term, count, suggestion)."""
+    if session.get_bind().dialect.name == "postgresql":
+        flags = func.json_array_elements(MessageScore.flagged).table_valued("value").alias("flag")
+        field = flags.c.value.op("->>")
+        return flags, field("term"), cast(field("count"), Integer), field("suggestion")
+    flags = func.json_each(MessageScore.flagged).table_valued("value").alias("flag")
+    return (flags, func.json_extract(flags.c.value, "$.term"), func.json_extract(flags.c.value, "$.count"),
+            func.json_extract(flags.c.value, "$.suggestion"))
+
+
+def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
+           zone: str = "UTC") -> dict[Key, LanguageTotals]:
+    """Sum the stored scores per group (``by``: client, developer, week): two grouped statements, no rows."""
+    keys = _key_columns(session, by, zone)
+    supported = MessageScore.supported.is_(True)
+    counts = select(
+        *keys, func.count(),
+        func.coalesce(func.sum(case((supported, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(supported, MessageScore.passes.is_(True)), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((supported, MessageScore.words), else_=0)), 0),
+        # jargon_share was stored as jargon words / words, so this gives back the whole number of jargon words.
+        func.coalesce(func.sum(case((supported, func.round(func.coalesce(MessageScore.jargon_share, 0.0)
+                                                            * MessageScore.words)), else_=0)), 0),
+    ).where(*flt.terms()).group_by(*keys)
+    out: dict[Key, LanguageTotals] = {}
+    width = len(keys)
+    for row in session.execute(counts):
+        out[_key(row[:width], by)] = LanguageTotals(
+            messages=int(row[width]), scored=int(row[width + 1]), passed=int(row[width + 2]),
+            words=int(row[width + 3]), jargon_words=int(row[width + 4]))
+    flags, term, count, suggestion = _flag_rows(session)
+    terms = (
+        select(*keys, term, func.sum(count), func.max(suggestion))
+        .select_from(MessageScore).join(flags, literal(True))
+        .where(*flt.terms(), supported, func.json_array_length(MessageScore.flagged) > 0)
+        .group_by(*keys, term)
+    )
+    for row in session.execute(terms):
+        found = out.get(_key(row[:width], by))
+        if found is not None:
+            found.add_term(str(row[width]), int(row[width + 1]), row[width + 2])
+    return out
+
+
+def summaries(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *, min_words: int = 150,
+              zone: str = "UTC") -> dict[Key, PlainLanguageSummary]:
+    """The plain-language figures of each group (``by``), from sums in SQL."""
+    return {key: summarize(t, min_words=min_words) for key, t in totals(session, flt, by, zone=zone).items()}
+
+
+def _listable(show: Shown) -> list[Any]:
+    if show is Shown.FAILING:  # not passing: failed, or not scored at all
+        return [func.coalesce(MessageScore.passes, False).is_(False)]
+    return []
+
+
+_NEWEST = (MessageScore.at.desc(), MessageScore.source.desc(), MessageScore.external_id.desc())
+
+
+def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, show: Shown, limit: int,
+                    zone: str = "UTC") -> dict[Key, list[ListedMessage]]:
+    """Up to ``limit`` messages per group (those ``show`` names), newest first, with their links."""
+    out: dict[Key, list[ListedMessage]] = defaultdict(list)
+    if limit <= 0 or show is Shown.NONE:
+        return out
+    keys = _key_columns(session, by, zone)
+    wanted = [*flt.terms(), *_listable(show)]
+    width = len(keys)
+    rank = func.row_number().over(partition_by=keys or None, order_by=_NEWEST).label("rank")
+    ranked = select(*(k.label(f"k{i}") for i, k in enumerate(keys)), MessageScore.source, MessageScore.external_id,
+                    rank).where(*wanted).subquery()
+    chosen = (
+        select(MessageScore, ActivityRow.url, WorkItemRow.title, *(ranked.c[f"k{i}"] for i in range(width)))
+        .join(ranked, and_(ranked.c.source == MessageScore.source, ranked.c.external_id == MessageScore.external_id))
+        .outerjoin(ActivityRow, and_(ActivityRow.source == MessageScore.source,
+                                     ActivityRow.external_id == MessageScore.external_id))
+        .outerjoin(WorkItemRow, and_(WorkItemRow.source == MessageScore.source,
+                                     WorkItemRow.key == MessageScore.item_key))
+        .where(ranked.c.rank <= limit)
+        .order_by(*_NEWEST)
+    )
+    for score, url, title, *values in session.execute(chosen):
+        out[_key(values, by)].append(ListedMessage(score, url, title))
+    return out
+
+
+def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted: dict[Key, Sequence[str]], *,
+                  zone: str = "UTC", per_term: int = TERM_MESSAGES) -> dict[tuple[Key, str], list[str]]:
+    """The ids of the newest messages (up to ``per_term``) that use each wanted term of each group."""
+    if not any(wanted.values()):
+        return {}
+    keys = _key_columns(session, by, zone)
+    flags, term, _, _ = _flag_rows(session)
+    every = sorted({t for terms in wanted.values() for t in terms})
+    rank = func.row_number().over(partition_by=[*keys, term], order_by=_NEWEST).label("rank")
+    ranked = (
+        select(*(k.label(f"k{i}") for i, k in enumerate(keys)), term.label("term"), MessageScore.external_id,
+               MessageScore.at, MessageScore.source, rank)
+        .select_from(MessageScore).join(flags, literal(True))
+        .where(*flt.terms(), MessageScore.supported.is_(True), func.json_array_length(MessageScore.flagged) > 0,
+               term.in_(every))
+        .subquery()
+    )
+    width = len(keys)
+    stmt = (select(*(ranked.c[f"k{i}"] for i in range(width)), ranked.c.term, ranked.c.external_id)
+            .where(ranked.c.rank <= per_term)
+            .order_by(ranked.c.at.desc(), ranked.c.source.desc(), ranked.c.external_id.desc()))
+    out: dict[tuple[Key, str], list[str]] = defaultdict(list)
+    for *values, found_term, external_id in session.execute(stmt):
+        key = _key(values, by)
+        if found_term in wanted.get(key, ()):
+            out[(key, found_term)].append(external_id)
+    return out
+
+
+def plain_language_figures(session: Session, flt: ScoreFilter, *, min_words: int = 150) -> dict[str, Any]:
+    """Summarize stored scores for a scorecard: counts, shares (None when too few words), top flagged terms."""
+    summary = summaries(session, flt, min_words=min_words).get((), summarize(LanguageTotals(), min_words=min_words))
+    return {
+        "messages": summary.messages, "scored_messages": summary.scored_messages,
+        "skipped_messages": summary.skipped_messages, "words": summary.words,
+        "passed_messages": summary.passed_messages,
+        "pass_share": None if summary.pass_share is None else round(summary.pass_share, 4),
+        "mean_jargon_share": None if summary.mean_jargon_share is None else round(summary.mean_jargon_share, 4),
+        "enough_data": summary.enough_data, "note": summary.note,
+        "top_flagged": [{"term": t.term, "count": t.count, "suggestion": t.suggestion} for t in summary.top_flagged],
+    }

@@ -1,0 +1,126 @@
+"""Plain-language figures summed in SQL equal aggregate() over the same scores, on SQLite and PostgreSQL.
+
+The store drops a deleted message's score as the deletion arrives, so figures read message_scores alone.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.core.tables import MessageScore
+from app.reports.language_figures import ScoreFilter, Shown, listed_messages, summaries, term_messages
+from metrics.calendar import Calendar, local_week_monday
+from metrics.plain_language import FlaggedTerm, aggregate
+from metrics.plain_language import MessageScore as Score
+
+NOW = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
+TERMS = [("deploy", "put live"), ("idempotent", "safe to repeat"), ("k8s", None), ("refactor", "tidy up"),
+         ("ORM", None), ("latency", "delay"), ("SLA", None), ("rollback", "undo"), ("cache", None),
+         ("schema", "layout"), ("endpoint", None), ("webhook", "automatic message")]
+
+
+def _random_scores(seed: int, count: int) -> list[MessageScore]:
+    rng = random.Random(seed)
+    rows = []
+    for n in range(count):
+        supported = rng.random() < 0.85
+        words = rng.randint(1, 120) if supported else 0
+        jargon = rng.randint(0, words // 4) if supported else 0
+        flagged = [{"term": t, "count": rng.randint(1, 3), "suggestion": s}
+                   for t, s in rng.sample(TERMS, rng.choice([0, 0, 1, 2, 3]))] if supported else []
+        at = NOW - timedelta(seconds=rng.randint(0, 40 * 86400))
+        if rng.random() < 0.1:
+            at = rows[-1].at if rows else at  # ties in time, broken by source and id
+        rows.append(MessageScore(
+            source=rng.choice(["github", "jira"]), external_id=f"comment:{n}", item_key=f"acme/shop#{n % 17}",
+            client=rng.choice(["acme", "acme", "globex"]), developer=rng.choice(["olena", "marco", "ivan"]), at=at,
+            language="en" if supported else "uk", supported=supported, words=words,
+            jargon_share=jargon / words if supported and words else None, unexplained_acronyms=0,
+            avg_words_per_sentence=12.0 if supported else None, readability_grade=7.0 if supported else None,
+            passes=(rng.random() < 0.7) if supported else None, flagged=flagged, reasons=[], scorer_version="1"))
+    return rows
+
+
+def _metric(row: MessageScore) -> Score:
+    if not row.supported:
+        return Score(language=row.language or "und", supported=False)
+    return Score(language="en", supported=True, words=row.words,
+                 jargon_words=round((row.jargon_share or 0.0) * row.words), jargon_share=row.jargon_share or 0.0,
+                 flagged=tuple(FlaggedTerm(f["term"], f["count"], f["suggestion"]) for f in row.flagged),
+                 passes=bool(row.passes))
+
+
+@pytest.fixture(params=[1, 2])
+def scores(request, factory) -> list[MessageScore]:
+    rows = _random_scores(request.param, 600)
+    with factory() as session, session.begin():
+        session.add_all(rows)
+    return sorted(rows, key=lambda r: (r.at, r.source, r.external_id))
+
+
+ZONES = ["UTC", "Asia/Tokyo", "America/Los_Angeles"]
+
+
+def _key(row: MessageScore, by: tuple[str, ...], zone: str) -> tuple:
+    parts = {"client": row.client, "developer": row.developer,
+             "week": local_week_monday(row.at, Calendar(timezone=zone))}
+    return tuple(parts[name] for name in by)
+
+
+FILTERS = [ScoreFilter(), ScoreFilter(client="acme"), ScoreFilter(developer="olena", since=NOW - timedelta(days=7)),
+           ScoreFilter(since=NOW - timedelta(days=30), until=NOW - timedelta(days=2)), ScoreFilter(client="nobody")]
+
+
+def _kept(rows: list[MessageScore], flt: ScoreFilter) -> list[MessageScore]:
+    return [r for r in rows if (flt.client is None or r.client == flt.client)
+            and (flt.developer is None or r.developer == flt.developer)
+            and (flt.since is None or r.at >= flt.since) and (flt.until is None or r.at < flt.until)]
+
+
+@pytest.mark.parametrize("by", [(), ("client",), ("developer",), ("client", "developer"), ("week",)])
+def test_summaries_equal_aggregate_per_group(factory, scores, by):
+    with factory() as session:
+        for flt in FILTERS:
+            for zone in ZONES if "week" in by else ["UTC"]:
+                groups: dict[tuple, list[Score]] = defaultdict(list)
+                for row in _kept(scores, flt):
+                    groups[_key(row, by, zone)].append(_metric(row))
+                found = summaries(session, flt, by, min_words=200, zone=zone)
+                if by == ():  # one group, even when empty
+                    groups.setdefault((), [])
+                assert found == {key: aggregate(members, min_words=200) for key, members in groups.items()}
+
+
+@pytest.mark.parametrize("show", list(Shown))
+def test_listed_messages_are_the_newest_of_each_group(factory, scores, show):
+    with factory() as session:
+        for flt in FILTERS:
+            for limit in (0, 1, 5, 1000):
+                found = listed_messages(session, flt, ("developer",), show=show, limit=limit)
+                expected: dict[tuple, list[str]] = defaultdict(list)
+                for row in reversed(_kept(scores, flt)):
+                    wanted = show is Shown.ALL or (show is Shown.FAILING and not row.passes)
+                    if wanted and len(expected[(row.developer,)]) < limit:
+                        expected[(row.developer,)].append(row.external_id)
+                assert {k: [m.row.external_id for m in v] for k, v in found.items()} == {
+                    k: v for k, v in expected.items() if v}
+
+
+def test_each_top_term_names_its_newest_messages(factory, scores):
+    by = ("client", "week")
+    with factory() as session:
+        for flt in FILTERS:
+            figures = summaries(session, flt, by, zone="Asia/Tokyo")
+            wanted = {key: [t.term for t in f.top_flagged] for key, f in figures.items()}
+            found = term_messages(session, flt, by, wanted, zone="Asia/Tokyo", per_term=3)
+            expected: dict[tuple, list[str]] = defaultdict(list)
+            for row in reversed(_kept(scores, flt)):
+                key = _key(row, by, "Asia/Tokyo")
+                for flag in row.flagged if row.supported else ():
+                    if flag["term"] in wanted.get(key, ()) and len(expected[(key, flag["term"])]) < 3:
+                        expected[(key, flag["term"])].append(row.external_id)
+            assert dict(found) == dict(expected)
