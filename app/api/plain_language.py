@@ -156,7 +156,8 @@ def read_plain_language(
     min_words: Annotated[int, Query(ge=1, le=1_000_000,
                                     description="Scored words a group needs before a share is given.")] = 150,
     show: Annotated[Shown, Query(description="Which messages to list per group.")] = Shown.ALL,
-    limit: Annotated[int, Query(ge=0, le=1000, description="At most this many messages listed per group.")] = 50,
+    limit: Annotated[int, Query(ge=0, le=1000, description="At most this many messages listed per group, "
+                                                   "newest first.")] = 10,
 ) -> PlainLanguageReport:
     """Score figures per developer, client or ISO week; messages are scored by `pulse score` (and the worker)."""
     check_order(since, until)

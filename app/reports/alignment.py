@@ -185,10 +185,13 @@ def alignment_report(
     scored = ScoreFilter(client=client, since=since, until=until)
     plain_team = summaries(session, scored, ("client",), min_words=MIN_WORDS)
     plain_people = summaries(session, scored, ("client", "developer"), min_words=MIN_WORDS)
+    # One pass over the clocks for every client: by client, and by client and developer.
+    by_client, by_person = figures_by_groupings(session, ClockFilter(client=client, since=since, until=until),
+                                                [["client", "kind"], ["client", "developer", "kind"]], now)
     out = []
     for spec in chosen:
-        flt = ClockFilter(client=spec.name, since=since, until=until)
-        per_kind, per_developer = figures_by_groupings(session, flt, [["kind"], ["developer", "kind"]], now)
+        per_kind = {key[1:]: found for key, found in by_client.items() if key[0] == spec.name}
+        per_developer = {key[1:]: found for key, found in by_person.items() if key[0] == spec.name}
         ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=since, until=until))
         # The team's own ratings speak for the team; without any, the ratings of its developers do.
         team_ratings = [r for r in ratings if r.developer == ""] or ratings
