@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     sync_interval_seconds: int = Field(default=600, ge=10, description="Worker: incremental sync every N seconds.")
     reconcile_interval_seconds: int = Field(default=6 * 3600, ge=60, description="Worker: reconcile every N seconds.")
     clock_check_seconds: int = Field(default=60, ge=1, description="Worker: check clocks and send alerts.")
+    public_url: str = Field(default="http://127.0.0.1:8000", pattern=r"^https?://", description=(
+        "The dashboard's address as people open it; reports sent by e-mail or Slack link to it."))
     queue_poll_seconds: int = Field(default=5, ge=1, description="Worker: look for requested syncs.")
 
     @field_validator("database_url")

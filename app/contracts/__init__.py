@@ -10,6 +10,7 @@ from app.contracts.schema import (
     ContractsSpec,
     PersonSpec,
     ProductionBugSpec,
+    ReportSpec,
     TargetsSpec,
     parse_duration,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "ContractsSpec",
     "PersonSpec",
     "ProductionBugSpec",
+    "ReportSpec",
     "Resolved",
     "TargetsSpec",
     "build_client",
