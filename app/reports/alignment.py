@@ -106,7 +106,7 @@ def judge(
         return PromiseAlignment(promise, delivery, score, ratings, Verdict.NOT_ENOUGH_DATA, " ".join(missing))
     good, poor = (spec.plain_pass_share, spec.plain_pass_share) if promise == "clarity" else (
         spec.good_attainment, spec.poor_attainment)
-    share, rated = _percent(delivery.value), f"{_score_text(score)}/5"
+    share, rated = percent_text(delivery.value), f"{score_text(score)}/5"
     if delivery.value >= good and score <= spec.unhappy_score:
         verdict = Verdict.DELIVERY_FINE_CLIENT_UNHAPPY
         text = f"Delivery figures{for_whom} say {fine_words} ({share}), but {client} rates {whose}{label} {rated}."
@@ -120,11 +120,13 @@ def judge(
     return PromiseAlignment(promise, delivery, score, ratings, verdict, text)
 
 
-def _percent(value: float) -> str:
+def percent_text(value: float) -> str:
+    """Say a share as a whole percentage: 0.953 -> '95 %'."""
     return f"{value * 100:.0f} %"
 
 
-def _score_text(score: float) -> str:
+def score_text(score: float) -> str:
+    """Say a mean rating to one decimal, without a trailing .0: 4.0 -> '4', 4.33 -> '4.3'."""
     return f"{score:.1f}".removesuffix(".0")
 
 
