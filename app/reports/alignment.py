@@ -178,16 +178,21 @@ def _align(
 
 def alignment_report(
     session: Session, contracts: Contracts, *, since: datetime, until: datetime, now: datetime,
-    client: str | None = None,
+    client: str | None = None, rated: tuple[datetime, datetime] | None = None,
 ) -> list[ClientAlignment]:
-    """Align delivery with client scores over [since, until), per client and per developer of each."""
+    """Align delivery with client scores over [since, until), per client and per developer of each.
+
+    ``rated`` bounds the ratings read instead, when they are to be matched by other moments than the clocks:
+    ratings cover whole UTC days, so a week in a client's own time zone reads the ratings of its UTC days.
+    """
+    rated_since, rated_until = rated if rated is not None else (since, until)
     chosen = [contracts.clients[client]] if client is not None else list(contracts.clients.values())
     out = []
     for spec in chosen:
         flt = ClockFilter(client=spec.name, since=since, until=until)
         per_kind, per_developer = figures_by_groupings(session, flt, [["kind"], ["developer", "kind"]], now)
         scores = load_scores(session, ScoreFilter(client=spec.name, since=since, until=until))
-        ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=since, until=until))
+        ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=rated_since, until=rated_until))
         # The team's own ratings speak for the team; without any, the ratings of its developers do.
         team_ratings = [r for r in ratings if r.developer == ""] or ratings
         team = _align(spec, None, spec.name, per_kind, scores, team_ratings)

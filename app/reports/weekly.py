@@ -147,8 +147,8 @@ def _flagged(scores: list[StoredScore], contracts: Contracts) -> list[FlaggedMes
 
 def _ratings(session: Session, contracts: Contracts, client: str | None, developer: str | None,
              week: Week) -> list[Rating]:
-    rows = list_feedback(session, FeedbackFilter(client=client, developer=developer, since=week.since,
-                                                 until=week.until))
+    rows = list_feedback(session, FeedbackFilter(client=client, developer=developer, since=week.rated_since,
+                                                 until=week.rated_until))
     return [Rating(r.client, describe_period(r.period_start, r.period_end),
                    person_name(r.developer, contracts) if r.developer else "the whole team",
                    r.responsiveness, r.fix_speed, r.clarity, r.comment) for r in rows]
@@ -157,7 +157,8 @@ def _ratings(session: Session, contracts: Contracts, client: str | None, develop
 def _alignments(session: Session, contracts: Contracts, client: str | None, developer: str | None, week: Week,
                 now: datetime) -> list[Alignment]:
     """The client's verdicts for the week: the team's and each developer's, or the one developer's."""
-    found = alignment_report(session, contracts, since=week.since, until=week.until, now=now, client=client)
+    found = alignment_report(session, contracts, since=week.since, until=week.until, now=now, client=client,
+                             rated=(week.rated_since, week.rated_until))
     if developer is None:
         return [a for c in found for a in (c.team, *c.developers)]
     return [a for c in found for a in c.developers if a.developer == developer]

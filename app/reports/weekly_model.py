@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from app.reports.alignment import Alignment, DeliveryFigure
@@ -20,6 +20,15 @@ class Week:
     since: datetime
     until: datetime
     timezone: str
+
+    @property
+    def rated_since(self) -> datetime:
+        """The start of the week's first day in UTC: ratings name whole UTC days (app.reports.feedback)."""
+        return datetime.combine(self.monday, time(), UTC)
+
+    @property
+    def rated_until(self) -> datetime:
+        return self.rated_since + timedelta(days=7)
 
 
 @dataclass(frozen=True)
