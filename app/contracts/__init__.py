@@ -13,6 +13,7 @@ from app.contracts.schema import (
     TargetsSpec,
     parse_duration,
 )
+from app.contracts.survey_spec import SurveySpec
 
 __all__ = [
     "AlertsSpec",
@@ -26,6 +27,7 @@ __all__ = [
     "PersonSpec",
     "ProductionBugSpec",
     "Resolved",
+    "SurveySpec",
     "TargetsSpec",
     "build_client",
     "load_contracts",
