@@ -14,6 +14,7 @@ from app.contracts.schema import (
     TargetsSpec,
     parse_duration,
 )
+from app.contracts.survey_spec import SurveySpec
 
 __all__ = [
     "AlertsSpec",
@@ -28,6 +29,7 @@ __all__ = [
     "ProductionBugSpec",
     "ReportSpec",
     "Resolved",
+    "SurveySpec",
     "TargetsSpec",
     "build_client",
     "load_contracts",

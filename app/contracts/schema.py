@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.contracts.survey_spec import SurveySpec
+
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
@@ -204,6 +206,7 @@ class ClientSpec(_Strict):
     alignment: AlignmentSpec = AlignmentSpec()
     alerts: AlertsSpec = AlertsSpec()
     report: ReportSpec = ReportSpec()
+    survey: SurveySpec = SurveySpec()
 
     @field_validator("since", "effective_from", mode="before")
     @classmethod
@@ -262,6 +265,28 @@ class ContractsSpec(_Strict):
                         f"{person.id!r}; list it once. A person with a different role at different clients is "
                         "one entry with roles: per client"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _surveys_reach_someone(self) -> ContractsSpec:
+        for client in self.clients:
+            survey = client.survey
+            if not survey.enabled:
+                continue
+            contacts = {p.id: p for p in self.people if p.role_at(client.name) == "client"}
+            where = f"clients[{client.name}].survey"
+            unknown = [pid for pid in survey.people if pid not in contacts]
+            if unknown:
+                raise ValueError(f"{where}.people: {', '.join(map(repr, unknown))} "
+                                 f"{'is not a person' if len(unknown) == 1 else 'are not people'} with role client "
+                                 f"at {client.name}; list client contacts only")
+            asked = [contacts[pid] for pid in survey.people] if survey.people else list(contacts.values())
+            if not asked:
+                raise ValueError(f"{where}: surveys are on but {client.name} has no person with role client to ask; "
+                                 "add one under people:")
+            if survey.email and not survey.slack_webhook and not any(p.emails for p in asked):
+                raise ValueError(f"{where}: surveys go by e-mail but no client contact of {client.name} has an "
+                                 "e-mail; add emails: to them, or give slack_webhook:")
         return self
 
     @model_validator(mode="after")

@@ -20,6 +20,8 @@ from app.core.db import transaction
 from app.core.locks import JobBusy
 from app.core.tables import SyncRun, WorkerJob
 from app.intake.processor import sweep_pending
+from app.notify import Senders
+from app.notify import deliver_due as deliver_notifications
 from app.reports.plain_language import score_pending
 from app.settings import Settings
 from app.store.upserts import dialect_insert
@@ -89,6 +91,11 @@ class Worker:
     connectors: Connectors
     http: httpx.Client
     stop: threading.Event = field(default_factory=threading.Event)
+    senders: Senders | None = None  # how notifications leave; from the settings unless a test passes its own
+
+    def __post_init__(self) -> None:
+        if self.senders is None:
+            self.senders = Senders.from_settings(self.settings, self.http)
 
     def scheduler(self, clock: Callable[[], datetime] | None = None) -> Scheduler:
         s = self.settings
@@ -96,6 +103,7 @@ class Worker:
             Job("pending-deliveries", timedelta(seconds=s.clock_check_seconds), self.sweep_deliveries),
             Job("clocks", timedelta(seconds=s.clock_check_seconds), self.check_clocks),
             Job("requested-sync", timedelta(seconds=s.queue_poll_seconds), self.run_requested),
+            Job("notifications", timedelta(seconds=s.clock_check_seconds), self.send_notifications),
             Job("plain-language", timedelta(seconds=s.clock_check_seconds), self.score_messages),
             Job("sync", timedelta(seconds=s.sync_interval_seconds), lambda now: self.sync("incremental", "schedule")),
             Job("reconcile", timedelta(seconds=s.reconcile_interval_seconds),
@@ -115,6 +123,14 @@ class Worker:
         sent, failed = deliver_due(self.factory, now, self.http)
         if queued or sent or failed:
             log.info("alerts: %s queued, %s sent, %s to retry", queued, sent, failed)
+        return sent, failed
+
+    def send_notifications(self, now: datetime) -> tuple[int, int]:
+        """Send the queued e-mails and Slack messages that are due."""
+        assert self.senders is not None
+        sent, failed = deliver_notifications(self.factory, now, self.senders)
+        if sent or failed:
+            log.info("notifications: %s sent, %s to retry", sent, failed)
         return sent, failed
 
     def score_messages(self, now: datetime) -> int:
