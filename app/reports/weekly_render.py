@@ -167,6 +167,14 @@ def markdown(report: WeeklyReport) -> str:
     return "\n".join(out)
 
 
+def slack_text(report: WeeklyReport) -> str:
+    """Write the report short, for a Slack channel: the talking points and where to read the rest."""
+    intro, _ = report_lines(report)
+    points = [f"• {p.text}" for p in report.talking_points] or ["• Nothing stands out this week."]
+    links = " ".join(f"<{link.url}|{link.text}>" for link in intro.links)
+    return "\n".join([f"*{report.title}*", "Talking points:", *points, links]) + "\n"
+
+
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("app.reports", "templates"), autoescape=select_autoescape(["html"]),
                        trim_blocks=True, lstrip_blocks=True)

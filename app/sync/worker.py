@@ -25,6 +25,7 @@ from app.notify import deliver_due as deliver_notifications
 from app.reports.plain_language import score_pending
 from app.settings import Settings
 from app.store.upserts import dialect_insert
+from app.sync import one_on_ones
 from app.sync.alerts import deliver_due, queue_digests, scan
 from app.sync.runner import Connectors, SyncConfigError, run_sync
 
@@ -105,6 +106,7 @@ class Worker:
             Job("requested-sync", timedelta(seconds=s.queue_poll_seconds), self.run_requested),
             Job("notifications", timedelta(seconds=s.clock_check_seconds), self.send_notifications),
             Job("plain-language", timedelta(seconds=s.clock_check_seconds), self.score_messages),
+            Job("one-on-one-reports", one_on_ones.CHECK_EVERY, self.queue_one_on_ones),
             Job("sync", timedelta(seconds=s.sync_interval_seconds), lambda now: self.sync("incremental", "schedule")),
             Job("reconcile", timedelta(seconds=s.reconcile_interval_seconds),
                 lambda now: self.sync("reconcile", "schedule")),
@@ -132,6 +134,15 @@ class Worker:
         if sent or failed:
             log.info("notifications: %s sent, %s to retry", sent, failed)
         return sent, failed
+
+    def queue_one_on_ones(self, now: datetime) -> int:
+        """Queue the weekly reports due today and the disagreement warnings of last week (each once)."""
+        with transaction(self.factory) as session:
+            queued = one_on_ones.queue_weekly_reports(session, self.contracts, now, self.settings.public_url)
+            queued += one_on_ones.queue_disagreement_warnings(session, self.contracts, now, self.settings.public_url)
+        if queued:
+            log.info("one-on-ones: %s reports and warnings queued", queued)
+        return queued
 
     def score_messages(self, now: datetime) -> int:
         """Score new and edited developer messages for plain language (off the webhook path)."""
