@@ -46,7 +46,10 @@ def recipients(client: Client, contracts: Contracts) -> list[Recipient]:
     if "slack_webhook" in spec.channel and spec.slack_webhook:
         # The webhook's address is a secret of sorts: the key names the channel, not the URL.
         out.append(Recipient("slack", spec.slack_webhook, "slack"))
-    return list({r.label: r for r in out}.values())
+    unique: dict[str, Recipient] = {}
+    for r in out:
+        unique.setdefault(r.label, r)  # the same address written twice gets one copy
+    return list(unique.values())
 
 
 def report_due(client: Client, now: datetime) -> Week | None:
