@@ -24,8 +24,8 @@ from app.notify import Senders
 from app.notify import deliver_due as deliver_notifications
 from app.reports.plain_language import score_pending
 from app.settings import Settings
-from app.surveys import Links, ask_due, links_from, remind_due
 from app.store.upserts import dialect_insert
+from app.surveys import Links, ask_due, links_from, remind_due
 from app.sync.alerts import deliver_due, queue_digests, scan
 from app.sync.runner import Connectors, SyncConfigError, run_sync
 
