@@ -116,8 +116,7 @@ def _save(request: Request, token: str, fields: dict[str, str] | None) -> Respon
             if fields is None:
                 raise AnswerInvalid("The answer could not be read; it may be too long. Please try again.")
             answer = read_answer(survey, fields)
-        except AnswerInvalid as exc:
-            session.rollback()
+        except AnswerInvalid as exc:  # nothing was changed: the transaction ends with nothing to commit
             return render(request, "survey.html", _context(request, survey, token, error=str(exc)), status_code=400)
         record_answer(session, request.app.state.contracts, survey, answer, now)
     saved = next(iter(answer))
