@@ -27,6 +27,7 @@ from app.dashboard import install_dashboard
 from app.intake.group_commit import GroupCommitter
 from app.intake.processor import IntakeProcessor
 from app.settings import Settings
+from app.surveys import links_from
 
 log = logging.getLogger("pulse")
 SHUTDOWN_SECONDS = 20.0  # time to finish the deliveries in hand; what is left stays queued, never lost
@@ -80,6 +81,7 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.contracts = contracts if contracts is not None else load_contracts(settings.contracts)
+    links_from(settings, app.state.contracts)  # surveys switched on without a secret to sign links: refuse to start
     app.state.api_tokens = configured_tokens(settings.bearer_tokens())
     app.state.sign_in_limiter = SignInLimiter()  # wrong tokens, counted per address for the pages and the API
     # Read at each use, not bound now: a reload replaces the contracts, and tests point a built app elsewhere.

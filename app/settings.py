@@ -48,6 +48,22 @@ class Settings(BaseSettings):
     reconcile_interval_seconds: int = Field(default=6 * 3600, ge=60, description="Worker: reconcile every N seconds.")
     clock_check_seconds: int = Field(default=60, ge=1, description="Worker: check clocks and send alerts.")
     queue_poll_seconds: int = Field(default=5, ge=1, description="Worker: look for requested syncs.")
+    # Outgoing mail (surveys, reports): PULSE_SMTP_URL, or host, port, user and password one by one.
+    smtp_url: SecretStr | None = Field(default=None, description=(
+        "smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465 (TLS)."))
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_require_starttls: bool = Field(default=False, description=(
+        "Refuse to send over smtp:// when the server does not offer STARTTLS."))
+    mail_from: str = "Delivery Pulse <pulse@localhost>"
+    mail_dir: Path | None = Field(default=None, description=(
+        "Without SMTP settings, write each e-mail as an .eml file into this folder instead of sending it."))
+    public_url: str = Field(default="http://127.0.0.1:8000", description=(
+        "The address clients reach this service at: links in e-mails start with it."))
+    survey_secret: SecretStr | None = Field(default=None, description=(
+        "Signs survey and unsubscribe links; required when a client has surveys switched on."))
 
     @field_validator("database_url")
     @classmethod
@@ -55,6 +71,20 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _mail_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("must start with smtp:// or smtps://, like smtp://user:password@mail.example.com:587")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://, like https://pulse.example.com")
+        return value.rstrip("/")
 
     @field_validator("log_level")
     @classmethod

@@ -11,14 +11,28 @@ from pydantic import BaseModel, Field
 from app.api.deps import ContractsDep, ReadDep, SessionDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.params import PeriodSinceQ, PeriodUntilQ, period
+from app.reports.recommend import Recommendation, recommendations
 from app.reports.schemas import ClientOut, ClockOut, Promises, UTCTime, WeekFigures, WeekTimeZone, clock_out
 from app.reports.scorecards import client_rows, client_scorecard
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 
 
+class RecommendationOut(BaseModel):
+    """How likely the client's people are to recommend us (0-10), from the surveys."""
+
+    latest: int | None = Field(description="The newest score, 0-10; null when never asked.", examples=[8])
+    latest_period: str | None = Field(description="The period the newest score rates.", examples=["2026-W09"])
+    last_quarter: float | None = Field(description="Average over the last 91 days.", examples=[8.5])
+    quarter_before: float | None = Field(description="Average over the 91 days before.", examples=[7.0])
+    trend: str = Field(description="up, down or same from the quarter before to the last; empty when unknown.",
+                       examples=["up"])
+    answers: int = Field(description="Ratings with a score in the last 91 days.", examples=[4])
+
+
 class ClientSummary(Promises, ClientOut):
     open_clocks: int = Field(description="Their clocks not stopped yet, right now.", examples=[3])
+    recommend: RecommendationOut = Field(description="How likely they are to recommend us, and its trend.")
 
 
 class ClientList(BaseModel):
@@ -70,7 +84,14 @@ def read_clients(
     now = datetime.now(UTC)
     span = period(since, until, now)
     rows = client_rows(session, contracts, span, now)
-    return ClientList(since=span.since, until=span.until, clients=[ClientSummary(**r) for r in rows])
+    scores = recommendations(session, [r["name"] for r in rows], now)
+    clients = [ClientSummary(**r, recommend=_recommend_out(scores[r["name"]])) for r in rows]
+    return ClientList(since=span.since, until=span.until, clients=clients)
+
+
+def _recommend_out(score: Recommendation) -> RecommendationOut:
+    return RecommendationOut(latest=score.latest, latest_period=score.latest_period, last_quarter=score.last_quarter,
+                             quarter_before=score.quarter_before, trend=score.trend, answers=score.answers)
 
 
 @router.get(

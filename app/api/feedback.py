@@ -55,6 +55,8 @@ class FeedbackOut(BaseModel):
     fix_speed: int | None
     clarity: int | None
     comment: str | None
+    recommend: int | None = Field(description="How likely the client is to recommend us, 0-10 (from surveys).")
+    origin: str = Field(description="Where the rating came from: csv, api or survey.")
     created_at: datetime
     updated_at: datetime
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from app.cli.common import configure_logging, contracts_or_exit, err, fail, session_factory, settings_or_exit
 from app.contracts import Contracts
 from app.core.db import make_engine
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 
 cli = typer.Typer(
     help="Delivery Pulse: measure response time, production-bug fix time and plain language against each "
@@ -72,7 +72,10 @@ def serve(
         uvicorn.run("app.cli.serving:app_for_server_process", factory=True, workers=workers, host=host, port=port,
                     **server_options(settings.log_level))
         return
-    app = create_app(settings, contracts=contracts)
+    try:
+        app = create_app(settings, contracts=contracts)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
     freeze_startup_objects()
     uvicorn.run(app, host=host, port=port, **server_options(settings.log_level))
 
@@ -124,7 +127,10 @@ def worker() -> None:
     err.print(f"Worker started: sync every {settings.sync_interval_seconds} s, clock checks every "
               f"{settings.clock_check_seconds} s. Stop it with Ctrl-C or SIGTERM.")
     with httpx.Client(timeout=settings.http_timeout_seconds) as http, stop_on_sigterm() as stop:
-        w = Worker(settings, factory, contracts, Connectors(settings, factory), http, stop=stop)
+        try:
+            w = Worker(settings, factory, contracts, Connectors(settings, factory), http, stop=stop)
+        except SettingsError as exc:
+            raise fail(str(exc)) from None
         try:
             w.serve_forever()
         except KeyboardInterrupt:

@@ -1,4 +1,4 @@
-"""`pulse report` (both promises per developer, as GET /v1/developers answers) and `pulse openapi`."""
+"""`pulse report` (both promises per developer, as GET /v1/developers answers; `report weekly`) and `pulse openapi`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
 from app.cli.common import console, contracts_or_exit, fail, session_factory, settings_or_exit
+from app.cli.weekly import weekly
 from app.reports.formats import csv_text, utc_text
 from app.reports.schemas import DeveloperList, DeveloperSummary, Time
 
@@ -38,6 +39,7 @@ def _time(value: str | None, option: str) -> datetime | None:
 
 
 def report(
+    ctx: typer.Context,
     client: Annotated[str | None, typer.Option(help="Only this client (its name in the contracts file).")] = None,
     developer: Annotated[str | None, typer.Option(help="Only this person id.")] = None,
     since: Annotated[str | None, typer.Option(help="Start, ISO 8601 with offset; default 30 days before --until.")]
@@ -46,8 +48,14 @@ def report(
     fmt: Annotated[ReportFormat, typer.Option("--format", help="table for people; json or csv for tools.")]
     = ReportFormat.TABLE,
 ) -> None:
-    """Print both promises per developer over a period: the figures GET /v1/developers answers."""
+    """Print both promises per developer over a period: the figures GET /v1/developers answers.
+
+    `pulse report weekly` writes one client's or developer's week for a one-on-one.
+    """
     from app.reports.scorecards import Period, developer_rows
+
+    if ctx.invoked_subcommand is not None:
+        return
 
     settings = settings_or_exit()
     contracts = contracts_or_exit(settings)
@@ -111,7 +119,10 @@ def openapi_text(schema: dict[str, Any]) -> str:
 
 
 def register(cli: typer.Typer) -> None:
-    """Add `report` and `openapi` to the root `pulse` command."""
-    cli.command("report")(report)
+    """Add `report` (with `report weekly`) and `openapi` to the root `pulse` command."""
+    group = typer.Typer(invoke_without_command=True)
+    group.callback()(report)
+    group.command("weekly")(weekly)
+    cli.add_typer(group, name="report")
     cli.command("openapi")(openapi)
 

@@ -10,9 +10,11 @@ from app.contracts.schema import (
     ContractsSpec,
     PersonSpec,
     ProductionBugSpec,
+    ReportSpec,
     TargetsSpec,
     parse_duration,
 )
+from app.contracts.survey_spec import SurveySpec
 
 __all__ = [
     "AlertsSpec",
@@ -25,7 +27,9 @@ __all__ = [
     "ContractsSpec",
     "PersonSpec",
     "ProductionBugSpec",
+    "ReportSpec",
     "Resolved",
+    "SurveySpec",
     "TargetsSpec",
     "build_client",
     "load_contracts",

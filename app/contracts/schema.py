@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.contracts.survey_spec import SurveySpec
+
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
@@ -119,6 +121,74 @@ class AlertsSpec(_Strict):
     quiet_outside_working_hours: bool = True
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+ReportChannel = Literal["email", "slack_webhook"]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PERSON_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def is_email(text: str) -> bool:
+    """Tell whether a recipient is written as an e-mail address (else it names a person id)."""
+    return bool(_EMAIL.match(text))
+
+
+class ReportSpec(_Strict):
+    """Who gets the weekly one-on-one report and the disagreement warnings, on which day and how."""
+
+    enabled: bool = False
+    to: list[str] = []  # person ids (their first e-mail is used) or e-mail addresses
+    day: str = "monday"  # the day of the week the report of the week before is sent, in the client's time zone
+    channel: list[ReportChannel] = ["email"]
+    slack_webhook: str | None = Field(default=None, pattern=r"^https?://")
+    disagreement_warnings: bool = True
+
+    @field_validator("day", mode="before")
+    @classmethod
+    def _weekday(cls, value: Any) -> Any:
+        day = str(value).strip().lower()
+        if day not in WEEKDAYS:
+            raise ValueError(f"{value!r} is not a day of the week; write one of {', '.join(WEEKDAYS)}")
+        return day
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channels(cls, value: Any) -> Any:
+        chosen = [value] if isinstance(value, str) else value
+        if isinstance(chosen, list) and not chosen:
+            raise ValueError("names no channel; write email, slack_webhook, or both as [email, slack_webhook]")
+        if isinstance(chosen, list):
+            for name in chosen:
+                if name not in ("email", "slack_webhook"):
+                    raise ValueError(f"{name!r} is not a channel; write email, slack_webhook, or both")
+            return list(dict.fromkeys(chosen))
+        return value
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def _recipients(cls, value: Any) -> Any:
+        chosen = [value] if isinstance(value, str) else value
+        if isinstance(chosen, list):
+            for entry in chosen:
+                text = str(entry).strip()
+                if not (is_email(text) or _PERSON_ID.match(text)):
+                    raise ValueError(f"{entry!r} is neither a person id from people: nor an e-mail address "
+                                     "like anna@example.com")
+            return [str(entry).strip() for entry in chosen]
+        return value
+
+    @model_validator(mode="after")
+    def _can_be_sent(self) -> ReportSpec:
+        if not self.enabled:
+            return self
+        if "email" in self.channel and not self.to:
+            raise ValueError("the report is switched on for e-mail but to: names nobody; list person ids or "
+                             "e-mail addresses, or set enabled: false")
+        if "slack_webhook" in self.channel and self.slack_webhook is None:
+            raise ValueError("the report is sent to slack_webhook but no slack_webhook: address is given; add the "
+                             "channel's incoming-webhook URL")
+        return self
+
+
 class ClientSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     github_repos: list[str] = []
@@ -135,6 +205,8 @@ class ClientSpec(_Strict):
     plain_words: dict[str, str] = {}  # term -> the plain alternative to suggest
     alignment: AlignmentSpec = AlignmentSpec()
     alerts: AlertsSpec = AlertsSpec()
+    report: ReportSpec = ReportSpec()
+    survey: SurveySpec = SurveySpec()
 
     @field_validator("since", "effective_from", mode="before")
     @classmethod
@@ -196,6 +268,28 @@ class ContractsSpec(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _surveys_reach_someone(self) -> ContractsSpec:
+        for client in self.clients:
+            survey = client.survey
+            if not survey.enabled:
+                continue
+            contacts = {p.id: p for p in self.people if p.role_at(client.name) == "client"}
+            where = f"clients[{client.name}].survey"
+            unknown = [pid for pid in survey.people if pid not in contacts]
+            if unknown:
+                raise ValueError(f"{where}.people: {', '.join(map(repr, unknown))} "
+                                 f"{'is not a person' if len(unknown) == 1 else 'are not people'} with role client "
+                                 f"at {client.name}; list client contacts only")
+            asked = [contacts[pid] for pid in survey.people] if survey.people else list(contacts.values())
+            if not asked:
+                raise ValueError(f"{where}: surveys are on but {client.name} has no person with role client to ask; "
+                                 "add one under people:")
+            if survey.email and not survey.slack_webhook and not any(p.emails for p in asked):
+                raise ValueError(f"{where}: surveys go by e-mail but no client contact of {client.name} has an "
+                                 "e-mail; add emails: to them, or give slack_webhook:")
+        return self
+
+    @model_validator(mode="after")
     def _roles_name_clients(self) -> ContractsSpec:
         known = [c.name for c in self.clients]
         for person in self.people:
@@ -206,6 +300,27 @@ class ContractsSpec(_Strict):
                     f"{'is not a client' if len(unknown) == 1 else 'are not clients'} in this file; "
                     f"known clients: {', '.join(known) or 'none'}"
                 )
+        return self
+
+
+    @model_validator(mode="after")
+    def _report_recipients_are_reachable(self) -> ContractsSpec:
+        people = {p.id: p for p in self.people}
+        for client in self.clients:
+            for entry in client.report.to:
+                if is_email(entry):
+                    continue
+                person = people.get(entry)
+                if person is None:
+                    raise ValueError(f"clients[{client.name}].report.to: {entry!r} is not a person id in people:; "
+                                     "add the person with an e-mail, or write the e-mail address itself")
+                if person.role_at(client.name) == "client":
+                    raise ValueError(f"clients[{client.name}].report.to: {entry!r} is a client person at "
+                                     f"{client.name}; the weekly report is internal, so send it to an account "
+                                     "manager")
+                if not person.emails and "email" in client.report.channel:
+                    raise ValueError(f"clients[{client.name}].report.to: {entry!r} has no e-mail in people:; "
+                                     "add emails: to that person, or write the e-mail address itself")
         return self
 
 

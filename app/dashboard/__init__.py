@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from app.dashboard.auth import SignInRequired, redirect_to_login
 from app.dashboard.rendering import make_templates
 from app.dashboard.routes import router
+from app.dashboard.survey import router as survey_router
 
 STATIC_PATH = "/static"
 
@@ -18,6 +19,7 @@ def install_dashboard(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, redirect_to_login)
     app.mount(STATIC_PATH, StaticFiles(packages=[("app.dashboard", "static")]), name="dashboard-static")
     app.include_router(router)
+    app.include_router(survey_router)
 
 
 __all__ = ["install_dashboard"]

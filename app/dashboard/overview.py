@@ -29,6 +29,7 @@ from app.dashboard.views import (
 from app.reports.clocks import ClockFilter, ClockView, live_elapsed_all, state_expr
 from app.reports.figures import NO_CLOCKS
 from app.reports.promises import promise_words
+from app.reports.recommend import NONE, Recommendation, recommendations
 from app.reports.scorecards import Period, client_rows, developer_rows, developer_scorecard
 from app.store.histories import row_to_clock
 from metrics.model import ClockState
@@ -67,6 +68,7 @@ class ClientWeeks:
     href: str
     promises: tuple[PromiseWeeks, ...]
     open_clocks: int
+    recommend: Recommendation = NONE
 
     @property
     def status(self) -> Status:
@@ -128,6 +130,7 @@ def client_weeks(session: Session, contracts: Contracts, filters: Filters, now: 
     current = _week_rows(session, contracts, this_week(now), now, filters)
     previous = _week_rows(session, contracts, last_week(now), now, filters)
     out = []
+    scores = recommendations(session, current.keys() | previous.keys(), now)
     for name in sorted(current.keys() | previous.keys()):
         client = contracts.clients[name]
         spec = client.spec.alignment
@@ -137,7 +140,7 @@ def client_weeks(session: Session, contracts: Contracts, filters: Filters, now: 
         words = promise_words(client)
         promises = tuple(PromiseWeeks(p, PROMISE_NAMES[p], words[p], promise_cell(now_row[p], spec),
                                       promise_cell(before_row[p], spec)) for p in PROMISES)
-        out.append(ClientWeeks(name, client_href(name), promises, open_now))
+        out.append(ClientWeeks(name, client_href(name), promises, open_now, scores[name]))
     return out
 
 

@@ -5,21 +5,17 @@ Figures come from the scorecard functions as the API serves them; this module on
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 from app.contracts import AlignmentSpec, Contracts
 from app.reports.clocks import ClockView, person_name
+from app.reports.links import anchor, client_href, developer_href, item_href
 from metrics.model import Clock, ClockKind, ClockState
 from metrics.wording import human_duration
-
-_GITHUB_KEY = re.compile(r"^([\w.-]+/[\w.-]+)#(\d+)$")
-_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class Status(StrEnum):
@@ -130,26 +126,6 @@ def thresholds(contracts: Contracts, client: str | None) -> AlignmentSpec:
     """Return the client's thresholds, or the defaults when figures span several clients."""
     chosen = contracts.clients.get(client) if client is not None else None
     return chosen.spec.alignment if chosen is not None else AlignmentSpec()
-
-
-def item_href(source: str, key: str) -> str:
-    """Link to a work item's evidence page; GitHub keys are written owner/repo/123 so no %23 is needed."""
-    match = _GITHUB_KEY.match(key) if source == "github" else None
-    path = f"{match[1]}/{match[2]}" if match else key
-    return f"/items/{quote(source, safe='')}/{quote(path, safe='/')}"
-
-
-def anchor(clock_id: str) -> str:
-    """Turn a clock id into an HTML id, for links straight to the clock's evidence."""
-    return "clock-" + _UNSAFE_ID.sub("-", clock_id).strip("-")
-
-
-def developer_href(person: str) -> str:
-    return f"/developers/{quote(person, safe='')}"
-
-
-def client_href(name: str) -> str:
-    return f"/clients/{quote(name, safe='')}"
 
 
 @dataclass(frozen=True)

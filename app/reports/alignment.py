@@ -106,7 +106,7 @@ def judge(
         return PromiseAlignment(promise, delivery, score, ratings, Verdict.NOT_ENOUGH_DATA, " ".join(missing))
     good, poor = (spec.plain_pass_share, spec.plain_pass_share) if promise == "clarity" else (
         spec.good_attainment, spec.poor_attainment)
-    share, rated = _percent(delivery.value), f"{_score_text(score)}/5"
+    share, rated = percent_text(delivery.value), f"{score_text(score)}/5"
     if delivery.value >= good and score <= spec.unhappy_score:
         verdict = Verdict.DELIVERY_FINE_CLIENT_UNHAPPY
         text = f"Delivery figures{for_whom} say {fine_words} ({share}), but {client} rates {whose}{label} {rated}."
@@ -120,11 +120,13 @@ def judge(
     return PromiseAlignment(promise, delivery, score, ratings, verdict, text)
 
 
-def _percent(value: float) -> str:
+def percent_text(value: float) -> str:
+    """Say a share as a whole percentage: 0.953 -> '95 %'."""
     return f"{value * 100:.0f} %"
 
 
-def _score_text(score: float) -> str:
+def score_text(score: float) -> str:
+    """Say a mean rating to one decimal, without a trailing .0: 4.0 -> '4', 4.33 -> '4.3'."""
     return f"{score:.1f}".removesuffix(".0")
 
 
@@ -178,9 +180,14 @@ def _align(
 
 def alignment_report(
     session: Session, contracts: Contracts, *, since: datetime, until: datetime, now: datetime,
-    client: str | None = None,
+    client: str | None = None, rated: tuple[datetime, datetime] | None = None,
 ) -> list[ClientAlignment]:
-    """Align delivery with client scores over [since, until), per client and per developer of each."""
+    """Align delivery with client scores over [since, until), per client and per developer of each.
+
+    ``rated`` bounds the ratings read instead, when they are to be matched by other moments than the clocks:
+    ratings cover whole UTC days, so a week in a client's own time zone reads the ratings of its UTC days.
+    """
+    rated_since, rated_until = rated if rated is not None else (since, until)
     chosen = [contracts.clients[client]] if client is not None else list(contracts.clients.values())
     scored = ScoreFilter(client=client, since=since, until=until)
     plain_team = summaries(session, scored, ("client",), min_words=MIN_WORDS)
@@ -192,7 +199,7 @@ def alignment_report(
     for spec in chosen:
         per_kind = {key[1:]: found for key, found in by_client.items() if key[0] == spec.name}
         per_developer = {key[1:]: found for key, found in by_person.items() if key[0] == spec.name}
-        ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=since, until=until))
+        ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=rated_since, until=rated_until))
         # The team's own ratings speak for the team; without any, the ratings of its developers do.
         team_ratings = [r for r in ratings if r.developer == ""] or ratings
         team = _align(spec, None, spec.name, per_kind, plain_team.get((spec.name,), NO_MESSAGES), team_ratings)

@@ -2,7 +2,8 @@
 
 Periods are whole UTC days: an ISO week (2026-W07), a month (2026-02) or start and end dates, the end
 included. A rating sent again for the same client, developer and period replaces the earlier one: the
-newest word of the client is their rating.
+newest word of the client is their rating. Each rating says where it came from (csv, api or survey); one typed
+in by hand replaces survey answers for its period, and an import says so.
 """
 
 from __future__ import annotations
@@ -180,15 +181,18 @@ def describe_period(start: datetime, end: datetime) -> str:
     return f"{first.isoformat()}..{last.isoformat()}"
 
 
-def save_feedback(session: Session, entry: FeedbackEntry, now: datetime) -> tuple[Feedback, bool]:
+def save_feedback(session: Session, entry: FeedbackEntry, now: datetime, *, origin: str = "api"
+                  ) -> tuple[Feedback, bool]:
     """Store a rating, replacing one for the same client, developer and period; return (row, created)."""
     key = {"client": entry.client, "developer": entry.developer, "period_start": entry.period_start,
            "period_end": entry.period_end}
     existing = session.scalar(select(Feedback.id).where(*(getattr(Feedback, k) == v for k, v in key.items())))
     values = {**key, "responsiveness": entry.responsiveness, "fix_speed": entry.fix_speed,
-              "clarity": entry.clarity, "comment": entry.comment, "created_at": now, "updated_at": now}
+              "clarity": entry.clarity, "comment": entry.comment, "origin": origin, "created_at": now,
+              "updated_at": now}
     stmt = dialect_insert(session, Feedback.__table__).values(**values)
-    replaced = {k: stmt.excluded[k] for k in ("responsiveness", "fix_speed", "clarity", "comment", "updated_at")}
+    replaced = {k: stmt.excluded[k]
+                for k in ("responsiveness", "fix_speed", "clarity", "comment", "origin", "updated_at")}
     session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=replaced))
     row = session.scalars(
         select(Feedback).where(*(getattr(Feedback, k) == v for k, v in key.items()))
@@ -266,12 +270,23 @@ def import_feedback_csv(
     if all_or_nothing and report.refused:
         report.saved = False
         return report
-    for _, entry in sorted(entries.values(), key=lambda pair: pair[0]):
-        _, created = save_feedback(session, entry, now)
+    for line, entry in sorted(entries.values(), key=lambda pair: pair[0]):
+        if _from_survey(session, entry):
+            report.notes.append(f"line {line} replaces the survey answers of {entry.client} for "
+                                f"{describe_period(entry.period_start, entry.period_end)}; the answers stay with "
+                                "their survey requests")
+        _, created = save_feedback(session, entry, now, origin="csv")
         report.created += created
         report.updated += not created
     session.flush()
     return report
+
+
+def _from_survey(session: Session, entry: FeedbackEntry) -> bool:
+    origin = session.scalar(select(Feedback.origin).where(
+        Feedback.client == entry.client, Feedback.developer == entry.developer,
+        Feedback.period_start == entry.period_start, Feedback.period_end == entry.period_end))
+    return origin == "survey"
 
 
 def _csv_rows(text: str) -> list[tuple[int, dict[str, str] | None]]:
@@ -334,6 +349,6 @@ def load_demo_feedback(factory: sessionmaker[Session], contracts: Contracts, now
                 monday = this_monday - timedelta(weeks=4 - back)
                 fields = {"client": client, "developer": developer, "period": week_name(monday),
                           "comment": comment, **{name: values[back] for name, values in scores.items()}}
-                save_feedback(session, read_feedback(fields, contracts, now), now)
+                save_feedback(session, read_feedback(fields, contracts, now), now, origin="csv")
                 written += 1
     return written

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Client, Contracts
 from app.core.db import transaction
+from app.core.outbox import claim_due, retry_at
 from app.core.tables import ActivityRow, Alert, ClockRow, WorkItemRow
 from app.store.histories import row_to_clock
 from app.store.upserts import dialect_insert
@@ -22,12 +22,6 @@ from metrics.model import Clock, ClockKind
 from metrics.wording import describe_duration, minutes_in_words
 
 log = logging.getLogger("pulse.alerts")
-
-MAX_BACKOFF = timedelta(hours=1)
-FIRST_BACKOFF = timedelta(seconds=30)
-# Longer than a post can take (the HTTP client's timeout, with its retries): a claimed alert is not taken twice.
-CLAIM_LEASE = timedelta(minutes=5)
-
 
 @dataclass(frozen=True)
 class Stage:
@@ -164,7 +158,7 @@ def queue_digests(session: Session, contracts: Contracts, now: datetime) -> int:
 def deliver_due(factory: sessionmaker[Session], now: datetime, http: httpx.Client) -> tuple[int, int]:
     """Send every alert that is due; return (sent, failed). A failure is retried later with backoff."""
     sent = failed = 0
-    for alert in _claim_due(factory, now):
+    for alert in claim_due(factory, Alert.__table__, now, ("kind", "destination", "payload")):
         error = _post(http, alert)
         with transaction(factory) as session:
             row = session.get(Alert, alert.id)
@@ -177,27 +171,10 @@ def deliver_due(factory: sessionmaker[Session], now: datetime, http: httpx.Clien
                 sent += 1
             else:
                 row.last_error = error
-                row.next_attempt_at = now + min(FIRST_BACKOFF * (2 ** (row.attempts - 1)), MAX_BACKOFF)
+                row.next_attempt_at = retry_at(row.attempts, now)
                 failed += 1
                 log.warning("alert %s to %s failed (attempt %s): %s", row.id, row.kind, row.attempts, error)
     return sent, failed
-
-
-def _claim_due(factory: sessionmaker[Session], now: datetime, limit: int = 200) -> Sequence[Row[Any]]:
-    """Take the due alerts for this worker: each is leased to one worker at a time, so each is posted once.
-
-    The lease moves the alert's next attempt past the time a post can take; a worker that dies holding it only
-    delays the alert by the lease. PostgreSQL skips rows another worker is claiming; SQLite has one writer.
-    """
-    table = Alert.__table__
-    due = (select(table.c.id).where(table.c.status == "pending", table.c.next_attempt_at <= now)
-           .order_by(table.c.id).limit(limit).with_for_update(skip_locked=True))
-    with transaction(factory) as session:
-        claimed = session.execute(
-            update(table).where(table.c.id.in_(due.scalar_subquery())).values(next_attempt_at=now + CLAIM_LEASE)
-            .returning(table.c.id, table.c.kind, table.c.destination, table.c.payload)
-        ).all()
-    return sorted(claimed, key=lambda row: row.id)
 
 
 def _post(http: httpx.Client, alert: Row[Any]) -> str | None:

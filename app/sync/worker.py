@@ -20,9 +20,13 @@ from app.core.db import transaction
 from app.core.locks import JobBusy
 from app.core.tables import SyncRun, WorkerJob
 from app.intake.processor import sweep_pending
+from app.notify import Senders
+from app.notify import deliver_due as deliver_notifications
 from app.reports.plain_language import score_pending
 from app.settings import Settings
 from app.store.upserts import dialect_insert
+from app.surveys import Links, ask_due, links_from, remind_due
+from app.sync import one_on_ones
 from app.sync.alerts import deliver_due, queue_digests, scan
 from app.sync.runner import Connectors, SyncConfigError, run_sync
 
@@ -89,6 +93,14 @@ class Worker:
     connectors: Connectors
     http: httpx.Client
     stop: threading.Event = field(default_factory=threading.Event)
+    senders: Senders | None = None  # how notifications leave; from the settings unless a test passes its own
+
+    links: Links | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.senders is None:
+            self.senders = Senders.from_settings(self.settings, self.http)
+        self.links = links_from(self.settings, self.contracts)  # refuses surveys without a secret to sign links
 
     def scheduler(self, clock: Callable[[], datetime] | None = None) -> Scheduler:
         s = self.settings
@@ -96,7 +108,10 @@ class Worker:
             Job("pending-deliveries", timedelta(seconds=s.clock_check_seconds), self.sweep_deliveries),
             Job("clocks", timedelta(seconds=s.clock_check_seconds), self.check_clocks),
             Job("requested-sync", timedelta(seconds=s.queue_poll_seconds), self.run_requested),
+            Job("surveys", timedelta(seconds=s.clock_check_seconds), self.ask_clients),
+            Job("notifications", timedelta(seconds=s.clock_check_seconds), self.send_notifications),
             Job("plain-language", timedelta(seconds=s.clock_check_seconds), self.score_messages),
+            Job("one-on-one-reports", one_on_ones.CHECK_EVERY, self.queue_one_on_ones),
             Job("sync", timedelta(seconds=s.sync_interval_seconds), lambda now: self.sync("incremental", "schedule")),
             Job("reconcile", timedelta(seconds=s.reconcile_interval_seconds),
                 lambda now: self.sync("reconcile", "schedule")),
@@ -116,6 +131,34 @@ class Worker:
         if queued or sent or failed:
             log.info("alerts: %s queued, %s sent, %s to retry", queued, sent, failed)
         return sent, failed
+
+    def ask_clients(self, now: datetime) -> tuple[int, int]:
+        """Create the surveys now due and the reminders, each queued once (sent by the notifications job)."""
+        if self.links is None:
+            return 0, 0
+        with transaction(self.factory) as session:
+            asked = ask_due(session, self.contracts, self.links, now)
+            reminded = remind_due(session, self.contracts, self.links, now)
+        if asked or reminded:
+            log.info("surveys: %s asked, %s reminded", asked, reminded)
+        return asked, reminded
+
+    def send_notifications(self, now: datetime) -> tuple[int, int]:
+        """Send the queued e-mails and Slack messages that are due."""
+        assert self.senders is not None
+        sent, failed = deliver_notifications(self.factory, now, self.senders)
+        if sent or failed:
+            log.info("notifications: %s sent, %s to retry", sent, failed)
+        return sent, failed
+
+    def queue_one_on_ones(self, now: datetime) -> int:
+        """Queue the weekly reports due today and the disagreement warnings of last week (each once)."""
+        with transaction(self.factory) as session:
+            queued = one_on_ones.queue_weekly_reports(session, self.contracts, now, self.settings.public_url)
+            queued += one_on_ones.queue_disagreement_warnings(session, self.contracts, now, self.settings.public_url)
+        if queued:
+            log.info("one-on-ones: %s reports and warnings queued", queued)
+        return queued
 
     def score_messages(self, now: datetime) -> int:
         """Score new and edited developer messages for plain language (off the webhook path)."""
