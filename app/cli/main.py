@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -57,6 +58,7 @@ def serve(
     if settings.is_sqlite or demo:
         upgrade(engine)
     if demo:
+        settings = _demo_mail_settings(settings, host, port)
         _load_demo(settings, contracts)
     if not settings.bearer_tokens():
         token = secrets.token_urlsafe(24)
@@ -69,6 +71,8 @@ def serve(
         # Each process builds its own app from the environment: hand it what this one decided.
         os.environ["PULSE_CONTRACTS"] = contracts.source
         os.environ["PULSE_API_TOKENS"] = settings.api_tokens.get_secret_value() if settings.api_tokens else ""
+        if settings.survey_secret is not None:
+            os.environ["PULSE_SURVEY_SECRET"] = settings.survey_secret.get_secret_value()
         uvicorn.run("app.cli.serving:app_for_server_process", factory=True, workers=workers, host=host, port=port,
                     **server_options(settings.log_level))
         return
@@ -173,8 +177,25 @@ def quarantine(
     print_quarantine(factory, source=source, limit=limit)
 
 
+def _demo_mail_settings(settings: Settings, host: str, port: int) -> Settings:
+    """Give the demo what its surveys need when not set: a secret for links, a mail folder, this address."""
+    update: dict[str, object] = {}
+    if settings.survey_secret is None:
+        update["survey_secret"] = SecretStr(secrets.token_urlsafe(32))  # links of this run work for this database
+    if settings.smtp_url is None and not settings.smtp_host and settings.mail_dir is None:
+        update["mail_dir"] = (Path.cwd() / "demo-mail").resolve()
+    if "PULSE_PUBLIC_URL" not in os.environ:
+        update["public_url"] = f"http://{host}:{port}"
+    return settings.model_copy(update=update)
+
+
 def _load_demo(settings: Settings, contracts: Contracts) -> None:
+    import httpx
+
     from app.demo import load_demo
+    from app.demo.surveys import load_demo_surveys
+    from app.notify import Senders
+    from app.surveys import links_from
 
     factory = session_factory(settings)
     added, present = load_demo(factory, contracts, datetime.now(UTC))
@@ -182,6 +203,16 @@ def _load_demo(settings: Settings, contracts: Contracts) -> None:
         err.print(f"Loaded the demo history: {added} webhook deliveries.")
     else:
         err.print(f"The demo history is already loaded ({present} deliveries).")
+    links = links_from(settings, contracts)
+    if links is None:
+        return
+    with httpx.Client(timeout=settings.http_timeout_seconds) as http:
+        mail = load_demo_surveys(factory, contracts, links, Senders.from_settings(settings, http), datetime.now(UTC))
+    if mail is not None and mail.files:
+        err.print(f"Survey e-mails are written to {mail.folder} (no PULSE_SMTP_URL set); open the newest in a mail "
+                  f"program: {mail.files[-1]}", highlight=False, soft_wrap=True)
+    if mail is not None and mail.link:
+        err.print(f"A client's survey link (no sign-in needed): {mail.link}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

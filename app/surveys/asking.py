@@ -113,6 +113,12 @@ def ask_due(session: Session, contracts: Contracts, links: Links, now: datetime)
 
 def _create(session: Session, contracts: Contracts, client: Client, person: PersonSpec, ask: Ask, links: Links,
             now: datetime) -> int:
+    return create_request(session, contracts, client, person, ask, links, now) is not None
+
+
+def create_request(session: Session, contracts: Contracts, client: Client, person: PersonSpec, ask: Ask,
+                   links: Links, now: datetime, *, queue: bool = True) -> SurveyRequest | None:
+    """Create the request for one contact and ask, and queue its message; None when it was asked before."""
     lock_named(session, f"survey-contact:{client.name}:{person.id}")  # one decision at a time on the 0-10 question
     table = SurveyRequest.__table__
     values = {
@@ -125,12 +131,13 @@ def _create(session: Session, contracts: Contracts, client: Client, person: Pers
     inserted = session.execute(dialect_insert(session, table).values(**values)
                                .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)).scalar()
     if inserted is None:
-        return 0
+        return None
     request = session.get(SurveyRequest, inserted)
     assert request is not None
-    queue_messages(session, contracts, client, person, request, links, now, reminder=False,
-                   period_name=describe_period(ask.period_start, ask.period_end))
-    return 1
+    if queue:
+        queue_messages(session, contracts, client, person, request, links, now, reminder=False,
+                       period_name=describe_period(ask.period_start, ask.period_end))
+    return request
 
 
 def quarter_start(now: datetime) -> datetime:
