@@ -17,8 +17,8 @@ from app.reports.alignment import MIN_WORDS, NO_MESSAGES, Alignment, alignment_r
 from app.reports.clocks import ClockFilter, ClockView, clock_page, person_name, week_calendar
 from app.reports.feedback import FeedbackFilter, describe_period, list_feedback, parse_period
 from app.reports.figures import NO_CLOCKS, figures_by_groupings
-from app.reports.links import clock_href
 from app.reports.language_figures import ListedMessage, ScoreFilter, Shown, listed_messages, summaries
+from app.reports.links import clock_href
 from app.reports.talking_points import talking_points
 from app.reports.weekly_model import (
     FlaggedMessage,

@@ -1,7 +1,7 @@
 """surveys: a notification outbox, survey requests and opt-outs; feedback says where it came from and the 0-10 score
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 08:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from app.core.tables import UTCDateTime
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
