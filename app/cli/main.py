@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from pydantic import SecretStr
 
 from app.cli.common import configure_logging, contracts_or_exit, err, fail, session_factory, settings_or_exit
 from app.contracts import Contracts
@@ -46,6 +44,7 @@ def serve(
     """Run the API (and the webhook endpoints) with uvicorn."""
     import uvicorn
 
+    from app.cli.run_tokens import check_configured_tokens, run_tokens
     from app.cli.serving import freeze_startup_objects, server_options
     from app.core.migrate import upgrade
     from app.main import create_app
@@ -59,12 +58,8 @@ def serve(
     if demo:
         _load_demo(settings, contracts)
     if not settings.bearer_tokens():
-        token = secrets.token_urlsafe(24)
-        settings = settings.model_copy(update={"api_tokens": SecretStr(token)})
-        err.print(f"No PULSE_API_TOKENS set; this run accepts the token: [bold]{token}[/bold]\n"
-                  f"  curl -H 'Authorization: Bearer {token}' "
-                  f"'http://{host}:{port}/v1/metrics/responsiveness?group_by=developer'",
-                  highlight=False, soft_wrap=True)
+        settings = run_tokens(settings, contracts, host, port)
+    check_configured_tokens(settings, contracts)
     if workers > 1:
         # Each process builds its own app from the environment: hand it what this one decided.
         os.environ["PULSE_CONTRACTS"] = contracts.source

@@ -108,6 +108,14 @@ def _activity(contracts: Contracts, client: Client | None, a: ActivityRow) -> Ac
     )
 
 
+def client_view(detail: WorkItemDetail, client: str) -> WorkItemDetail:
+    """Show an item as its client may see it: no internal notes, only that client's clocks, no holders' shares."""
+    return detail.model_copy(update={
+        "activities": [a for a in detail.activities if not a.internal],
+        "clocks": [c.model_copy(update={"holders": []}) for c in detail.clocks if c.client == client],
+    })
+
+
 def normalize_key(source: Source, key: str) -> str:
     """Accept owner/repo/123 for owner/repo#123, so a GitHub key can be written without %23."""
     match = _GITHUB_PATH_KEY.match(key) if source is Source.GITHUB and "#" not in key else None
