@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
@@ -86,8 +86,9 @@ def route_key(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
-def route_keys(route: APIRoute) -> list[str]:
-    return [route_key(method, route.path) for method in sorted(route.methods)]
+def route_keys(route: Any) -> list[str]:
+    """Name a route (an APIRoute, or a route context of the app's table) once per method, as ROUTE_ACCESS does."""
+    return [route_key(method, route.path) for method in sorted(route.methods or ())]
 
 
 def resolve_audience(request: Request, caller: ReadDep, contracts: ContractsDep) -> Audience:
