@@ -48,7 +48,7 @@ def read_work_item(
     detail = work_item_detail(session, contracts, source, key, datetime.now(UTC))
     if detail is not None and audience.client is not None:
         # Another client's item answers exactly as one never received: a client token learns nothing of it.
-        detail = client_view(detail, audience.client) if detail.client == audience.client else None
+        detail = client_view(detail, audience.client, contracts) if detail.client == audience.client else None
     if detail is None:
         raise ProblemError(404, f"No {source.value} work item {key!r} has been received. GitHub keys look like "
                                 "owner/repo%23123 in a URL, Jira keys like PROJ-45.")

@@ -92,7 +92,7 @@ def evidence_page(session: Session, contracts: Contracts, source: str, key: str,
         return None
     item = work_item_detail(session, contracts, kind, normalize_key(kind, key), datetime.now(UTC))
     if item is not None and client is not None:
-        item = client_view(item, client) if item.client == client else None
+        item = client_view(item, client, contracts) if item.client == client else None
     if item is None:
         return None
     cited: dict[str, list[str]] = {}
