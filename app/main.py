@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from app.api import alignment as alignment_api
@@ -15,6 +15,7 @@ from app.api import clients, clocks, contracts, developers, health, metrics, web
 from app.api import feedback as feedback_api
 from app.api import plain_language as plain_language_api
 from app.api import sync as sync_api
+from app.api.audience import resolve_audience
 from app.api.docs import install_docs
 from app.api.limits import BodyLimit, redact_access_log
 from app.api.problems import install_problem_handlers, install_problem_schema
@@ -37,8 +38,16 @@ answered within the contract's target, production bugs fixed within theirs, and 
 per client, from Jira and GitHub.
 
 **Authentication.** Send `Authorization: Bearer <token>` on every `/v1` request. A token is an entry of
-`PULSE_API_TOKENS` (comma-separated; a plain entry may do everything, `read:<token>` may only read) or one made with
-`pulse token create --name X --scope read|admin`. Missing or wrong token: 401; a read token on an admin endpoint: 403.
+`PULSE_API_TOKENS` (comma-separated; a plain entry may do everything, `read:<token>` may only read,
+`client:<name>:<token>` shows one client its own promises) or one made with
+`pulse token create --name X --scope read|admin|client:<name>`. Missing or wrong token: 401; a read token on an admin
+endpoint: 403.
+
+**Client tokens** (`client:<name>`) see that client only: `/v1/clients`, `/v1/contracts`, `/v1/clocks`,
+`/v1/metrics/responsiveness`, `/v1/metrics/bug-fix` (grouped by week, work_item or client), `/v1/work-items` and
+`GET /v1/feedback`, each narrowed to the client; internal notes, holders' shares and per-developer figures are left
+out. Naming another client, filtering by developer, and every other route answer 403; another client's work item
+answers 404 like one never received.
 Health, `/metrics` and the webhooks are outside bearer auth (webhooks check their own signatures).
 
 **Times.** Parameters are ISO 8601 with an offset (`2026-03-02T09:00:00+02:00`, `...Z`; encode `+` as `%2B`);
@@ -57,8 +66,10 @@ TAGS = [
     {"name": "webhooks", "description": "Deliveries from GitHub and Jira, verified by signature."},
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics (no token needed)."},
 ]
-_ROUTERS = (health.router, prometheus_router, webhooks.router, metrics.router, clocks.router, developers.router,
-            clients.router, work_items.router, contracts.router)
+_PUBLIC_ROUTERS = (health.router, prometheus_router, webhooks.router)
+# Every /v1 router gets the audience check: a client token reaches only the routes app.api.audience allows it.
+_V1_ROUTERS = (metrics.router, clocks.router, developers.router, clients.router, work_items.router, contracts.router,
+               feedback_api.router, alignment_api.router, plain_language_api.router, sync_api.router)
 
 
 @asynccontextmanager
@@ -82,7 +93,7 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.contracts = contracts if contracts is not None else load_contracts(settings.contracts)
     links_from(settings, app.state.contracts)  # surveys switched on without a secret to sign links: refuse to start
-    app.state.api_tokens = configured_tokens(settings.bearer_tokens())
+    app.state.api_tokens = configured_tokens(settings.bearer_tokens(), app.state.contracts.clients)
     app.state.sign_in_limiter = SignInLimiter()  # wrong tokens, counted per address for the pages and the API
     # Read at each use, not bound now: a reload replaces the contracts, and tests point a built app elsewhere.
     processor = IntakeProcessor(sessions=lambda: app.state.sessionmaker, contracts=lambda: app.state.contracts)
@@ -96,12 +107,10 @@ def create_app(settings: Settings, *, contracts: Contracts | None = None, warn: 
     app.add_middleware(BodyLimit, webhook_limit=settings.max_webhook_bytes,
                        in_flight_limit=settings.max_body_bytes_in_flight, body_seconds=settings.body_timeout_seconds)
     redact_access_log()
-    for router in _ROUTERS:
+    for router in _PUBLIC_ROUTERS:
         app.include_router(router)
-    app.include_router(feedback_api.router)
-    app.include_router(alignment_api.router)
-    app.include_router(plain_language_api.router)
-    app.include_router(sync_api.router)
+    for router in _V1_ROUTERS:
+        app.include_router(router, dependencies=[Depends(resolve_audience)])
     install_problem_schema(app)
     install_docs(app)
     install_dashboard(app)

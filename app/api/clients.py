@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.audience import AudienceDep
+from app.api.deps import ContractsDep, SessionDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.params import PeriodSinceQ, PeriodUntilQ, period
 from app.reports.recommend import Recommendation, recommendations
@@ -59,7 +60,8 @@ class _ClientHead(BaseModel):
 class ClientScorecard(Promises, _ClientHead):
     """Totals are the `responsiveness` and `bug_fix` fields; later promises and feedback join as new fields."""
 
-    developers: list[DeveloperFigures] = Field(description="The same figures for each developer credited.")
+    developers: list[DeveloperFigures] = Field(description="The same figures for each developer credited; empty for "
+                                               "a client token (per-developer figures are for the team's own use).")
     trend: list[WeekFigures] = Field(description="Week by week over the period, empty weeks included, in the "
                                      "client's own weeks.")
     week_time_zone: WeekTimeZone
@@ -78,12 +80,12 @@ ClientName = Annotated[str, Path(description="The client's name in the contracts
     responses=problem_responses(401, 422),
 )
 def read_clients(
-    session: SessionDep, contracts: ContractsDep, _: ReadDep, since: PeriodSinceQ = None,
+    session: SessionDep, contracts: ContractsDep, audience: AudienceDep, since: PeriodSinceQ = None,
     until: PeriodUntilQ = None,
 ) -> Any:
     now = datetime.now(UTC)
     span = period(since, until, now)
-    rows = client_rows(session, contracts, span, now)
+    rows = [r for r in client_rows(session, contracts, span, now) if audience.sees(r["name"])]
     scores = recommendations(session, [r["name"] for r in rows], now)
     clients = [ClientSummary(**r, recommend=_recommend_out(scores[r["name"]])) for r in rows]
     return ClientList(since=span.since, until=span.until, clients=clients)
@@ -103,7 +105,7 @@ def _recommend_out(score: Recommendation) -> RecommendationOut:
     responses=problem_responses(401, 404, 422, d404="No client with that name."),
 )
 def read_client(
-    client_name: ClientName, session: SessionDep, contracts: ContractsDep, _: ReadDep,
+    client_name: ClientName, session: SessionDep, contracts: ContractsDep, audience: AudienceDep,
     since: PeriodSinceQ = None, until: PeriodUntilQ = None,
 ) -> Any:
     now = datetime.now(UTC)
@@ -111,5 +113,7 @@ def read_client(
     if client_name not in contracts.clients:
         raise ProblemError(404, f"No client named {client_name!r}. GET /v1/clients lists them.")
     card = client_scorecard(session, contracts, client_name, span, now)
-    card["open_clocks"] = [clock_out(v, contracts) for v in card["open_clocks"]]
+    card["open_clocks"] = [audience.clock(clock_out(v, contracts)) for v in card["open_clocks"]]
+    if audience.is_client:
+        card["developers"] = []  # per-developer figures are for the team's own use
     return ClientScorecard(**card)

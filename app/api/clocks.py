@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.audience import AudienceDep
+from app.api.deps import ContractsDep, SessionDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.params import (
     ClientQ,
@@ -60,7 +61,7 @@ def read_clocks(
     response: Response,
     session: SessionDep,
     contracts: ContractsDep,
-    _: ReadDep,
+    audience: AudienceDep,
     kind: Annotated[ClockKind | None, Query(description="response or bug_fix.")] = None,
     state: Annotated[ClockState | None, Query(description="The state right now: running, at_risk, paused, met or "
                                                           "breached.")] = None,
@@ -75,7 +76,8 @@ def read_clocks(
 ) -> Any:
     check_order(since, until)
     now = datetime.now(UTC)
-    flt = ClockFilter(kind=kind, client=client, developer=developer, since=since, until=until, state=state)
+    flt = ClockFilter(kind=kind, client=audience.narrow(client), developer=developer, since=since, until=until,
+                      state=state)
     try:
         views, next_cursor = clock_page(session, flt, contracts, now, limit=limit, cursor=cursor)
     except ValueError as exc:
@@ -89,4 +91,5 @@ def read_clocks(
     if wants_csv(request, fmt):
         return csv_response(CLOCK_COLUMNS, (clock_row(v, contracts) for v in views), "clocks.csv", headers)
     response.headers.update(headers)
-    return ClockPage(clocks=[clock_out(v, contracts) for v in views], next_cursor=next_cursor, limit=limit)
+    return ClockPage(clocks=[audience.clock(clock_out(v, contracts)) for v in views], next_cursor=next_cursor,
+                     limit=limit)

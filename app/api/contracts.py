@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
-from app.api.deps import AdminDep, ContractsDep, ReadDep, SettingsDep
+from app.api.audience import AudienceDep
+from app.api.deps import AdminDep, ContractsDep, SettingsDep
 from app.api.errors import ProblemError, problem_responses
 from app.contracts import Contracts, ContractsError, load_contracts
 from app.core.db import transaction
@@ -45,16 +46,17 @@ def _people(contracts: Contracts) -> list[PersonOut]:
     "",
     summary="List every client's contract and the roster",
     description="What each client was promised, in plain words and in figures, and the people the metrics know "
-    "(e-mail addresses left out).",
+    "(e-mail addresses left out). A client token gets its own contract only, and no roster.",
     response_model=ContractsOut,
     responses=problem_responses(401),
 )
-def read_contracts(contracts: ContractsDep, caller: ReadDep) -> ContractsOut:
+def read_contracts(contracts: ContractsDep, audience: AudienceDep) -> ContractsOut:
     # Where the file lives on the server is for administrators; a read token sees its name only.
-    source = contracts.source if caller.is_admin else PurePath(contracts.source).name
-    return ContractsOut(source=source,
-                        clients=[contract_out(contracts.clients[n]) for n in sorted(contracts.clients)],
-                        people=_people(contracts))
+    source = contracts.source if audience.caller.is_admin else PurePath(contracts.source).name
+    names = [n for n in sorted(contracts.clients) if audience.sees(n)]
+    # The roster names other clients' staff: a client token gets none of it.
+    people = [] if audience.is_client else _people(contracts)
+    return ContractsOut(source=source, clients=[contract_out(contracts.clients[n]) for n in names], people=people)
 
 
 @router.post(
@@ -102,7 +104,7 @@ def _errors(message: str, source: str) -> list[dict[str, str]]:
 )
 def read_contract(
     client_name: Annotated[str, Path(description="The client's name in the contracts file.", examples=["acme"])],
-    contracts: ContractsDep, _: ReadDep,
+    contracts: ContractsDep, _: AudienceDep,
 ) -> ContractOut:
     client = contracts.clients.get(client_name)
     if client is None and client_name == "reload":

@@ -1,4 +1,5 @@
-"""Request dependencies of the API: the shared ones (``app.core.web``) and bearer tokens with read and admin scopes."""
+"""Request dependencies of the API: the shared ones (``app.core.web``) and bearer tokens with read, admin and
+client scopes (what a client token may reach is decided in ``app.api.audience``)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from metrics.wording import wait_in_words
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
-    description="An API token: an entry of PULSE_API_TOKENS (`read:<token>` for read-only) or one made with "
-    "`pulse token create --name X --scope read|admin`.",
+    description="An API token: an entry of PULSE_API_TOKENS (`read:<token>` for read-only, `client:<name>:<token>` "
+    "for one client's own view) or one made with `pulse token create --name X --scope read|admin|client:<name>`. "
+    "A client token sees that client's promises only: its contract, figures, clocks and work items (no internal "
+    "notes, no per-developer figures); every other route answers it 403.",
 )
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 

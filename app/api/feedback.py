@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import AdminDep, ContractsDep, ReadDep, SessionDep
+from app.api.audience import AudienceDep
+from app.api.deps import AdminDep, ContractsDep, SessionDep
 from app.api.errors import ProblemError, problem_responses
 from app.api.params import Time, check_order
 from app.core.tables import Feedback
@@ -98,7 +99,7 @@ def create_feedback(
 
 @router.get("", summary="List client ratings", response_model=FeedbackList, responses=problem_responses(401, 422))
 def read_feedback_list(
-    session: SessionDep, _: ReadDep,
+    session: SessionDep, audience: AudienceDep,
     client: Annotated[str | None, Query(description="Only this client.")] = None,
     developer: Annotated[str | None, Query(description='Only this developer; "" for whole-team ratings.')] = None,
     since: Annotated[Time | None, Query(description="Periods ending after this time (ISO 8601, offset).")] = None,
@@ -106,5 +107,6 @@ def read_feedback_list(
 ) -> FeedbackList:
     """List ratings whose period overlaps [since, until), newest period first."""
     check_order(since, until)
-    rows = list_feedback(session, FeedbackFilter(client=client, developer=developer, since=since, until=until))
+    flt = FeedbackFilter(client=audience.narrow(client), developer=developer, since=since, until=until)
+    rows = list_feedback(session, flt)
     return FeedbackList(feedback=[_out(r) for r in rows])

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.audience import AudienceDep
+from app.api.deps import ContractsDep, SessionDep
 from app.api.errors import problem_responses
 from app.api.params import (
     ClientQ,
@@ -107,11 +108,11 @@ def _report(
     responses=_RESPONSES,
 )
 def read_responsiveness(
-    request: Request, session: SessionDep, contracts: ContractsDep, _: ReadDep, client: ClientQ = None,
+    request: Request, session: SessionDep, contracts: ContractsDep, audience: AudienceDep, client: ClientQ = None,
     developer: DeveloperQ = None, since: SinceQ = None, until: UntilQ = None,
     group_by: GroupQ = GroupBy.DEVELOPER, fmt: FormatQ = None,
 ) -> Any:
-    return _report(ClockKind.RESPONSE, "responsiveness", request, session, contracts, client=client,
+    return _report(ClockKind.RESPONSE, "responsiveness", request, session, contracts, client=audience.narrow(client),
                    developer=developer, since=since, until=until, group_by=group_by, fmt=fmt)
 
 
@@ -124,9 +125,9 @@ def read_responsiveness(
     responses=_RESPONSES,
 )
 def read_bug_fix(
-    request: Request, session: SessionDep, contracts: ContractsDep, _: ReadDep, client: ClientQ = None,
+    request: Request, session: SessionDep, contracts: ContractsDep, audience: AudienceDep, client: ClientQ = None,
     developer: DeveloperQ = None, since: SinceQ = None, until: UntilQ = None,
     group_by: GroupQ = GroupBy.DEVELOPER, fmt: FormatQ = None,
 ) -> Any:
-    return _report(ClockKind.BUG_FIX, "bug-fix", request, session, contracts, client=client, developer=developer,
-                   since=since, until=until, group_by=group_by, fmt=fmt)
+    return _report(ClockKind.BUG_FIX, "bug-fix", request, session, contracts, client=audience.narrow(client),
+                   developer=developer, since=since, until=until, group_by=group_by, fmt=fmt)

@@ -8,9 +8,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Response
 
-from app.api.deps import ContractsDep, ReadDep, SessionDep
+from app.api.audience import AudienceDep
+from app.api.deps import ContractsDep, SessionDep
 from app.api.errors import ProblemError, problem_responses
-from app.reports.work_items import Source, WorkItemDetail, normalize_key, work_item_detail
+from app.reports.work_items import Source, WorkItemDetail, client_view, normalize_key, work_item_detail
 
 router = APIRouter(prefix="/v1/work-items", tags=["work items"])
 
@@ -41,10 +42,13 @@ def read_work_item(
     session: SessionDep,
     contracts: ContractsDep,
     response: Response,
-    _: ReadDep,
+    audience: AudienceDep,
 ) -> Any:
     key = normalize_key(source, key)
     detail = work_item_detail(session, contracts, source, key, datetime.now(UTC))
+    if detail is not None and audience.client is not None:
+        # Another client's item answers exactly as one never received: a client token learns nothing of it.
+        detail = client_view(detail, audience.client, contracts) if detail.client == audience.client else None
     if detail is None:
         raise ProblemError(404, f"No {source.value} work item {key!r} has been received. GitHub keys look like "
                                 "owner/repo%23123 in a URL, Jira keys like PROJ-45.")

@@ -47,6 +47,7 @@ def serve(
     """Run the API (and the webhook endpoints) with uvicorn."""
     import uvicorn
 
+    from app.cli.run_tokens import check_configured_tokens, run_tokens
     from app.cli.serving import freeze_startup_objects, server_options
     from app.core.migrate import upgrade
     from app.main import create_app
@@ -61,12 +62,8 @@ def serve(
         settings = _demo_mail_settings(settings, host, port)
         _load_demo(settings, contracts)
     if not settings.bearer_tokens():
-        token = secrets.token_urlsafe(24)
-        settings = settings.model_copy(update={"api_tokens": SecretStr(token)})
-        err.print(f"No PULSE_API_TOKENS set; this run accepts the token: [bold]{token}[/bold]\n"
-                  f"  curl -H 'Authorization: Bearer {token}' "
-                  f"'http://{host}:{port}/v1/metrics/responsiveness?group_by=developer'",
-                  highlight=False, soft_wrap=True)
+        settings = run_tokens(settings, contracts, host, port)
+    check_configured_tokens(settings, contracts)
     if workers > 1:
         # Each process builds its own app from the environment: hand it what this one decided.
         os.environ["PULSE_CONTRACTS"] = contracts.source

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli.common import console, err, fail, session_factory, settings_or_exit
+from app.cli.common import console, contracts_or_exit, err, fail, session_factory, settings_or_exit
 from app.core.db import transaction
-from app.core.tokens import Scope, create_token, list_tokens, revoke_token
+from app.core.tokens import ScopeInvalid, create_token, list_tokens, parse_access, revoke_token
 from app.reports.formats import utc_text
 
 token_cli = typer.Typer(help="Create, list and revoke API tokens (only their SHA-256 hash is stored).",
@@ -20,17 +20,27 @@ token_cli = typer.Typer(help="Create, list and revoke API tokens (only their SHA
 @token_cli.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="Who uses it, e.g. billing-sheet.")],
-    scope: Annotated[Scope, typer.Option(help="read: GET only; admin: also reload contracts.")] = Scope.READ,
+    scope: Annotated[str, typer.Option(help="read: GET only; admin: also reload contracts; client:<name>: that "
+                                            "client's own promises only (e.g. client:acme).")] = "read",
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
     settings = settings_or_exit()
     try:
+        access = parse_access(scope)
+    except ScopeInvalid as exc:
+        raise fail(f"The scope is wrong: {exc}.") from None
+    if access.client is not None:
+        try:
+            parse_access(scope, contracts_or_exit(settings).clients)
+        except ScopeInvalid as exc:
+            raise fail(f"The scope is wrong: {exc}.") from None
+    try:
         with transaction(session_factory(settings)) as session:
-            row, token = create_token(session, name=name, scope=scope)
+            row, token = create_token(session, name=name, scope=access)
             ident = row.id
     except ValueError as exc:
         raise fail(str(exc)) from None
-    err.print(f"Created token {ident} '{name.strip()}' ({scope.value}). This is the only time it is shown: "
+    err.print(f"Created token {ident} '{name.strip()}' ({access.text}). This is the only time it is shown: "
               "store it now.", highlight=False)
     typer.echo(token)
 

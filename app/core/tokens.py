@@ -19,12 +19,47 @@ from sqlalchemy.orm import Session
 from app.core.tables import ApiToken
 
 READ_PREFIX = "read:"
+CLIENT_PREFIX = "client:"
 TOKEN_PREFIX = "pls_"  # noqa: S105 - a visible prefix, so leaked tokens are easy to search for
 
 
 class Scope(StrEnum):
     READ = "read"
     ADMIN = "admin"
+    CLIENT = "client"  # one client's own promises only: stored and written as `client:<name>`
+
+
+class ScopeInvalid(ValueError):
+    """A scope that is not read, admin or client:<name> of a client in the contracts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What a token may do: read, admin, or one client's own view (``client`` names it)."""
+
+    scope: Scope
+    client: str | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{CLIENT_PREFIX}{self.client}" if self.scope is Scope.CLIENT else self.scope.value
+
+
+def parse_access(text: str, clients: Iterable[str] | None = None) -> Access:
+    """Read `read`, `admin` or `client:<name>`; with `clients` given, the name must be one of them."""
+    value = text.strip()
+    if value in (Scope.READ.value, Scope.ADMIN.value):
+        return Access(Scope(value))
+    if not value.startswith(CLIENT_PREFIX):
+        raise ScopeInvalid(f"{text!r} is not a scope: write read, admin or client:<name> (e.g. client:acme)")
+    name = value.removeprefix(CLIENT_PREFIX)
+    if not name:
+        raise ScopeInvalid("a client scope names its client: write client:<name>, e.g. client:acme")
+    if clients is not None and name not in set(clients):
+        known = ", ".join(sorted(clients)) or "none"
+        raise ScopeInvalid(f"there is no client named {name!r} in the contracts (clients: {known}); "
+                           "a client token can only be made for one of them")
+    return Access(Scope.CLIENT, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,33 +69,53 @@ class KnownToken:
     digest: bytes
     scope: Scope
     name: str
+    client: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling: the token's name and what it may do."""
+    """Who is calling: the token's name, what it may do and, for a client token, which client it is."""
 
     name: str
     scope: Scope
+    client: str | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.scope is Scope.ADMIN
+
+    @property
+    def is_client(self) -> bool:
+        return self.scope is Scope.CLIENT
 
 
 def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def configured_tokens(entries: Iterable[str]) -> list[KnownToken]:
-    """Read PULSE_API_TOKENS entries: a plain entry is an admin token, `read:<token>` a read-only one."""
+def configured_tokens(entries: Iterable[str], clients: Iterable[str] | None = None) -> list[KnownToken]:
+    """Read PULSE_API_TOKENS entries: a plain entry is an admin token, `read:<token>` a read-only one,
+    `client:<name>:<token>` one client's own view.
+
+    With `clients` given, a client entry must name one of them (ScopeInvalid otherwise, naming the entry).
+    """
     known = []
     for number, entry in enumerate(entries, start=1):
-        scope, token = Scope.ADMIN, entry
+        scope, token, client = Scope.ADMIN, entry, None
         if entry.startswith(READ_PREFIX):
             scope, token = Scope.READ, entry.removeprefix(READ_PREFIX)
+        elif entry.startswith(CLIENT_PREFIX):
+            client, sep, token = entry.removeprefix(CLIENT_PREFIX).partition(":")
+            if not sep or not client or not token:
+                raise ScopeInvalid(f"PULSE_API_TOKENS entry {number} starts with client: but is not "
+                                   "client:<name>:<token>, e.g. client:acme:<a long random token>")
+            try:
+                parse_access(CLIENT_PREFIX + client, clients)
+            except ScopeInvalid as exc:
+                raise ScopeInvalid(f"PULSE_API_TOKENS entry {number}: {exc}") from None
+            scope = Scope.CLIENT
         if token:
-            known.append(KnownToken(token_digest(token), scope, f"PULSE_API_TOKENS entry {number}"))
+            known.append(KnownToken(token_digest(token), scope, f"PULSE_API_TOKENS entry {number}", client))
     return known
 
 
@@ -71,7 +126,7 @@ def match_configured(token: str, known: Sequence[KnownToken]) -> Caller | None:
     for candidate in known:
         if hmac.compare_digest(given, candidate.digest) and found is None:
             found = candidate
-    return Caller(found.name, found.scope) if found else None
+    return Caller(found.name, found.scope, found.client) if found else None
 
 
 def match_stored(session: Session, token: str) -> Caller | None:
@@ -83,15 +138,19 @@ def match_stored(session: Session, token: str) -> Caller | None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)))
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    return Caller(row.name, Scope(row.scope))
+    access = parse_access(row.scope)
+    return Caller(row.name, access.scope, access.client)
 
 
-def create_token(session: Session, *, name: str, scope: Scope) -> tuple[ApiToken, str]:
+def create_token(session: Session, *, name: str, scope: Scope | Access) -> tuple[ApiToken, str]:
     """Create a token and store its hash; return the row and the token (shown once, never stored)."""
     if not name.strip():
         raise ValueError("give the token a name that says who uses it, e.g. --name billing-sheet")
+    access = scope if isinstance(scope, Access) else Access(scope)
+    if access.scope is Scope.CLIENT and not access.client:
+        raise ScopeInvalid("a client scope names its client: write client:<name>, e.g. client:acme")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name.strip(), token_hash=token_digest(token).hex(), scope=scope.value,
+    row = ApiToken(name=name.strip(), token_hash=token_digest(token).hex(), scope=access.text,
                    created_at=datetime.now(UTC).replace(microsecond=0))
     session.add(row)
     session.flush()

@@ -38,12 +38,19 @@ def check_token(app: FastAPI, token: str) -> Caller | None:
 
 
 def require_viewer(request: Request) -> Caller:
-    """Accept a request whose cookie holds a valid token; otherwise send the browser to sign in."""
+    """Accept a request whose cookie holds a valid token; otherwise send the browser to sign in.
+
+    Checked once per request: the page check (app.dashboard.audience) and the page itself share the answer.
+    """
+    known = getattr(request.state, "viewer", None)
+    if isinstance(known, Caller):
+        return known
     token = request.cookies.get(COOKIE)
     caller = check_token(request.app, token) if token else None
     if caller is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInRequired(target, expired=token is not None)
+    request.state.viewer = caller
     return caller
 
 

@@ -11,7 +11,7 @@ from app.contracts import Contracts
 from app.dashboard.views import KIND_WORDS, STATE_TEXT, anchor, developer_href
 from app.reports.clocks import person_name
 from app.reports.schemas import ClockOut
-from app.reports.work_items import ActivityOut, Source, WorkItemDetail, normalize_key, work_item_detail
+from app.reports.work_items import ActivityOut, Source, WorkItemDetail, client_view, normalize_key, work_item_detail
 from metrics.model import ClockKind, ClockState
 
 ROLE_WORDS = {"start": "started", "pause": "paused", "resume": "resumed", "stop": "stopped"}
@@ -79,13 +79,20 @@ def activity_anchor(activity_id: str) -> str:
     return "activity-" + anchor(activity_id).removeprefix("clock-")
 
 
-def evidence_page(session: Session, contracts: Contracts, source: str, key: str) -> EvidencePage | None:
-    """Build a work item's evidence page from the same record the API answers, or None when the item is unknown."""
+def evidence_page(session: Session, contracts: Contracts, source: str, key: str, *,
+                  client: str | None = None) -> EvidencePage | None:
+    """Build a work item's evidence page from the same record the API answers, or None when the item is unknown.
+
+    With `client` (a client token's own), another client's item is None as if unknown, and the item is shown as
+    its client may see it (no internal notes, only its clocks).
+    """
     try:
         kind = Source(source)
     except ValueError:
         return None
     item = work_item_detail(session, contracts, kind, normalize_key(kind, key), datetime.now(UTC))
+    if item is not None and client is not None:
+        item = client_view(item, client, contracts) if item.client == client else None
     if item is None:
         return None
     cited: dict[str, list[str]] = {}

@@ -1,11 +1,12 @@
-"""The dashboard's pages: sign-in, the overview, a developer, a client, and a work item's evidence."""
+"""The dashboard's pages: sign-in, the overview, a developer, a client, a work item's evidence, and a client's own
+promises page (on screen and printable). Every route passes the page check of app.dashboard.audience first."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.contracts import Contracts
 from app.core.tokens import Caller, SignInLimiter
 from app.core.web import ContractsDep, SessionDep
+from app.dashboard.audience import check_page
 from app.dashboard.auth import (
     COOKIE,
     ViewerDep,
@@ -28,11 +30,13 @@ from app.dashboard.developer import developer_page
 from app.dashboard.evidence import evidence_page
 from app.dashboard.filters import PERIOD_WORDS, Filters, developer_choices, read_filters
 from app.dashboard.overview import overview
+from app.dashboard.promises import LATE_PRINTED, promises_page
 from app.dashboard.rendering import PAGE_HEADERS, render
 from app.reports.clocks import has_clocks, person_name, storable
 from metrics.wording import wait_in_words
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_page)])
+PROMISES = "/promises"
 
 
 def _is_developer(session: Session, contracts: Contracts, person_id: str) -> bool:
@@ -47,8 +51,9 @@ def _filters(request: Request, session: Session, contracts: Contracts) -> Filter
 
 def _page(request: Request, viewer: Caller, contracts: Contracts, filters: Filters, **context: Any) -> dict[str, Any]:
     """Return what every signed-in page shows: who is signed in, the filters and their choices."""
+    clients = [viewer.client] if viewer.client is not None else sorted(contracts.clients)
     return {
-        "viewer": viewer, "filters": filters, "periods": PERIOD_WORDS, "clients": sorted(contracts.clients),
+        "viewer": viewer, "filters": filters, "periods": PERIOD_WORDS, "clients": clients,
         "developers": developer_choices(contracts, filters.developer), "path": request.url.path,
         "developer_name": person_name(filters.developer, contracts) if filters.developer else None,
         "show_filters": True, **context,
@@ -118,6 +123,8 @@ def sign_out(request: Request) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 def read_overview(request: Request, viewer: ViewerDep, session: SessionDep, contracts: ContractsDep) -> Response:
+    if viewer.is_client:
+        return RedirectResponse(PROMISES, status_code=303)
     filters = _filters(request, session, contracts)
     model = overview(session, contracts, filters, datetime.now(UTC))
     return render(request, "overview.html", _page(request, viewer, contracts, filters, title="Overview", page=model))
@@ -137,6 +144,8 @@ def read_developer_page(person_id: str, request: Request, viewer: ViewerDep, ses
 @router.get("/clients/{name}", response_class=HTMLResponse)
 def read_client_page(name: str, request: Request, viewer: ViewerDep, session: SessionDep, contracts: ContractsDep,
                      breaches: str | None = None) -> Response:
+    if viewer.is_client:  # its own name: the page check refused any other
+        return RedirectResponse(PROMISES, status_code=303)
     filters = _filters(request, session, contracts)
     if name not in contracts.clients:
         return _not_found(request, viewer, contracts, filters, f"There is no client named {name!r}.")
@@ -151,9 +160,43 @@ def read_client_page(name: str, request: Request, viewer: ViewerDep, session: Se
 def read_evidence(source: str, key: str, request: Request, viewer: ViewerDep, session: SessionDep,
                   contracts: ContractsDep) -> Response:
     filters = _filters(request, session, contracts)
-    model = evidence_page(session, contracts, source, key)
+    model = evidence_page(session, contracts, source, key, client=viewer.client)
     if model is None:
         return _not_found(request, viewer, contracts, filters, f"No {source} work item {key!r} has been received.")
     title = model.item.title or model.item.key
     context = _page(request, viewer, contracts, filters, title=title, page=model, show_filters=False)
     return render(request, "evidence.html", context)
+
+
+def _promises_client(request: Request, viewer: Caller, contracts: Contracts) -> str | None:
+    """Return whose promises to show: a client token's own; for the team, the client chosen with ?client=."""
+    return viewer.client if viewer.client is not None else request.query_params.get("client") or None
+
+
+@router.get(PROMISES, response_class=HTMLResponse)
+def read_promises(request: Request, viewer: ViewerDep, session: SessionDep, contracts: ContractsDep,
+                  late: str | None = None) -> Response:
+    filters = _filters(request, session, contracts)
+    name = _promises_client(request, viewer, contracts)
+    if name is None or name not in contracts.clients:
+        return _not_found(request, viewer, contracts, filters, "Choose a client: /promises?client=<name> shows the "
+                                                               "page that client sees.")
+    try:
+        model = promises_page(session, contracts, name, datetime.now(UTC), cursor=late)
+    except ValueError:
+        return RedirectResponse(request.url.path, status_code=303)
+    context = _page(request, viewer, contracts, filters, title=f"{name}: your promises", page=model,
+                    show_filters=False, rating_url=model.rating_url)
+    return render(request, "promises.html", context)
+
+
+@router.get(f"{PROMISES}/print", response_class=HTMLResponse)
+def read_promises_print(request: Request, viewer: ViewerDep, session: SessionDep, contracts: ContractsDep) -> Response:
+    filters = _filters(request, session, contracts)
+    name = _promises_client(request, viewer, contracts)
+    if name is None or name not in contracts.clients:
+        return _not_found(request, viewer, contracts, filters, "Choose a client: /promises/print?client=<name>.")
+    model = promises_page(session, contracts, name, datetime.now(UTC), limit=LATE_PRINTED)
+    context = _page(request, viewer, contracts, filters, title=f"{name}: your promises", page=model,
+                    show_filters=False, rating_url=model.rating_url, printed_at=datetime.now(UTC))
+    return render(request, "promises_print.html", context)

@@ -108,6 +108,28 @@ def _activity(contracts: Contracts, client: Client | None, a: ActivityRow) -> Ac
     )
 
 
+def client_view(detail: WorkItemDetail, client: str, contracts: Contracts) -> WorkItemDetail:
+    """Show an item as its client may see it: no internal notes, only that client's clocks, no holders' shares,
+    and nothing of the time it spent in another client's project or repository before it moved here."""
+    owners = [(m.moved_at, _owner(contracts, detail.source, m.container)) for m in detail.moved_from]
+
+    def ours(at: datetime) -> bool:
+        # An activity before a move happened in the container the item left at that move.
+        before = next((owner for moved_at, owner in owners if at < moved_at), detail.client)
+        return before == client
+
+    return detail.model_copy(update={
+        "activities": [a for a in detail.activities if not a.internal and ours(a.at)],
+        "clocks": [c.model_copy(update={"holders": []}) for c in detail.clocks if c.client == client],
+        "moved_from": [m for m, (_, owner) in zip(detail.moved_from, owners, strict=True) if owner == client],
+    })
+
+
+def _owner(contracts: Contracts, source: str, container: str) -> str | None:
+    found = contracts.client_for(source, container)
+    return found.name if found else None
+
+
 def normalize_key(source: Source, key: str) -> str:
     """Accept owner/repo/123 for owner/repo#123, so a GitHub key can be written without %23."""
     match = _GITHUB_PATH_KEY.match(key) if source is Source.GITHUB and "#" not in key else None

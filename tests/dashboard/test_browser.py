@@ -12,6 +12,7 @@ import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,8 @@ def _browser_tools() -> tuple[Any, str]:
     return sync_api, chromium
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serve_demo(tmp_path_factory: pytest.TempPathFactory, api_tokens: str) -> Iterator[str]:
     """Serve the app with the demo history from a fresh SQLite file, as `pulse serve --demo` does."""
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'pulse.db'}"
     engine = make_engine(url)
@@ -61,7 +62,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     contracts = demo_contracts()
     load_demo(make_sessionmaker(engine), contracts, datetime.now(UTC))
     engine.dispose()
-    settings = Settings(_env_file=None, database_url=url, api_tokens=f"read:{TOKEN}")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, api_tokens=api_tokens)  # type: ignore[call-arg]
     app = create_app(settings, contracts=contracts, warn=False)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))  # bound before the server starts, so no other process can take the port
@@ -81,6 +82,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.join(timeout=10)
     sock.close()
     app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_demo(tmp_path_factory, f"read:{TOKEN}") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

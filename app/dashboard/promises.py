@@ -1,0 +1,91 @@
+"""The client's own page: its contract in plain words, this month and last, every late answer and breached fix with
+its evidence, and the trend; what a client token sees, and what its printable page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.contracts import Contracts
+from app.dashboard.charts import trend_chart
+from app.dashboard.developer import WeekLine, week_lines
+from app.dashboard.views import ClockLine, PromiseCell, clock_line, promise_cell
+from app.reports.clocks import ClockFilter, clock_page, week_calendar
+from app.reports.promises import ContractOut, contract_out
+from app.reports.scorecards import Period, client_scorecard
+from metrics.calendar import local_date, local_day_start
+from metrics.model import ClockKind, ClockState
+
+LATE_SHOWN = 100  # on the screen, with a link to the older ones
+LATE_PRINTED = 1000  # on the printable page, which cannot follow links
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """Both promises over one calendar month of the client's own time zone."""
+
+    label: str
+    span: Period
+    responsiveness: PromiseCell
+    bug_fix: PromiseCell
+
+
+@dataclass(frozen=True)
+class PromisesPage:
+    name: str
+    contract: ContractOut
+    months: list[MonthFigures]  # this month so far, then last month
+    late_answers: list[ClockLine]
+    late_fixes: list[ClockLine]
+    more_late: str | None  # the cursor of the next page of late clocks
+    weeks: list[WeekLine]
+    week_time_zone: str
+    chart: Markup
+    rating_url: str | None  # where the client rates the delivery; the page hides the slot while it is None
+
+
+def month_starts(now: datetime, contracts: Contracts, name: str) -> tuple[datetime, datetime]:
+    """Return when this month and last month began, in the client's own time zone (as UTC moments)."""
+    calendar = week_calendar(contracts, name)
+    first: date = local_date(now, calendar).replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    return local_day_start(first, calendar), local_day_start(previous, calendar)
+
+
+def _month(session: Session, contracts: Contracts, name: str, span: Period, now: datetime, label: str
+           ) -> MonthFigures:
+    spec = contracts.clients[name].spec.alignment
+    card = client_scorecard(session, contracts, name, span, now)
+    return MonthFigures(label, span, promise_cell(card["responsiveness"], spec), promise_cell(card["bug_fix"], spec))
+
+
+def promises_page(session: Session, contracts: Contracts, name: str, now: datetime, *, cursor: str | None = None,
+                  limit: int = LATE_SHOWN, rating_url: str | None = None) -> PromisesPage:
+    """Build a client's own page at `now` (`cursor` pages through the late clocks).
+
+    Raises ValueError for a cursor this dashboard did not give out.
+    """
+    now = now.replace(microsecond=0)
+    this_start, last_start = month_starts(now, contracts, name)
+    calendar = week_calendar(contracts, name)
+    this_label = f"{local_date(this_start, calendar):%B %Y} so far"
+    last_label = f"{local_date(last_start, calendar):%B %Y}"
+    months = [_month(session, contracts, name, Period(this_start, now), now, this_label),
+              _month(session, contracts, name, Period(last_start, this_start), now, last_label)]
+    both = Period(last_start, now)
+    card = client_scorecard(session, contracts, name, both, now)
+    flt = ClockFilter(client=name, since=both.since, until=both.until, state=ClockState.BREACHED)
+    views, more = clock_page(session, flt, contracts, now, limit=limit, cursor=cursor)
+    lines = [clock_line(v, contracts) for v in views]
+    good = contracts.clients[name].spec.alignment.good_attainment
+    return PromisesPage(
+        name=name, contract=contract_out(contracts.clients[name]), months=months,
+        late_answers=[line for line in lines if line.kind is ClockKind.RESPONSE],
+        late_fixes=[line for line in lines if line.kind is ClockKind.BUG_FIX], more_late=more,
+        weeks=week_lines(card["trend"], contracts, name), week_time_zone=card["week_time_zone"],
+        chart=trend_chart(card["trend"], good=good, title=f"{name}: share on time, week by week"),
+        rating_url=rating_url,
+    )
