@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     jira_email: str | None = None
     jira_token: SecretStr | None = None
     jira_deployment: str = "cloud"
+    public_url: str | None = Field(default=None, description=(
+        "Where GitHub and Jira reach this service, e.g. https://pulse.example.com (webhooks go to /webhooks/...)."))
     http_timeout_seconds: float = 30.0
     max_rate_limit_wait_seconds: float = 900.0
     sync_interval_seconds: int = Field(default=600, ge=10, description="Worker: incremental sync every N seconds.")
@@ -55,6 +57,15 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the service's address, starting with https://")
+        return value.strip().rstrip("/")
 
     @field_validator("log_level")
     @classmethod
