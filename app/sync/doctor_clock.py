@@ -15,7 +15,7 @@ import httpx
 from app.sync.doctor import Check, Doctor, Finding, ok, problem, warning
 from app.sync.doctor_jira import jira_client
 from connectors.jira.client import JiraError
-from metrics.wording import human_duration
+from metrics.wording import minutes_in_words
 
 MAX_SKEW = timedelta(seconds=60)
 
@@ -68,7 +68,7 @@ def check_clock(doctor: Doctor) -> list[Finding]:
         compared.append(source)
         if abs(skew) > MAX_SKEW.total_seconds():
             way = "ahead of" if skew > 0 else "behind"
-            found.append(problem("Machine clock", f"This machine's clock is {human_duration(abs(skew))} {way} "
+            found.append(problem("Machine clock", f"This machine's clock is about {minutes_in_words(abs(skew))} {way} "
                                  f"{source}'s: signatures, tokens and every figure go wrong.",
                                  "Keep the clock in time (enable NTP: timedatectl set-ntp true, or chrony)."))
     if compared and not any(f.check == "Machine clock" for f in found):
