@@ -53,8 +53,8 @@ class Settings(BaseSettings):
     jira_email: str | None = None
     jira_token: SecretStr | None = None
     jira_deployment: str = "cloud"
-    public_url: str | None = Field(default=None, description=(
-        "Where GitHub and Jira reach this service, e.g. https://pulse.example.com (webhooks go to /webhooks/...)."))
+    jira_webhook_url: str | None = Field(default=None, description=(
+        "The public URL of /webhooks/jira: `pulse connect jira` and `pulse doctor` find our Jira webhook by it."))
     http_timeout_seconds: float = 30.0
     max_rate_limit_wait_seconds: float = 900.0
     sync_interval_seconds: int = Field(default=600, ge=10, description="Worker: incremental sync every N seconds.")
@@ -69,13 +69,14 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
 
-    @field_validator("public_url")
+    @field_validator("jira_webhook_url")
     @classmethod
     def _web_address(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be the service's address, starting with https://")
+        if not value.startswith(("https://", "http://")) or "?" in value:
+            raise ValueError("must be the address of /webhooks/jira, like https://pulse.example.com/webhooks/jira "
+                             "(without ?token=: it is added from PULSE_JIRA_WEBHOOK_TOKEN)")
         return value.strip().rstrip("/")
 
     @field_validator("log_level")

@@ -16,22 +16,21 @@ from app.core.db import make_engine, make_sessionmaker
 from app.settings import Settings, SettingsError, load_settings
 from app.sync.doctor import DEFAULT_TIMEOUT, Check, Doctor, Finding, Status, all_well, problem, run_checks
 from app.sync.doctor_clock import CLOCK_CHECKS
+from app.sync.doctor_github import GITHUB_CHECKS
 from app.sync.doctor_jira import JIRA_CHECKS
 from app.sync.doctor_local import LOCAL_CHECKS
 
 EXIT_OK, EXIT_PROBLEM = 0, 1
-CHECKS: tuple[Check, ...] = (*LOCAL_CHECKS, *JIRA_CHECKS, *CLOCK_CHECKS)
+CHECKS: tuple[Check, ...] = (*LOCAL_CHECKS, *GITHUB_CHECKS, *JIRA_CHECKS, *CLOCK_CHECKS)
 _STYLE = {Status.OK: "green", Status.WARNING: "yellow", Status.PROBLEM: "bold red"}
 
 
 def doctor(
-    url: Annotated[str | None, typer.Option(help="This service's address as GitHub and Jira reach it (default: "
-                                                 "PULSE_PUBLIC_URL), e.g. https://pulse.example.com.")] = None,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds each check may take.")] = DEFAULT_TIMEOUT,
 ) -> None:
     """Check that everything is in place and working; exit 0 when nothing is a problem (warnings allowed), else 1."""
     try:
-        settings = load_settings(**({"public_url": url} if url else {}))
+        settings = load_settings()
     except SettingsError as exc:
         show([problem("Settings", str(exc), "Correct the variable it names and run pulse doctor again.")])
         raise typer.Exit(EXIT_PROBLEM) from None

@@ -86,9 +86,8 @@ class Doctor:
         return list(dict.fromkeys(key.upper() for c in specs for key in c.jira_projects))
 
     def webhook_url(self, source: str) -> str | None:
-        """Return the webhook URL GitHub or Jira should call, from PULSE_PUBLIC_URL (None when it is not set)."""
-        base = self.settings.public_url
-        return f"{base}/webhooks/{source}" if base else None
+        """Return the public URL of our GitHub or Jira webhook endpoint (PULSE_*_WEBHOOK_URL; None when not set)."""
+        return self.settings.github_webhook_url if source == "github" else self.settings.jira_webhook_url
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from app.core.tables import RawDelivery
 from app.sync.doctor import Check, Doctor, Finding, ok, problem, warning
+from app.sync.jira_setup import jira_webhook_plan
 from connectors.jira.client import JiraClient, JiraError
-from connectors.jira.hooks import differences, find_ours, list_webhooks, wanted_webhook
+from connectors.jira.hooks import differences, find_ours, list_webhooks, masked
 from metrics.wording import human_duration
 
 PERMISSIONS = ("BROWSE_PROJECTS", "ADMINISTER")
@@ -85,11 +86,12 @@ def check_jira_webhook(doctor: Doctor) -> list[Finding]:
     client = jira_client(doctor)
     if client is None:
         return _not_configured(name)
-    url = doctor.webhook_url("jira")
-    if url is None:
-        return [warning(name, "Not checked: PULSE_PUBLIC_URL is not set, so the webhook's URL cannot be compared.",
-                        "Set PULSE_PUBLIC_URL to the address Jira reaches, e.g. https://pulse.example.com.")]
-    want = wanted_webhook(url, doctor.projects())
+    plan = jira_webhook_plan(doctor.settings, doctor.projects())
+    if plan is None:
+        return [warning(name, "Not checked: PULSE_JIRA_WEBHOOK_URL is not set, so the webhook's URL cannot be "
+                        "compared.", "Set PULSE_JIRA_WEBHOOK_URL to the address Jira posts to, e.g. "
+                        "https://pulse.example.com/webhooks/jira.")]
+    want, url = plan.webhook, plan.webhook.url
     with client:
         try:
             hooks = list_webhooks(client)
@@ -102,12 +104,12 @@ def check_jira_webhook(doctor: Doctor) -> list[Finding]:
                             "credentials.")]
     have = find_ours(hooks, url)
     if have is None:
-        return [problem(name, f"No webhook calls {url}: Jira changes reach Delivery Pulse only by the sync.",
+        return [problem(name, f"No webhook calls {masked(url)}: Jira changes reach Delivery Pulse only by the sync.",
                         "Run pulse connect jira (or enter the webhook by hand, as it prints).")]
     if changes := differences(have, want):
         todo = "Run pulse connect jira to correct it."
         return [problem(name, f"Webhook '{have.name}' is registered, but " + "; ".join(changes) + ".", todo)]
-    return [ok(name, f"'{have.name}' calls {url} for {len(want.events)} events and projects "
+    return [ok(name, f"'{have.name}' calls {masked(url)} for {len(want.events)} events and projects "
                + ", ".join(sorted(want.projects))), _last_delivery(doctor)]
 
 

@@ -36,9 +36,7 @@ def check_settings(doctor: Doctor) -> list[Finding]:
         found.append(ok("Setting PULSE_GITHUB_WEBHOOK_SECRET", "set") if s.github_webhook_secret else problem(
             "Setting PULSE_GITHUB_WEBHOOK_SECRET", "Not set: every GitHub webhook delivery is refused.",
             "Set PULSE_GITHUB_WEBHOOK_SECRET to the secret entered on the GitHub webhook."))
-        found.append(ok("Setting PULSE_GITHUB_TOKEN", "set") if s.github_token else warning(
-            "Setting PULSE_GITHUB_TOKEN", "Not set: the sync reads public repositories only, and slowly.",
-            "Set PULSE_GITHUB_TOKEN to a token that can read the contracts' repositories."))
+        found.append(_github_credentials(doctor))
     if _uses(doctor, "jira"):
         signed = s.jira_webhook_secret or s.jira_webhook_token
         name = "PULSE_JIRA_WEBHOOK_SECRET" if s.jira_webhook_secret or not s.jira_webhook_token \
@@ -47,11 +45,13 @@ def check_settings(doctor: Doctor) -> list[Finding]:
             "Setting PULSE_JIRA_WEBHOOK_SECRET", "Neither it nor PULSE_JIRA_WEBHOOK_TOKEN is set: every Jira webhook "
             "delivery is refused.", "Set PULSE_JIRA_WEBHOOK_SECRET to the secret entered on the Jira webhook."))
         found.append(_jira_sync(doctor))
-    if not s.public_url:
-        found.append(warning("Setting PULSE_PUBLIC_URL", "Not set: the webhooks registered on GitHub and Jira "
-                             "cannot be compared with this service's address.",
-                             "Set PULSE_PUBLIC_URL to the address GitHub and Jira reach, e.g. "
-                             "https://pulse.example.com."))
+    for source in ("github", "jira"):
+        if _uses(doctor, source) and not doctor.webhook_url(source):
+            name = f"PULSE_{source.upper()}_WEBHOOK_URL"
+            found.append(warning(f"Setting {name}", f"Not set: the {source.capitalize()} webhooks cannot be "
+                                 "compared with this service's address.", f"Set {name} to the address "
+                                 f"{'GitHub' if source == 'github' else 'Jira'} posts to, e.g. "
+                                 f"https://pulse.example.com/webhooks/{source}."))
     return found
 
 
@@ -65,6 +65,20 @@ def _api_tokens(doctor: Doctor) -> Finding:
         return ok(name, f"not set; {stored} token(s) made with pulse token create")
     return problem(name, "No API token: /v1 refuses every request, the dashboard lets nobody in.",
                    "Create one with: pulse token create --name ops --scope admin.")
+
+
+def _github_credentials(doctor: Doctor) -> Finding:
+    s = doctor.settings
+    if s.github_app:
+        note = s.github_auth_note()
+        if note:
+            return warning("Setting PULSE_GITHUB_APP_ID", note, "Unset PULSE_GITHUB_TOKEN.")
+        return ok("Setting PULSE_GITHUB_APP_ID", "set, with the App's key: GitHub is read as the GitHub App")
+    if s.github_token:
+        return ok("Setting PULSE_GITHUB_TOKEN", "set (a personal token; a GitHub App is recommended)")
+    return warning("Setting PULSE_GITHUB_TOKEN", "Neither it nor PULSE_GITHUB_APP_ID is set: the sync reads public "
+                   "repositories only, and slowly.", "Install the GitHub App and set PULSE_GITHUB_APP_ID and "
+                   "PULSE_GITHUB_APP_PRIVATE_KEY (or set PULSE_GITHUB_TOKEN).")
 
 
 def _jira_sync(doctor: Doctor) -> Finding:

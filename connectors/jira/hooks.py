@@ -82,6 +82,14 @@ def same_endpoint(a: str, b: str) -> bool:
     return (ua.scheme, ua.host, ua.port, ua.path.rstrip("/")) == (ub.scheme, ub.host, ub.port, ub.path.rstrip("/"))
 
 
+def masked(url: str) -> str:
+    """Return a webhook URL fit to print: the value of its ``token`` query (a secret) hidden."""
+    parsed = httpx.URL(url)
+    if "token" not in parsed.params:
+        return url
+    return str(parsed.copy_set_param("token", "****")).replace("%2A", "*")
+
+
 def find_ours(hooks: Sequence[JiraWebhook], url: str) -> JiraWebhook | None:
     """Return the webhook registered for our endpoint: the exact URL first, else the same endpoint."""
     return next((h for h in hooks if h.url == url), None) or next((h for h in hooks if same_endpoint(h.url, url)),
@@ -92,7 +100,7 @@ def differences(have: JiraWebhook, want: JiraWebhook) -> list[str]:
     """Say, in words, how a registered webhook differs from the one needed (empty: it is the same)."""
     found = []
     if have.url != want.url:
-        found.append(f"its URL is {have.url}, expected {want.url}")
+        found.append(f"its URL is {masked(have.url)}, expected {masked(want.url)}")
     if missing := sorted(want.events - have.events):
         found.append("it is not sent for " + ", ".join(missing))
     if extra := sorted(have.events - want.events):

@@ -7,45 +7,50 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 
-import httpx
 import pytest
 import respx
 from alembic import command
+from pydantic import SecretStr
 
 from app.cli.doctor import CHECKS
 from app.core.db import transaction
 from app.core.migrate import alembic_config
 from app.core.tables import IntakeQueue, QuarantinedRecord, RawDelivery, WorkerJob
 from app.sync.doctor import Check, Doctor, Finding, Status, all_well, ok, run_checks
+from connectors.github.hooks import HOOK_EVENTS
 from connectors.jira.hooks import wanted_webhook
 from tests.conftest import make_settings
+from tests.connectors.github.fake_github_admin import PERSONAL_TOKEN
 from tests.connectors.jira.fake_jira_admin import SITE, JiraAdminSite
+from tests.sync.doctor_fakes import ADMIN, READ, FakeGitHubRepos
 
 pytestmark = pytest.mark.postgres
 
-PUBLIC = "https://pulse.example.com"
-GITHUB = "https://api.github.com"
+GITHUB_HOOK = "https://pulse.example.com/webhooks/github"
+JIRA_HOOK = "https://pulse.example.com/webhooks/jira"
 
 
 def _site() -> JiraAdminSite:
     site = JiraAdminSite(projects={"SHOP": {"BROWSE_PROJECTS"}})
-    want = wanted_webhook(f"{PUBLIC}/webhooks/jira", ["SHOP"])
-    site.add_webhook(**want.as_body(None))
+    site.add_webhook(**wanted_webhook(JIRA_HOOK, ["SHOP"]).as_body(None))
     return site
 
 
 class Installation:
     """A healthy installation: schema current, worker seen, a Jira delivery received, GitHub and Jira answering."""
 
-    def __init__(self, engine, factory, contracts) -> None:
-        self.engine, self.factory, self.contracts = engine, factory, contracts
+    def __init__(self, engine, factory, contracts, github: FakeGitHubRepos) -> None:
+        self.engine, self.factory, self.contracts, self.github = engine, factory, contracts, github
         self.site = _site()
-        self.github_offset = timedelta(0)
-        self.settings = make_settings(github_token="gh-token-value", jira_url=SITE, jira_email="ops@example.com",
-                                      jira_token="jira-token-value", public_url=PUBLIC)
+        github.repos["acme/shop"] = dict(ADMIN)
+        self.hook = github.add_hook("repos/acme/shop", GITHUB_HOOK, list(HOOK_EVENTS))
+        github.add_delivery(self.hook, status_code=202, at=datetime.now(UTC) - timedelta(minutes=3))
+        self.settings = make_settings(
+            github_token=PERSONAL_TOKEN, github_api_url=github.base_url, github_webhook_url=GITHUB_HOOK,
+            jira_url=SITE, jira_email="ops@example.com", jira_token="jira-token-value", jira_webhook_url=JIRA_HOOK)
         command.stamp(alembic_config(engine), "head")
         now = datetime.now(UTC)
         with transaction(factory) as session:
@@ -62,15 +67,15 @@ class Installation:
     def run(self, doctor: Doctor | None = None, checks=CHECKS) -> list[Finding]:
         with respx.mock(assert_all_called=False) as router:
             self.site.install(router)
-            router.get(f"{GITHUB}/rate_limit").mock(side_effect=lambda request: httpx.Response(
-                200, json={"resources": {}}, headers={"Date": format_datetime(
-                    datetime.now(UTC) + self.github_offset, usegmt=True)}))
+            router.route(url__startswith=self.github.base_url).pass_through()  # a real server, over HTTP
             return run_checks(doctor or self.doctor(), checks)
 
 
 @pytest.fixture
-def setup(engine, factory, contracts) -> Installation:
-    return Installation(engine, factory, contracts)
+def setup(engine, factory, contracts) -> Iterator[Installation]:
+    github = FakeGitHubRepos()
+    with github.running():
+        yield Installation(engine, factory, contracts, github)
 
 
 def _rows(findings: list[Finding], check: str) -> list[Finding]:
@@ -95,7 +100,10 @@ def test_a_healthy_installation_is_all_ok(setup):
     assert all_well(findings)
     checks = {f.check for f in findings}
     assert {"Database", "Contracts file", "Intake queue", "Quarantine", "Worker", "Jira project SHOP",
-            "Jira webhook", "Jira deliveries", "Machine clock", "Setting PULSE_GITHUB_WEBHOOK_SECRET"} <= checks
+            "Jira webhook", "Jira deliveries", "Machine clock", "Setting PULSE_GITHUB_WEBHOOK_SECRET",
+            "GitHub repository acme/shop", "GitHub webhook acme/shop", "GitHub deliveries acme/shop"} <= checks
+    assert "permission: admin" in _rows(findings, "GitHub repository acme/shop")[0].detail
+    assert "admin:repo_hook" in _rows(findings, "GitHub repository acme/shop")[0].detail
     assert "browse: yes" in _rows(findings, "Jira project SHOP")[0].detail
     assert "GitHub and Jira" in _rows(findings, "Machine clock")[0].detail
 
@@ -103,7 +111,7 @@ def test_a_healthy_installation_is_all_ok(setup):
 def test_secrets_are_named_never_shown(setup):
     findings = setup.run()
     text = json.dumps([f.__dict__ for f in findings], default=str)
-    for secret in ("gh-token-value", "jira-token-value", "test-github-secret", "test-jira-secret", "test-token"):
+    for secret in (PERSONAL_TOKEN, "jira-token-value", "test-github-secret", "test-jira-secret", "test-token"):
         assert secret not in text
 
 
@@ -150,7 +158,7 @@ def test_jira_refusing_the_credentials(setup):
 
 def test_the_jira_webhook_missing(setup):
     setup.site.webhooks.clear()
-    _problem(setup.run(), "Jira webhook", f"{PUBLIC}/webhooks/jira", "pulse connect jira")
+    _problem(setup.run(), "Jira webhook", JIRA_HOOK, "pulse connect jira")
 
 
 def test_the_jira_webhook_with_wrong_events_and_filter(setup):
@@ -180,9 +188,60 @@ def test_a_machine_clock_off_by_minutes(setup):
     assert "signatures" in row.detail
 
 
-def test_a_machine_clock_behind_github(setup):
-    setup.github_offset = timedelta(minutes=3)
-    _problem(setup.run(), "Machine clock", "behind GitHub")
+def test_a_machine_clock_ahead_of_github(setup):
+    ahead = setup.doctor(now=lambda: datetime.now(UTC) + timedelta(minutes=3))
+    _problem(setup.run(ahead), "Machine clock", "about 3 minutes ahead of GitHub")
+
+
+def test_an_unreachable_repository(setup):
+    del setup.github.repos["acme/shop"]
+    _problem(setup.run(), "GitHub repository acme/shop", "no repository acme/shop", "contracts file")
+
+
+def test_a_token_github_refuses(setup):
+    setup.settings = setup.settings.model_copy(update={"github_token": SecretStr("ghp_revoked")})
+    _problem(setup.run(), "GitHub repository acme/shop", "refused the credentials", "PULSE_GITHUB_TOKEN")
+
+
+def test_a_token_that_may_only_read_is_a_warning(setup):
+    setup.github.repos["acme/shop"] = dict(READ)
+    setup.github.scopes = "repo"
+    row = _rows(setup.run(), "GitHub repository acme/shop")[0]
+    assert row.status is Status.WARNING and "permission: read" in row.detail and "admin:repo_hook" in row.todo
+
+
+def test_the_github_webhook_missing(setup):
+    setup.github.hooks["repos/acme/shop"].clear()
+    _problem(setup.run(), "GitHub webhook acme/shop", f"No webhook posts to {GITHUB_HOOK}", "pulse connect github")
+
+
+def test_the_github_webhook_with_wrong_events_and_content_type(setup):
+    row = setup.github.hooks["repos/acme/shop"][setup.hook]
+    row["events"] = ["issues", "push"]
+    row["config"]["content_type"] = "form"
+    _problem(setup.run(), "GitHub webhook acme/shop", "events missing: issue_comment", "events not used: push",
+             "content type is form", "pulse connect github")
+
+
+def test_an_organisation_webhook_counts(setup):
+    setup.github.hooks["repos/acme/shop"].clear()
+    setup.github.add_org("acme")
+    setup.github.add_hook("orgs/acme", GITHUB_HOOK, list(HOOK_EVENTS))
+    row = _rows(setup.run(), "GitHub webhook acme/shop")[0]
+    assert row.status is Status.OK and "organisation acme" in row.detail
+
+
+def test_failing_github_deliveries(setup):
+    setup.github.add_delivery(setup.hook, status_code=401, at=datetime.now(UTC) - timedelta(minutes=1))
+    row = _problem(setup.run(), "GitHub deliveries acme/shop", "The last delivery got 401", "401, 202",
+                   "PULSE_GITHUB_WEBHOOK_SECRET")
+    assert "secret" in row.todo
+
+
+def test_an_older_failed_delivery_is_a_warning(setup):
+    setup.github.add_delivery(setup.hook, status_code=502, at=datetime.now(UTC) - timedelta(minutes=10))
+    row = _rows(setup.run(), "GitHub deliveries acme/shop")[0]
+    assert row.status is Status.WARNING and "1 of the last 2 failed" in row.detail
 
 
 def test_deliveries_stuck_in_the_intake_queue(setup):
