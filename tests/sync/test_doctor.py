@@ -23,7 +23,7 @@ from app.sync.doctor import Check, Doctor, Finding, Status, all_well, ok, run_ch
 from connectors.github.hooks import HOOK_EVENTS
 from connectors.jira.hooks import wanted_webhook
 from tests.conftest import make_settings
-from tests.connectors.github.fake_github_admin import PERSONAL_TOKEN
+from tests.connectors.github.fake_github_admin import APP_ID, PERSONAL_TOKEN
 from tests.connectors.jira.fake_jira_admin import SITE, JiraAdminSite
 from tests.sync.doctor_fakes import ADMIN, READ, FakeGitHubRepos
 
@@ -297,3 +297,44 @@ def test_a_hanging_or_broken_check_never_stops_the_others(setup):
     _problem(findings, "Hangs", "No answer within 3 seconds", "--timeout")
     _problem(findings, "Breaks", "the disk is full")
     assert _rows(findings, "Worker")[0].status is Status.OK
+
+
+def _as_app(setup) -> None:
+    gh = setup.github
+    gh.add_org("acme")
+    gh.installations["acme"] = 7
+    gh.app_config["url"] = GITHUB_HOOK
+    gh.add_delivery(0, status_code=202, at=datetime.now(UTC) - timedelta(minutes=2))
+    setup.settings = setup.settings.model_copy(update={
+        "github_token": None, "github_app_id": APP_ID, "github_app_private_key": SecretStr(gh.private_key)})
+
+
+def test_a_healthy_github_app(setup):
+    _as_app(setup)
+    findings = setup.run()
+    assert all(f.status is Status.OK for f in findings), [f for f in findings if f.status is not Status.OK]
+    repo = _rows(findings, "GitHub repository acme/shop")[0]
+    assert "as the GitHub App" in repo.detail and "pull_requests read" in repo.detail
+    assert _rows(findings, "GitHub App webhook")[0].status is Status.OK
+    assert "the last 1 answered 2xx" in _rows(findings, "GitHub App deliveries")[0].detail
+    assert not _rows(findings, "GitHub webhook acme/shop")  # with an App, its one webhook is what counts
+
+
+def test_a_github_app_without_a_permission_it_needs(setup):
+    _as_app(setup)
+    del setup.github.installation_permissions["pull_requests"]
+    _problem(setup.run(), "GitHub repository acme/shop", "lacks pull_requests", "accept the new permissions")
+
+
+def test_a_github_app_webhook_posting_elsewhere(setup):
+    _as_app(setup)
+    setup.github.app_config["url"] = "https://old.example.com/hook"
+    setup.github.app_config["content_type"] = "form"
+    _problem(setup.run(), "GitHub App webhook", "webhook URL is https://old.example.com/hook", "not json",
+             "In the App's settings")
+
+
+def test_a_github_app_not_installed_on_the_owner(setup):
+    _as_app(setup)
+    setup.github.installations.clear()
+    _problem(setup.run(), "GitHub repository acme/shop", "not installed on acme", "Install the GitHub App")
