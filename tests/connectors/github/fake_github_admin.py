@@ -62,6 +62,9 @@ class FakeGitHubAdmin:
     deliveries: dict[int, list[dict]] = field(default_factory=dict)  # hook id -> newest first; 0 is the App's
     app_config: dict[str, Any] = field(default_factory=lambda: {"content_type": "json", "insecure_ssl": "0",
                                                                 "secret": "********", "url": ""})
+    app_events: list[str] = field(default_factory=list)
+    app_permissions: dict[str, str] = field(default_factory=lambda: {"issues": "read", "pull_requests": "read",
+                                                                      "metadata": "read"})
     attempts: list[tuple[int, int]] = field(default_factory=list)  # (hook id, delivery id); App's hook is 0
     secrets: dict[int, str] = field(default_factory=dict)  # hook id -> the secret it was given
     minted: list[tuple[int, str]] = field(default_factory=list)  # (installation id, token)
@@ -132,6 +135,13 @@ class FakeGitHubAdmin:
             return self._hooks(method, path, query, payload)
 
     def _app(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict, bytes]:
+        if path == "/app" and method == "GET":
+            return self._json(200, {
+                "id": self.app_id, "slug": "delivery-pulse", "node_id": "A_1", "name": "Delivery Pulse",
+                "owner": {"login": "acme", "id": 1, "type": "Organization"}, "description": "",
+                "external_url": "https://pulse.example.com", "html_url": "https://github.com/apps/delivery-pulse",
+                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+                "permissions": self.app_permissions, "events": self.app_events, "installations_count": 1})
         if path == "/app/hook/config" and method == "GET":
             return self._json(200, self.app_config)
         if path == "/app/hook/deliveries" and method == "GET":
