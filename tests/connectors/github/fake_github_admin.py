@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -65,6 +66,9 @@ class FakeGitHubAdmin:
     app_events: list[str] = field(default_factory=list)
     app_permissions: dict[str, str] = field(default_factory=lambda: {"issues": "read", "pull_requests": "read",
                                                                       "metadata": "read"})
+    refused: set[int] = field(default_factory=set)  # delivery ids GitHub will not redeliver (422)
+    rate_limited: bool = False  # answer every redelivery request with GitHub's rate-limit 403
+    delay: float = 0.0  # seconds each answer takes, to widen the window two workers could share
     attempts: list[tuple[int, int]] = field(default_factory=list)  # (hook id, delivery id); App's hook is 0
     secrets: dict[int, str] = field(default_factory=dict)  # hook id -> the secret it was given
     minted: list[tuple[int, str]] = field(default_factory=list)  # (installation id, token)
@@ -119,6 +123,8 @@ class FakeGitHubAdmin:
         path, query = parts.path.rstrip("/"), {k: v[-1] for k, v in parse_qs(parts.query).items()}
         auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
         token = auth.split(" ", 1)[1] if " " in auth else None
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             self.requests.append((method, path, token))
             payload = json.loads(body) if body else None
@@ -226,8 +232,15 @@ class FakeGitHubAdmin:
         return shown
 
     def _attempt(self, hook_id: int, delivery_id: int) -> tuple[int, dict, bytes]:
+        if self.rate_limited:
+            status, headers, body = self._json(403, {"message": "API rate limit exceeded for installation.",
+                                                     "documentation_url": "https://docs.github.com/rest"})
+            headers.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(self.now().timestamp()) + 60)})
+            return status, headers, body
         if not any(row["id"] == delivery_id for row in self.deliveries.get(hook_id, [])):
             return self._not_found()
+        if delivery_id in self.refused:
+            return self._json(422, {"message": "Validation Failed", "documentation_url": "https://docs.github.com/rest"})
         self.attempts.append((hook_id, delivery_id))
         return self._json(202, {})
 
