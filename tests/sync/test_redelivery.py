@@ -59,7 +59,8 @@ def test_asks_once_for_failed_deliveries_never_for_delivered_or_redelivered_ones
     first = run(fake, factory, contracts, now=now)
     assert sorted(fake.attempts) == sorted([(hook, failed), (hook, timeout)])
     assert (first.requested, first.failed, first.errors) == (2, 2, [])
-    assert rows(factory) == {"lost": ("requested", failed, "acme/shop"), "timed-out": ("requested", timeout, "acme/shop")}
+    assert rows(factory) == {"lost": ("requested", failed, "acme/shop"),
+                             "timed-out": ("requested", timeout, "acme/shop")}
 
     # The redelivery failed again (a new attempt, same guid): it is not asked for twice.
     fake.add_delivery(hook, status_code=503, at=now + timedelta(minutes=1), guid="lost", redelivery=True)
