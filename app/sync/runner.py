@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from github import GithubIntegration
+from github import Github, GithubIntegration
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from app.store.statistics import refresh_statistics
 from app.store.upserts import get_cursors, save_cursor, store_batch
 from connectors.github.app_auth import InstallationTokens, app_integration
 from connectors.github.client import GitHubClient, GitHubError, MemoryETagCache
+from connectors.github.hooks import admin_github
 from connectors.github.sync import GitHubSync
 from connectors.jira.client import JiraClient, JiraError
 from connectors.jira.sync import JiraSync
@@ -118,6 +119,7 @@ class Connectors:
     github_transport: Any = None
     jira_transport: Any = None
     sleep: Callable[[float], None] = time.sleep
+    write_pause: float = 1.0  # seconds between GitHub writes (its secondary rate limits); tests use 0
     _tokens: InstallationTokens | None = field(default=None, init=False, repr=False)
 
     def github(self) -> GitHubClient:
@@ -137,7 +139,18 @@ class Connectors:
         if s.github_app_id is None or s.github_app_private_key is None:
             return None
         return app_integration(s.github_app_id, s.github_app_private_key.get_secret_value(),
-                               base_url=s.github_api_url, timeout=int(s.http_timeout_seconds))
+                               base_url=s.github_api_url, timeout=int(s.http_timeout_seconds),
+                               seconds_between_writes=self.write_pause)
+
+    def github_admin(self, owner: str) -> Github:
+        """Return a PyGithub client for webhook administration on ``owner``'s repositories or organisation."""
+        s = self.settings
+        if s.github_app:
+            token: str | None = self.installation_tokens().token_for(owner)
+        else:
+            token = s.github_token.get_secret_value() if s.github_token else None
+        return admin_github(token, base_url=s.github_api_url, timeout=int(s.http_timeout_seconds),
+                            seconds_between_writes=self.write_pause)
 
     def installation_tokens(self) -> InstallationTokens:
         """Return the App's installation tokens, one cache for this process (tokens live an hour)."""

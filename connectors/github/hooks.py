@@ -12,7 +12,7 @@ the only list of what Delivery Pulse reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -152,6 +152,33 @@ class AppHookConfig:
         return found
 
 
+# What the App must be allowed to read (Permissions & events): issues, pull requests (with their reviews and
+# comments) and the repository metadata GitHub requires of every App.
+APP_PERMISSIONS: Mapping[str, str] = {"issues": "read", "pull_requests": "read", "metadata": "read"}
+
+
+@dataclass(frozen=True, slots=True)
+class AppSubscription:
+    """The GitHub App's subscribed events and permissions (``GET /app``)."""
+
+    events: tuple[str, ...]
+    permissions: Mapping[str, str]
+
+    def differences(self) -> list[str]:
+        """Return what differs from what Delivery Pulse needs, in plain words (empty when nothing does)."""
+        found = []
+        missing = sorted(set(HOOK_EVENTS) - set(self.events))
+        extra = sorted(set(self.events) - set(HOOK_EVENTS))
+        if missing:
+            found.append("events not ticked: " + ", ".join(missing))
+        if extra:
+            found.append("events ticked but not used: " + ", ".join(extra))
+        lacking = [name for name in APP_PERMISSIONS if self.permissions.get(name) not in ("read", "write")]
+        if lacking:
+            found.append("permissions missing (read is enough): " + ", ".join(lacking))
+        return found
+
+
 def admin_github(token: str | None, *, base_url: str = "https://api.github.com", timeout: int = 30,
                  seconds_between_writes: float = 1.0) -> Github:
     """Return a PyGithub client for administrative calls with ``token`` (a personal or installation token).
@@ -238,6 +265,14 @@ def app_hook_config(app: GithubIntegration) -> AppHookConfig:
     data = data if isinstance(data, dict) else {}
     return AppHookConfig(url=_text(data.get("url")), content_type=_text(data.get("content_type")),
                          has_secret=bool(data.get("secret")), insecure_ssl=str(data.get("insecure_ssl", "0")) != "0")
+
+
+def app_subscription(app: GithubIntegration) -> AppSubscription:
+    """Return the GitHub App's subscribed events and permissions."""
+    with _plain_errors("read the GitHub App's events and permissions"):
+        details = app.get_app()
+        events, permissions = details.events or [], details.permissions or {}
+    return AppSubscription(tuple(sorted(str(e) for e in events)), {str(k): str(v) for k, v in permissions.items()})
 
 
 def to_redeliver(deliveries: Iterable[Delivery], now: datetime) -> list[Delivery]:

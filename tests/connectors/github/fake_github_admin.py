@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,6 +63,12 @@ class FakeGitHubAdmin:
     deliveries: dict[int, list[dict]] = field(default_factory=dict)  # hook id -> newest first; 0 is the App's
     app_config: dict[str, Any] = field(default_factory=lambda: {"content_type": "json", "insecure_ssl": "0",
                                                                 "secret": "********", "url": ""})
+    app_events: list[str] = field(default_factory=list)
+    app_permissions: dict[str, str] = field(default_factory=lambda: {"issues": "read", "pull_requests": "read",
+                                                                      "metadata": "read"})
+    refused: set[int] = field(default_factory=set)  # delivery ids GitHub will not redeliver (422)
+    rate_limited: bool = False  # answer every redelivery request with GitHub's rate-limit 403
+    delay: float = 0.0  # seconds each answer takes, to widen the window two workers could share
     attempts: list[tuple[int, int]] = field(default_factory=list)  # (hook id, delivery id); App's hook is 0
     secrets: dict[int, str] = field(default_factory=dict)  # hook id -> the secret it was given
     minted: list[tuple[int, str]] = field(default_factory=list)  # (installation id, token)
@@ -116,6 +123,8 @@ class FakeGitHubAdmin:
         path, query = parts.path.rstrip("/"), {k: v[-1] for k, v in parse_qs(parts.query).items()}
         auth = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
         token = auth.split(" ", 1)[1] if " " in auth else None
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             self.requests.append((method, path, token))
             payload = json.loads(body) if body else None
@@ -132,6 +141,13 @@ class FakeGitHubAdmin:
             return self._hooks(method, path, query, payload)
 
     def _app(self, method: str, path: str, query: dict[str, str]) -> tuple[int, dict, bytes]:
+        if path == "/app" and method == "GET":
+            return self._json(200, {
+                "id": self.app_id, "slug": "delivery-pulse", "node_id": "A_1", "name": "Delivery Pulse",
+                "owner": {"login": "acme", "id": 1, "type": "Organization"}, "description": "",
+                "external_url": "https://pulse.example.com", "html_url": "https://github.com/apps/delivery-pulse",
+                "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+                "permissions": self.app_permissions, "events": self.app_events, "installations_count": 1})
         if path == "/app/hook/config" and method == "GET":
             return self._json(200, self.app_config)
         if path == "/app/hook/deliveries" and method == "GET":
@@ -216,8 +232,15 @@ class FakeGitHubAdmin:
         return shown
 
     def _attempt(self, hook_id: int, delivery_id: int) -> tuple[int, dict, bytes]:
+        if self.rate_limited:
+            status, headers, body = self._json(403, {"message": "API rate limit exceeded for installation.",
+                                                     "documentation_url": "https://docs.github.com/rest"})
+            headers.update({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(self.now().timestamp()) + 60)})
+            return status, headers, body
         if not any(row["id"] == delivery_id for row in self.deliveries.get(hook_id, [])):
             return self._not_found()
+        if delivery_id in self.refused:
+            return self._json(422, {"message": "Validation Failed", "documentation_url": "https://docs.github.com/rest"})
         self.attempts.append((hook_id, delivery_id))
         return self._json(202, {})
 

@@ -15,6 +15,7 @@ from connectors.github.hooks import (
     HookOwner,
     admin_github,
     app_hook_config,
+    app_subscription,
     ensure_hook,
     find_hook,
     list_app_deliveries,
@@ -144,6 +145,16 @@ def test_app_hook_config_deliveries_and_redelivery_use_the_apps_jwt(fake):
     with pytest.raises(HookError, match="401"):
         list_app_deliveries(GithubIntegration(auth=Auth.AppAuth(APP_ID + 1, fake.private_key),
                                               base_url=fake.base_url, retry=0))
+
+
+def test_app_subscription_names_the_missing_events_and_permissions(fake):
+    fake.app_events = list(HOOK_EVENTS)
+    assert app_subscription(app(fake)).differences() == []
+    fake.app_events = ["issues", "push"]
+    fake.app_permissions = {"issues": "write", "metadata": "read"}
+    assert app_subscription(app(fake)).differences() == [
+        "events not ticked: issue_comment, pull_request, pull_request_review, pull_request_review_comment",
+        "events ticked but not used: push", "permissions missing (read is enough): pull_requests"]
 
 
 def _d(ident: int, guid: str, code: int | None, minutes_ago: float, redelivery: bool = False) -> Delivery:
