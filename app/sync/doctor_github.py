@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from github import Github, GithubException, GithubIntegration
 
 from app.sync.doctor import Check, Doctor, Finding, ok, problem, warning
-from connectors.github.app_auth import InstallationTokens, app_integration
+from app.sync.runner import Connectors
 from connectors.github.client import GitHubError
 from connectors.github.hooks import (
     Delivery,
     HookError,
     HookOwner,
-    admin_github,
     app_hook_config,
+    app_subscription,
     find_hook,
     list_app_deliveries,
     list_deliveries,
@@ -31,22 +31,16 @@ LAST_DELIVERIES = 10
 
 
 class _Access:
-    """Administrative GitHub clients for the doctor: the App's, or one with the personal token."""
+    """The sync's GitHub clients (connectors of app.sync.runner), with the doctor's shorter timeout."""
 
     def __init__(self, doctor: Doctor) -> None:
-        s = doctor.settings
-        self.base_url, self.timeout = s.github_api_url, max(int(doctor.http_timeout), 1)
-        self.app: GithubIntegration | None = None
-        self.tokens: InstallationTokens | None = None
-        if s.github_app_id is not None and s.github_app_private_key is not None:
-            self.app = app_integration(s.github_app_id, s.github_app_private_key.get_secret_value(),
-                                       base_url=s.github_api_url, timeout=self.timeout)
-            self.tokens = InstallationTokens(self.app)
-        self.token = s.github_token.get_secret_value() if s.github_token else None
+        timeout = float(max(int(doctor.http_timeout), 1))
+        settings = doctor.settings.model_copy(update={"http_timeout_seconds": timeout})
+        self.connectors = Connectors(settings, doctor.factory, write_pause=0)
+        self.app: GithubIntegration | None = self.connectors.github_app()
 
     def for_owner(self, owner: str) -> Github:
-        token = self.tokens.token_for(owner) if self.tokens is not None else self.token
-        return admin_github(token, base_url=self.base_url, timeout=self.timeout, seconds_between_writes=0)
+        return self.connectors.github_admin(owner)
 
 
 def check_github_repos(doctor: Doctor) -> list[Finding]:
@@ -157,11 +151,11 @@ def _app_webhook(app: GithubIntegration, url: str) -> list[Finding]:
     name = "GitHub App webhook"
     try:
         config = app_hook_config(app)
-        if wrong := config.differences(url):
+        if wrong := config.differences(url) + app_subscription(app).differences():
             return [problem(name, "The GitHub App's webhook: " + "; ".join(wrong) + ".",
-                            f"In the App's settings set the webhook URL to {url}, content type JSON and the secret "
-                            "of PULSE_GITHUB_WEBHOOK_SECRET (pulse connect github prints the events to tick).")]
-        found = [ok(name, f"posts to {url}, JSON, with a secret")]
+                            f"In the App's settings set the webhook URL to {url}, content type JSON, the secret of "
+                            "PULSE_GITHUB_WEBHOOK_SECRET, and the events pulse connect github prints.")]
+        found = [ok(name, f"posts to {url}, JSON, with a secret, for exactly the events Delivery Pulse reads")]
         found.append(_deliveries("GitHub App deliveries", list_app_deliveries(app, limit=LAST_DELIVERIES)))
         return found
     except HookError as exc:

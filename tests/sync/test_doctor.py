@@ -304,6 +304,7 @@ def _as_app(setup) -> None:
     gh.add_org("acme")
     gh.installations["acme"] = 7
     gh.app_config["url"] = GITHUB_HOOK
+    gh.app_events = sorted(HOOK_EVENTS)
     gh.add_delivery(0, status_code=202, at=datetime.now(UTC) - timedelta(minutes=2))
     setup.settings = setup.settings.model_copy(update={
         "github_token": None, "github_app_id": APP_ID, "github_app_private_key": SecretStr(gh.private_key)})
@@ -338,3 +339,9 @@ def test_a_github_app_not_installed_on_the_owner(setup):
     _as_app(setup)
     setup.github.installations.clear()
     _problem(setup.run(), "GitHub repository acme/shop", "not installed on acme", "Install the GitHub App")
+
+
+def test_a_github_app_missing_an_event(setup):
+    _as_app(setup)
+    setup.github.app_events = [e for e in setup.github.app_events if e != "pull_request_review"]
+    _problem(setup.run(), "GitHub App webhook", "pull_request_review")
