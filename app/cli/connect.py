@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from app.cli import connect_jira
 from app.cli.common import console, contracts_or_exit, err, fail, session_factory, settings_or_exit
 from app.settings import Settings
 from app.sync.runner import Connectors
@@ -142,4 +143,5 @@ def _check_app(connectors: Connectors, url: str) -> None:
 
 def register(cli: typer.Typer) -> None:
     """Add `connect` to the root `pulse` command; each source adds its own `connect <source>` command here."""
+    connect_jira.register_on(connect_cli)
     cli.add_typer(connect_cli, name="connect")
