@@ -122,8 +122,8 @@ def run_checks(doctor: Doctor, checks: Sequence[Check]) -> list[Finding]:
 
 def _broken(name: str, exc: Exception) -> Finding:
     if isinstance(exc, SQLAlchemyError):
-        return problem(name, f"Could not be checked: the database does not answer ({type(exc).__name__}).",
-                       "Check PULSE_DATABASE_URL and that the database is running.")
+        return problem(name, f"Could not be checked: the database could not be read ({type(exc).__name__}).",
+                       "Put right what the Database row says first (PULSE_DATABASE_URL, pulse migrate).")
     first_line = (str(exc).splitlines() or [""])[0][:300]
     return problem(name, f"Could not be checked: {type(exc).__name__}: {first_line}",
                    "Fix what the message names and run pulse doctor again.")

@@ -129,9 +129,11 @@ def test_a_database_that_does_not_answer(setup, tmp_path):
     from app.core.db import make_engine, make_sessionmaker
 
     gone = make_engine(f"sqlite:///{tmp_path}/missing/dir/pulse.db")
+    setup.settings = setup.settings.model_copy(update={"api_tokens": None})
     findings = setup.run(setup.doctor(engine=gone, factory=make_sessionmaker(gone)))
     _problem(findings, "Database", "does not answer", "PULSE_DATABASE_URL")
-    _problem(findings, "Worker", "database does not answer")
+    _problem(findings, "Worker", "database could not be read", "Database row")
+    _problem(findings, "Setting PULSE_API_TOKENS", "No API token")  # the settings are still checked
     assert _rows(findings, "Contracts file")[0].status is Status.OK  # the other checks still ran
 
 
