@@ -90,3 +90,17 @@ def test_a_bad_key_file_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("PULSE_GITHUB_APP_PRIVATE_KEY_PATH", str(tmp_path / "app.pem"))
     with pytest.raises(SettingsError, match=r"The file at PULSE_GITHUB_APP_PRIVATE_KEY_PATH \(.*\) is not a PEM"):
         load_settings()
+
+
+@pytest.mark.parametrize("value", ["pulse.example.com/webhooks/jira", "https://pulse.example.com/webhooks/jira?token=x"])
+def test_the_jira_webhook_url_is_an_address_without_its_token(monkeypatch, tmp_path, value):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PULSE_JIRA_WEBHOOK_URL", value)
+    with pytest.raises(SettingsError, match="PULSE_JIRA_WEBHOOK_URL must be the address of /webhooks/jira"):
+        load_settings()
+
+
+def test_the_jira_webhook_url_loses_its_trailing_slash(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PULSE_JIRA_WEBHOOK_URL", "https://pulse.example.com/webhooks/jira/")
+    assert load_settings().jira_webhook_url == "https://pulse.example.com/webhooks/jira"
