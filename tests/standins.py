@@ -39,7 +39,7 @@ def serve(handler: Callable[[str, str, dict[str, str], bytes], tuple[int, dict[s
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client was killed mid-request: that is what some tests do
 
-        do_GET = do_POST = _handle  # noqa: N815
+        do_GET = do_POST = do_PATCH = do_DELETE = _handle  # noqa: N815
 
         def log_message(self, *args: Any) -> None:
             pass

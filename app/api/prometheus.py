@@ -1,7 +1,9 @@
-"""Prometheus exposition: request counts and latency, webhook intake, sync runs, open clocks per client.
+"""Prometheus exposition: request counts and latency, webhook intake, sync runs, open clocks and attainment per
+client, alerts, the quarantine and the worker.
 
 Each app has its own registry (nothing global), so tests and several apps in one process never share counts.
-Sync runs and open clocks are read from the database at scrape time, so every replica reports the same.
+Stored state is read from the database at scrape time, so every replica reports the same; attainment is kept a
+minute (app.api.prometheus_figures). `deploy/grafana/delivery-pulse.json` is the dashboard over these.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.prometheus_figures import FiguresCache, operation_families
 from app.core.tables import ClockRow, IntakeQueue, SyncRun
 from app.reports.clocks import state_expr
 from metrics.model import ClockKind, ClockState
@@ -90,6 +93,7 @@ class StoredStateCollector:
         # Both are called at scrape time: tests swap the engine, and the contracts may be reloaded.
         self.open_session = open_session
         self.clients = clients
+        self.figures = FiguresCache()
 
     def describe(self) -> list[Metric]:
         return []
@@ -98,8 +102,10 @@ class StoredStateCollector:
         up = GaugeMetricFamily("pulse_database_up", "1 when the database answered this scrape.")
         try:
             with self.open_session() as session:
-                families = [*_sync_families(session), _open_clock_family(session, self.clients()),
-                            _intake_queue_family(session)]
+                clients = self.clients()
+                families = [*_sync_families(session), _open_clock_family(session, clients),
+                            _intake_queue_family(session), *operation_families(session),
+                            *self.figures.families(session, clients)]
         except SQLAlchemyError as exc:
             log.warning("metrics scrape could not read the database: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -176,8 +182,9 @@ def install_metrics(app: Any) -> PulseMetrics:
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
-    description="Requests by route and status (webhook intake by source and status), latency, sync runs, and open "
-    "clocks per client and state. Outside bearer auth, like the health endpoints.",
+    description="Requests by route and status (webhook intake by source and status), latency, sync runs, open "
+    "clocks per client and state, attainment per client and promise over the last 7 and 30 days, alerts, the "
+    "quarantine and the worker's last job. Outside bearer auth, like the health endpoints.",
     response_class=Response,
     responses={200: {"description": "Prometheus text exposition format 0.0.4.",
                      "content": {"text/plain": {"schema": {"type": "string"},

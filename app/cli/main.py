@@ -213,9 +213,9 @@ def _load_demo(settings: Settings, contracts: Contracts) -> None:
 
 
 def main() -> None:
-    from app.cli import language, report, tokens
+    from app.cli import connect, doctor, language, report, tokens
 
-    for group in (report, tokens, language):
+    for group in (report, tokens, language, connect, doctor):
         group.register(cli)
     cli()
 

@@ -271,6 +271,29 @@ class WorkerJob(Base):
     taken_by: Mapped[str | None] = mapped_column(String(200))  # host and process id of the worker
 
 
+class GitHubRedelivery(Base):
+    """A failed GitHub webhook delivery the worker asked GitHub to redeliver: one row per event, so once at most.
+
+    ``guid`` is the event's delivery id (``X-GitHub-Delivery``), the same on every attempt and redelivery of it;
+    the unique constraint on it lets only one worker claim the asking, however many run.
+    """
+
+    __tablename__ = "github_redeliveries"
+    __table_args__ = (UniqueConstraint("guid", name="uq_github_redeliveries_guid"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    guid: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[int] = mapped_column(BigInteger)  # the failed attempt GitHub was asked to send again
+    hook: Mapped[str] = mapped_column(String(250))  # "acme/shop", "organisation acme" or "GitHub App"
+    event: Mapped[str | None] = mapped_column(String(64))
+    failed_status: Mapped[int | None] = mapped_column(Integer)  # what our endpoint answered (0: no answer)
+    delivered_at: Mapped[datetime]
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(200))  # host and process id of the worker
+    outcome: Mapped[str] = mapped_column(String(16))  # asking, requested, refused
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class ApiToken(Base):
     """A bearer token created with `pulse token create`; only its SHA-256 hash is stored."""
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from github import Github, GithubIntegration
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,7 +25,9 @@ from app.store.quarantine import keep as keep_quarantined
 from app.store.recompute import recompute_clocks
 from app.store.statistics import refresh_statistics
 from app.store.upserts import get_cursors, save_cursor, store_batch
+from connectors.github.app_auth import InstallationTokens, app_integration
 from connectors.github.client import GitHubClient, GitHubError, MemoryETagCache
+from connectors.github.hooks import admin_github
 from connectors.github.sync import GitHubSync
 from connectors.jira.client import JiraClient, JiraError
 from connectors.jira.sync import JiraSync
@@ -116,14 +119,47 @@ class Connectors:
     github_transport: Any = None
     jira_transport: Any = None
     sleep: Callable[[float], None] = time.sleep
+    write_pause: float = 1.0  # seconds between GitHub writes (its secondary rate limits); tests use 0
+    _tokens: InstallationTokens | None = field(default=None, init=False, repr=False)
 
     def github(self) -> GitHubClient:
-        token = self.settings.github_token.get_secret_value() if self.settings.github_token else None
+        """Return the sync's client: with a GitHub App, its installation tokens; else the personal token, if any."""
+        token: Any = self.settings.github_token.get_secret_value() if self.settings.github_token else None
+        if self.settings.github_app:
+            token = self.installation_tokens()
         return GitHubClient(
             token, base_url=self.settings.github_api_url, timeout=self.settings.http_timeout_seconds,
             max_wait_seconds=self.settings.max_rate_limit_wait_seconds, transport=self.github_transport,
             sleep=self.sleep, etags=DbETagCache(self.factory),
         )
+
+    def github_app(self) -> GithubIntegration | None:
+        """Return a client that authenticates as the GitHub App, or None when no App is configured."""
+        s = self.settings
+        if s.github_app_id is None or s.github_app_private_key is None:
+            return None
+        return app_integration(s.github_app_id, s.github_app_private_key.get_secret_value(),
+                               base_url=s.github_api_url, timeout=int(s.http_timeout_seconds),
+                               seconds_between_writes=self.write_pause)
+
+    def github_admin(self, owner: str) -> Github:
+        """Return a PyGithub client for webhook administration on ``owner``'s repositories or organisation."""
+        s = self.settings
+        if s.github_app:
+            token: str | None = self.installation_tokens().token_for(owner)
+        else:
+            token = s.github_token.get_secret_value() if s.github_token else None
+        return admin_github(token, base_url=s.github_api_url, timeout=int(s.http_timeout_seconds),
+                            seconds_between_writes=self.write_pause)
+
+    def installation_tokens(self) -> InstallationTokens:
+        """Return the App's installation tokens, one cache for this process (tokens live an hour)."""
+        if self._tokens is None:
+            app = self.github_app()
+            if app is None:
+                raise SyncConfigError("No GitHub App is configured: set PULSE_GITHUB_APP_ID and its key.")
+            self._tokens = InstallationTokens(app)
+        return self._tokens
 
     def available(self, source: str) -> bool:
         """Say whether this source can be read (Jira needs its URL; GitHub works without a token, slowly)."""

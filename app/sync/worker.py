@@ -28,6 +28,7 @@ from app.store.upserts import dialect_insert
 from app.surveys import Links, ask_due, links_from, remind_due
 from app.sync import one_on_ones
 from app.sync.alerts import deliver_due, queue_digests, scan
+from app.sync.redelivery import RedeliveryRun, redeliver_missed
 from app.sync.runner import Connectors, SyncConfigError, run_sync
 
 log = logging.getLogger("pulse.worker")
@@ -115,6 +116,7 @@ class Worker:
             Job("sync", timedelta(seconds=s.sync_interval_seconds), lambda now: self.sync("incremental", "schedule")),
             Job("reconcile", timedelta(seconds=s.reconcile_interval_seconds),
                 lambda now: self.sync("reconcile", "schedule")),
+            Job("github-redelivery", timedelta(seconds=s.redelivery_interval_seconds), self.redeliver),
         ]
         take = functools.partial(take_due_time, self.factory, f"{socket.gethostname()}:{os.getpid()}")
         return Scheduler(jobs, clock, take) if clock else Scheduler(jobs, take=take)
@@ -165,6 +167,12 @@ class Worker:
         with transaction(self.factory) as session:
             run = score_pending(session, self.contracts, limit=500)
         return run.scored
+
+    def redeliver(self, now: datetime) -> RedeliveryRun:
+        """Ask GitHub to redeliver recent webhook deliveries our endpoint did not take, once each."""
+        return redeliver_missed(factory=self.factory, contracts=self.contracts, connectors=self.connectors, now=now,
+                                worker=f"{socket.gethostname()}:{os.getpid()}",
+                                limit=self.settings.redelivery_max_per_run)
 
     def sync(self, mode: str, requested_by: str, run_id: int | None = None, source: str | None = None) -> str:
         try:

@@ -25,6 +25,8 @@ import httpx
 from connectors.http import ApiRoot, ETagCache, MemoryETagCache, RetryPolicy, next_link, rate_limit_wait
 
 API_VERSION = "2022-11-28"
+# Given the owner of the repository a request is for, returns the token to send (a GitHub App installation's).
+TokenProvider = Callable[[str | None], str]
 
 
 class GitHubError(Exception):
@@ -86,7 +88,7 @@ class GitHubClient:
 
     def __init__(
         self,
-        token: str | None,
+        token: str | TokenProvider | None,
         *,
         base_url: str = "https://api.github.com",
         timeout: float = 30.0,
@@ -99,8 +101,10 @@ class GitHubClient:
     ) -> None:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
         headers["User-Agent"] = "delivery-pulse"
-        if token:
+        if isinstance(token, str) and token:
             headers["Authorization"] = f"Bearer {token}"
+        self._token_for: TokenProvider | None = token if callable(token) else None
+        self._owner: str | None = None  # of the last /repos/{owner}/... request: /repositories/{id} has none
         self.root = ApiRoot.of(base_url)
         self._http = httpx.Client(
             base_url=base_url,
@@ -167,7 +171,16 @@ class GitHubClient:
                 "not followed, so the GitHub token is sent nowhere else.",
                 True,
             )
+        if self._token_for is not None:
+            # Asked per request, so a token about to expire is replaced before it is sent.
+            self._owner = self._owner_of(request.url) or self._owner
+            request.headers["Authorization"] = f"Bearer {self._token_for(self._owner)}"
         self.requests_made += 1
+
+    def _owner_of(self, url: httpx.URL) -> str | None:
+        path = url.path.removeprefix(self.root.path.rstrip("/"))
+        parts = path.strip("/").split("/")
+        return parts[1] if len(parts) > 2 and parts[0] == "repos" else None
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         rate_limit_hits = 0

@@ -78,6 +78,7 @@ class JiraClient:
         self.rate_limit_remaining: int | None = None
         self.rate_limit_limit: int | None = None
         self.rate_limit_near = False
+        self.server_date: datetime | None = None  # the Date header of the last answer, to compare clocks with
         self._sleep = sleep
         self._now = now
         headers = {"Accept": "application/json"}
@@ -185,6 +186,16 @@ class JiraClient:
                 return None
             raise
 
+    # --- other calls (webhook administration, the doctor), through the same policy ---------------------
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET any path under the site (``/rest/...``) and return its JSON."""
+        return self._request("GET", path, params=params)
+
+    def send_json(self, method: Literal["POST", "PUT"], path: str, body: Mapping[str, Any]) -> Any:
+        """POST or PUT a JSON body to any path under the site and return the answer's JSON."""
+        return self._request(method, path, json=body)
+
     # --- the one HTTP policy ---------------------------------------------------------------------
 
     def _get(self, path: str, params: Mapping[str, Any] | None) -> Any:
@@ -204,6 +215,7 @@ class JiraClient:
                 wait, reason = _backoff(attempt), f"{type(exc).__name__}: {exc}"
             else:
                 self._note_rate_limit(response.headers)
+                self.server_date = _http_date(response.headers.get("Date")) or self.server_date
                 if response.is_success:
                     return _json(response, path)
                 wait, reason = self._retry_wait(response, attempt, path)
@@ -245,6 +257,14 @@ class JiraClient:
             return _backoff(attempt), f"HTTP {status}"
         hint = _FATAL_HINTS.get(status, "Jira refused the request")
         raise JiraError(f"{hint} (HTTP {status} for {path}){_jira_messages(response)}.", True, status)
+
+
+def _http_date(value: str | None) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def _backoff(attempt: int) -> float:
@@ -291,6 +311,8 @@ def _reset_wait(value: str, name: str, now: datetime) -> float | None:
 
 
 def _json(response: httpx.Response, path: str) -> Any:
+    if not response.content:  # 204 No Content
+        return None
     try:
         return response.json()
     except ValueError as exc:

@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.core.db import transaction
 from app.core.tables import SyncRun
-from tests.api.conftest import ADMIN
+from tests.api.conftest import ADMIN, seed_story
 from tests.conftest import post_github
 from tests.payloads import issue, issue_event
 
@@ -93,3 +93,55 @@ def test_a_database_that_does_not_answer_shows_as_down_not_as_an_error(client):
     client.app.state.sessionmaker = make_sessionmaker(make_engine("sqlite:////nonexistent/dir/pulse.db"))
     samples = _samples(client)
     assert _value(samples, "pulse_database_up") == 0
+
+
+def test_attainment_per_client_and_promise_over_rolling_windows(client, story):
+    samples = _samples(client)
+    # Response clocks of the story: #1 and #3 met; #2 answered late and #5 unanswered past its target: breached.
+    for window in ("7d", "30d"):
+        assert _value(samples, "pulse_attainment_ratio", client="acme", kind="response", window=window) == 0.5
+        assert _value(samples, "pulse_clock_verdicts", client="acme", kind="response", window=window,
+                      verdict="breached") == 2
+        assert _value(samples, "pulse_attainment_ratio", client="acme", kind="bug_fix", window=window) == 1
+    assert not any(labels for name, labels in samples if name == "pulse_attainment_ratio"
+                   and dict(labels).keys() - {"client", "kind", "window"})
+
+
+def test_attainment_is_kept_a_minute_between_scrapes(client, factory):
+    from app.api.prometheus_figures import FiguresCache
+
+    moment = [0.0]
+    cache = FiguresCache(ttl=60, monotonic=lambda: moment[0])
+    with factory() as session:
+        first = cache.families(session, ["acme"])
+        moment[0] = 30.0
+        assert cache.families(session, ["acme"]) is first  # 30 s later: the kept figures
+        seed_story(client)
+        moment[0] = 61.0
+        fresh = cache.families(session, ["acme"])  # past the minute: read again
+    assert fresh is not first
+    assert any(s.value for s in fresh[1].samples)
+
+
+def test_alerts_quarantine_and_worker_are_exported(client, factory):
+    from app.core.tables import Alert, QuarantinedRecord, WorkerJob
+
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with transaction(factory) as session:
+        session.add_all([
+            Alert(clock_id="a", stage="at_risk", client="acme", destination="d", kind="slack", status="sent",
+                  attempts=1, sent_at=now),
+            Alert(clock_id="b", stage="at_risk", client="acme", destination="d", kind="slack", attempts=3),
+            Alert(clock_id="c", stage="breached", client="acme", destination="d", kind="slack"),
+            QuarantinedRecord(source="github", scope="acme/shop", kind="issue", ref="1", body={}, reason="odd"),
+            QuarantinedRecord(source="github", scope="acme/shop", kind="issue", ref="2", body={}, reason="odd",
+                              resolved_at=now),
+            WorkerJob(name="clocks", next_at=now, taken_at=now, taken_by="host:1"),
+        ])
+    samples = _samples(client)
+    assert _value(samples, "pulse_alerts", kind="slack", status="sent") == 1
+    assert _value(samples, "pulse_alerts", kind="slack", status="failing") == 1
+    assert _value(samples, "pulse_alerts", kind="slack", status="pending") == 1
+    assert _value(samples, "pulse_quarantined_records", source="github") == 1
+    assert ("pulse_quarantined_records", (("source", "jira"),)) in samples
+    assert _value(samples, "pulse_worker_last_job_timestamp_seconds") == now.timestamp()
