@@ -50,4 +50,5 @@ def weekly(
     except OSError as exc:
         raise fail(f"Could not write {output}: {exc.strerror or exc}. Choose a folder that exists and that you "
                    "may write to.") from None
-    err.print(f"Wrote the {fmt.value} report for {report.name}, {report.week.name}, to {output}.", highlight=False)
+    err.print(f"Wrote the {fmt.value} report for {report.name}, {report.week.name}, to {output}.", highlight=False,
+              soft_wrap=True)  # a path broken across lines cannot be copied

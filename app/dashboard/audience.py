@@ -23,7 +23,7 @@ from app.dashboard.rendering import render
 
 
 class PageAccess(StrEnum):
-    PUBLIC = "public"  # signing in and out
+    PUBLIC = "public"  # signing in and out, and the survey a client opens from its link
     OWN_CLIENT = "own_client"  # a client token sees its own client's part only
     STAFF_ONLY = "staff_only"  # the company's own pages
 
@@ -38,6 +38,11 @@ PAGE_ACCESS: dict[str, PageAccess] = {
     "GET /promises": PageAccess.OWN_CLIENT,
     "GET /promises/print": PageAccess.OWN_CLIENT,
     "GET /developers/{person_id}": PageAccess.STAFF_ONLY,
+    # A survey link is its own capability (signed, expiring, one request): no sign-in, whoever holds it.
+    "GET /survey/{token}": PageAccess.PUBLIC,
+    "POST /survey/{token}": PageAccess.PUBLIC,
+    "GET /survey/unsubscribe/{token}": PageAccess.PUBLIC,
+    "POST /survey/unsubscribe/{token}": PageAccess.PUBLIC,
 }
 
 STAFF_PAGE_TEXT = ("This page is for the team's own use. Your sign-in shows your own promises: "

@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.db import transaction
 from app.core.tables import SurveyRequest
+from app.dashboard.audience import check_page
 from app.dashboard.rendering import PAGE_HEADERS, render
 from app.settings import SettingsError
 from app.surveys import (
@@ -32,7 +33,7 @@ from app.surveys import (
     record_answer,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_page)])
 MAX_ANSWER_BYTES = 24 * 1024  # a comment of 5,000 characters, encoded, with room to spare
 _CLOSED = {
     "tampered": (400, "This link does not work",

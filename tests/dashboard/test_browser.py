@@ -62,7 +62,8 @@ def serve_demo(tmp_path_factory: pytest.TempPathFactory, api_tokens: str) -> Ite
     contracts = demo_contracts()
     load_demo(make_sessionmaker(engine), contracts, datetime.now(UTC))
     engine.dispose()
-    settings = Settings(_env_file=None, database_url=url, api_tokens=api_tokens)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, api_tokens=api_tokens,  # type: ignore[call-arg]
+                        survey_secret="browser-test-survey-secret-0123456789")  # the demo asks acme's contacts
     app = create_app(settings, contracts=contracts, warn=False)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))  # bound before the server starts, so no other process can take the port
