@@ -201,9 +201,15 @@ def make_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def app(engine: Engine, contracts: Contracts):
+def app_settings() -> Settings:
+    """The settings the test app starts with; a package overrides this fixture to change them."""
+    return make_settings()
+
+
+@pytest.fixture
+def app(engine: Engine, contracts: Contracts, app_settings: Settings):
     """The app wired to the test database (its engine replaced by the test's)."""
-    application = create_app(make_settings(), contracts=contracts)
+    application = create_app(app_settings, contracts=contracts)
     application.state.engine.dispose()
     application.state.engine = engine
     application.state.sessionmaker = make_sessionmaker(engine)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, create_engine, event, false, or_
+from sqlalchemy import ColumnElement, Date, Engine, and_, cast, create_engine, event, false, func, or_
 from sqlalchemy.orm import Session, sessionmaker
 
 from metrics.calendar import Calendar, local_week_monday
@@ -49,6 +49,17 @@ def _local_week_monday(stored: str | None, timezone: str) -> str | None:
     at = datetime.fromisoformat(stored)
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at  # stored as naive UTC (app.core.tables.UTCDateTime)
     return local_week_monday(at, _zone_calendar(timezone)).isoformat()
+
+
+def local_week_sql(column: Any, zone: Any, dialect: str) -> Any:
+    """SQL for the Monday of a UTC time's week in the IANA time zone ``zone`` (a bound value), on either database.
+
+    PostgreSQL: date_trunc('week', timezone(zone, column)), a date. SQLite: local_week_monday(column, zone), an
+    ISO date as text, registered on the query's connection by ``with_local_weeks``.
+    """
+    if dialect == "postgresql":
+        return cast(func.date_trunc("week", func.timezone(zone, column)), Date)
+    return func.local_week_monday(column, zone)
 
 
 def with_local_weeks(session: Session) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from app.core.db import local_week_sql
 from app.core.tables import ClockRow
 from app.reports.clocks import FilterShape, cancelled_clocks, counted_stopped, filter_terms, state_expr
 from app.reports.figure_parts import reported_ranks
@@ -48,10 +49,7 @@ def key_column(name: str, dialect: str) -> ColumnElement[Any]:
         # SQLite stores UTC as text; 'weekday 0' moves to the coming Sunday (or stays), then back to Monday.
         return func.date(ClockRow.started_at, "weekday 0", "-6 days")
     if name == "local_week":  # the same Monday in the IANA time zone bound as `week_zone`
-        zone = bindparam("week_zone", type_=String)
-        if dialect == "postgresql":
-            return cast(func.date_trunc("week", func.timezone(zone, ClockRow.started_at)), Date)
-        return func.local_week_monday(ClockRow.started_at, zone)  # app.core.db.with_local_weeks registers it
+        return local_week_sql(ClockRow.started_at, bindparam("week_zone", type_=String), dialect)
     return {"kind": ClockRow.kind, "client": ClockRow.client, "developer": ClockRow.developer,
             "work_item": ClockRow.item_key}[name]
 

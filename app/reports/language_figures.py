@@ -16,10 +16,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, case, cast, false, func, literal, select
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, false, func, literal, select
 from sqlalchemy.orm import Session
 
-from app.core.db import with_local_weeks
+from app.core.db import local_week_sql, with_local_weeks
 from app.core.tables import ActivityRow, MessageScore, WorkItemRow
 from app.reports.clocks import storable
 from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
@@ -72,12 +72,9 @@ def _key_columns(session: Session, by: Sequence[str], zone: str) -> list[Any]:
     columns: list[Any] = []
     for name in by:
         if name == "week":
-            bound = bindparam("week_zone", zone, type_=String)
-            if dialect == "postgresql":
-                columns.append(cast(func.date_trunc("week", func.timezone(bound, MessageScore.at)), Date))
-            else:
+            if dialect == "sqlite":
                 with_local_weeks(session)
-                columns.append(func.local_week_monday(MessageScore.at, bound))
+            columns.append(local_week_sql(MessageScore.at, bindparam("week_zone", zone, type_=String), dialect))
         else:
             columns.append({"client": MessageScore.client, "developer": MessageScore.developer}[name])
     return columns

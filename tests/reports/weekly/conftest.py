@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -10,8 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.contracts import Contracts, parse_contracts
-from app.core.db import make_sessionmaker
-from app.main import create_app
 from app.reports.feedback import read_feedback, save_feedback
 from app.reports.plain_language import score_pending
 from tests.conftest import make_settings, post_github
@@ -52,19 +49,8 @@ def contracts() -> Contracts:
 
 
 @pytest.fixture
-def app(engine, contracts):
-    application = create_app(make_settings(public_url=PUBLIC), contracts=contracts)
-    application.state.engine.dispose()
-    application.state.engine = engine
-    application.state.sessionmaker = make_sessionmaker(engine)
-    yield application
-    application.state.intake_processor.close(timeout=10)
-
-
-@pytest.fixture
-def client(app) -> Iterator[TestClient]:
-    with TestClient(app) as c:
-        yield c
+def app_settings():
+    return make_settings(public_url=PUBLIC)
 
 
 @dataclass(frozen=True)
