@@ -21,8 +21,8 @@ from tests.mailserver import smtp_server
 from tests.reports.weekly import conftest as weekly
 from tests.reports.weekly.conftest import CONTRACTS_YAML, MONDAY, NOW, PUBLIC, answer, rate
 
-# The weekly report's contracts, app and history, on both databases.
-app, client, contracts, history = weekly.app, weekly.client, weekly.contracts, weekly.history
+# The weekly report's contracts, settings and history, on both databases (app and client: tests/conftest.py).
+app_settings, contracts, history = weekly.app_settings, weekly.contracts, weekly.history
 
 SLACK = "https://hooks.slack.test/services/T1"
 
