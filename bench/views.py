@@ -189,7 +189,8 @@ def complete_year(factory: Any, contracts: Contracts, sqlite_load: Path) -> dict
         started, runs = time.perf_counter(), []
         while not runs or runs[-1].more:  # as `pulse score` does, in larger passes
             with transaction(factory) as session:
-                runs.append(score_pending(session, contracts, limit=20_000))
+                runs.append(score_pending(session, contracts, limit=20_000,
+                                          resume=runs[-1].resume if runs else None))
         spent |= {"score_s": time.perf_counter() - started, "scored": sum(r.scored for r in runs)}
     if not rated:
         with transaction(factory) as session:

@@ -44,11 +44,11 @@ def score(
         with transaction(factory) as session:
             forget_scores(session)
             while not runs or runs[-1].more:
-                runs.append(score_pending(session, contracts, limit=_BATCH))
+                runs.append(score_pending(session, contracts, limit=_BATCH, resume=runs[-1].resume if runs else None))
     else:
         while not runs or runs[-1].more:
             with transaction(factory) as session:
-                runs.append(score_pending(session, contracts, limit=_BATCH))
+                runs.append(score_pending(session, contracts, limit=_BATCH, resume=runs[-1].resume if runs else None))
     total = ScoreRun(sum(r.scored for r in runs), sum(r.unsupported for r in runs), sum(r.removed for r in runs))
     out.print(_score_summary(total, rescore))
 

@@ -66,8 +66,11 @@ def load_demo(factory: sessionmaker[Session], contracts: Contracts, now: datetim
 
 def _score_and_rate(factory: sessionmaker[Session], contracts: Contracts, now: datetime) -> None:
     """Score the demo's developer messages for plain language and add the clients' own ratings."""
+    resume = None
     while True:
         with factory() as session, session.begin():
-            if not score_pending(session, contracts, limit=500).more:
-                break
+            run = score_pending(session, contracts, limit=500, resume=resume)
+        if not run.more:
+            break
+        resume = run.resume
     load_demo_feedback(factory, contracts, now)

@@ -35,12 +35,27 @@ _CHUNK = 400
 
 @dataclass(frozen=True)
 class ScoreRun:
-    """What one scoring pass did; ``more`` says the limit was reached and messages may still wait."""
+    """What one scoring pass did; ``more`` says the limit was reached and messages may still wait.
+
+    ``resume`` is where the sweep stopped: hand it to the next ``score_pending`` call and that one goes on from
+    there instead of walking past every message scored before (the sweep over a large history stays linear).
+    """
 
     scored: int = 0
     unsupported: int = 0
     removed: int = 0
     more: bool = False
+    resume: ScoreCursor | None = None
+
+
+@dataclass(frozen=True)
+class ScoreCursor:
+    """How far one sweep over the clients' messages has gone: the clients done, and the last message id seen in
+    the client being scored. Messages edited behind it are found by the next sweep, which starts from nothing."""
+
+    done: frozenset[str] = frozenset()
+    client: str | None = None
+    after: int = 0
 
 
 def scorer_version(client: Client) -> str:
@@ -58,28 +73,37 @@ def scorer_version(client: Client) -> str:
     return f"{SCORER_VERSION}:{digest}"
 
 
-def score_pending(session: Session, contracts: Contracts, *, limit: int = 500) -> ScoreRun:
+def score_pending(session: Session, contracts: Contracts, *, limit: int = 500,
+                  resume: ScoreCursor | None = None) -> ScoreRun:
     """Score up to ``limit`` developer messages not scored yet, edited since, or scored with other word lists.
 
+    Goes on from ``resume`` (an earlier run's ``resume``) when given, else sweeps from the first message.
     Drops the scores of authors who are no longer developers (the store drops those of deleted messages as it
     stores the deletion). Flushes but does not commit: the caller owns the transaction, so a pass that fails
     leaves nothing half written.
     """
+    cursor = resume or ScoreCursor()
     scored = unsupported = removed = 0
+    done = set(cursor.done)
     for client in contracts.clients.values():
+        if client.name in done:
+            continue
         version = scorer_version(client)
-        after = 0
+        after = cursor.after if client.name == cursor.client else 0
         while scored < limit:
             page = _candidates(session, contracts, client, version, after, min(_PAGE, limit - scored))
             if not page:
+                done.add(client.name)
                 break
             after = page[-1][0].id
-            done, skipped, dropped = _score_page(session, contracts, client, version, page)
-            scored += done
+            finished, skipped, dropped = _score_page(session, contracts, client, version, page)
+            scored += finished
             unsupported += skipped
             removed += dropped
         if scored >= limit:
-            return ScoreRun(scored, unsupported, removed, more=True)
+            where = None if client.name in done else client.name
+            return ScoreRun(scored, unsupported, removed, more=True,
+                            resume=ScoreCursor(frozenset(done), where, after if where else 0))
     return ScoreRun(scored, unsupported, removed)
 
 

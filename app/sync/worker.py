@@ -22,7 +22,7 @@ from app.core.tables import SyncRun, WorkerJob
 from app.intake.processor import sweep_pending
 from app.notify import Senders
 from app.notify import deliver_due as deliver_notifications
-from app.reports.plain_language import score_pending
+from app.reports.plain_language import ScoreCursor, score_pending
 from app.settings import Settings
 from app.store.upserts import dialect_insert
 from app.surveys import Links, ask_due, links_from, remind_due
@@ -97,6 +97,8 @@ class Worker:
     senders: Senders | None = None  # how notifications leave; from the settings unless a test passes its own
 
     links: Links | None = field(init=False, default=None)
+    # Where this process's sweep over the messages to score stopped; None: the next pass starts a new sweep.
+    _score_cursor: ScoreCursor | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         if self.senders is None:
@@ -165,7 +167,8 @@ class Worker:
     def score_messages(self, now: datetime) -> int:
         """Score new and edited developer messages for plain language (off the webhook path)."""
         with transaction(self.factory) as session:
-            run = score_pending(session, self.contracts, limit=500)
+            run = score_pending(session, self.contracts, limit=500, resume=self._score_cursor)
+        self._score_cursor = run.resume
         return run.scored
 
     def redeliver(self, now: datetime) -> RedeliveryRun:

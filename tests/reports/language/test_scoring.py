@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.contracts import parse_contracts
 from app.core.tables import MessageScore
 from app.reports.language_figures import ScoreFilter, plain_language_figures
-from app.reports.plain_language import forget_scores, score_pending, scorer_version
+from app.reports.plain_language import ScoreCursor, forget_scores, score_pending, scorer_version
 from tests.conftest import post_github
 from tests.payloads import issue, issue_event
 from tests.reports.language.conftest import CONTRACTS_YAML, T0, Thread
@@ -147,6 +147,35 @@ def test_the_limit_leaves_the_rest_for_the_next_pass(client, factory, contracts)
     second = _score(factory, contracts, limit=3)
     assert (second.scored, second.more) == (2, False)
     assert len(_rows(factory)) == 5
+
+
+def test_a_sweep_goes_on_from_where_the_last_pass_stopped_and_the_next_sweep_finds_edits_behind_it(
+        client, factory, contracts):
+    thread = Thread(client, 12)
+    for n in range(121, 126):
+        thread.comment(n, "olena-dev", T0 + timedelta(minutes=n - 120), PLAIN)
+    first = _score(factory, contracts, limit=3)
+    assert (first.scored, first.more) == (3, True)
+    assert first.resume is not None and first.resume.client == "acme" and first.resume.after > 0
+    thread.edit(121, T0 + timedelta(minutes=30), JARGON)  # behind where the sweep stopped
+    with factory() as session, session.begin():
+        second = score_pending(session, contracts, limit=3, resume=first.resume)
+    # The sweep goes on past the three it scored: only the two it had not reached, not the edit behind it.
+    assert (second.scored, second.more, second.resume) == (2, False, None)
+    assert _rows(factory)["comment:121"].passes is True
+    third = _score(factory, contracts)  # a new sweep starts from the first message
+    assert third.scored == 1
+    assert _rows(factory)["comment:121"].passes is False
+
+
+def test_a_sweep_skips_the_clients_it_finished(client, factory, contracts):
+    thread = Thread(client, 13)
+    for n in range(131, 134):
+        thread.comment(n, "olena-dev", T0 + timedelta(minutes=n - 130), PLAIN)
+    done = ScoreCursor(done=frozenset({"acme", "globex"}))
+    with factory() as session, session.begin():
+        assert score_pending(session, contracts, resume=done).scored == 0
+    assert _score(factory, contracts).scored == 3
 
 
 def test_forgotten_scores_come_back_on_the_next_pass(client, factory, contracts):
