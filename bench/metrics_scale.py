@@ -115,10 +115,10 @@ def _delay(rng: random.Random, median_minutes: float) -> timedelta:
     return timedelta(seconds=int(rng.lognormvariate(0, 1.1) * median_minutes * 60) + 30)
 
 
-def build_item(index: int, items: int, rng: random.Random) -> _Item:
+def build_item(index: int, items: int, rng: random.Random, span: timedelta = YEAR) -> _Item:
     """Generate one issue: a client asks, a developer answers, a few rounds, usually closed."""
     client = index % CLIENTS
-    created = NOW - YEAR + (YEAR - timedelta(hours=1)) * (index / items) + timedelta(seconds=rng.randint(0, 3599))
+    created = NOW - span + (span - timedelta(hours=1)) * (index / items) + timedelta(seconds=rng.randint(0, 3599))
     dev = f"dev-{client * (DEVELOPERS // CLIENTS) + rng.randrange(DEVELOPERS // CLIENTS):03d}"
     number = index // CLIENTS + 1
     item = _Item(client, number, f"client-{client:02d}/app#{number}", created, f"c{client:02d}-p{rng.randrange(3)}",
@@ -157,19 +157,20 @@ def build_item(index: int, items: int, rng: random.Random) -> _Item:
     return item
 
 
-def year_batches(items: int, group: int, seed: int = 7) -> Iterator[Batch]:
-    """Yield the year in groups of `group` work items, oldest first."""
+def year_batches(items: int, group: int, seed: int = 7, span: timedelta = YEAR) -> Iterator[Batch]:
+    """Yield the history (a year unless `span` says otherwise) in groups of `group` work items, oldest first."""
     for start in range(0, items, group):
         rng = random.Random(seed * 1_000_003 + start)
-        built = [build_item(i, items, rng) for i in range(start, min(start + group, items))]
+        built = [build_item(i, items, rng, span) for i in range(start, min(start + group, items))]
         yield Batch([b.record() for b in built], [a for b in built for a in b.activities])
 
 
-def load_year(factory: sessionmaker[Session], contracts: Contracts, items: int, group: int) -> dict[str, float]:
-    """Write the year through the store code, group by group; return the times spent."""
+def load_year(factory: sessionmaker[Session], contracts: Contracts, items: int, group: int,
+              span: timedelta = YEAR) -> dict[str, float]:
+    """Write the year (or `span`) through the store code, group by group; return the times spent."""
     spent = {"generate": 0.0, "store": 0.0, "clocks": 0.0}
     mark = time.perf_counter()
-    for batch in year_batches(items, group):
+    for batch in year_batches(items, group, span=span):
         now = time.perf_counter()
         spent["generate"] += now - mark
         with transaction(factory) as session:
@@ -254,8 +255,9 @@ def analyze(engine: Engine) -> None:
 
 def prepare(name: str, args: argparse.Namespace, contracts: Contracts) -> tuple[Engine, sessionmaker[Session]]:
     """Open (and load, unless reused) one database; print how long the load took."""
-    tag = f"s{args.scale:g}".replace(".", "_")
-    items = round(ITEMS * args.scale)
+    years = getattr(args, "years", 1)  # bench/views.py lengthens the history at the same density
+    tag = getattr(args, "tag", None) or f"s{args.scale:g}".replace(".", "_")
+    items = round(ITEMS * args.scale * years)
     engine = (sqlite_engine(args.workdir, tag, not args.reuse) if name == "sqlite"
               else postgres_engine(args.schema or f"bench_metrics_{tag}", not args.reuse))
     upgrade(engine)
@@ -268,7 +270,7 @@ def prepare(name: str, args: argparse.Namespace, contracts: Contracts) -> tuple[
             copy_from_sqlite(args.workdir / f"metrics-{tag}.db", engine)
             print(f"{name}: copied from the SQLite load in {time.perf_counter() - started:.0f} s", flush=True)
         else:
-            spent = load_year(factory, contracts, items, args.group)
+            spent = load_year(factory, contracts, items, args.group, YEAR * years)
             print(f"{name}: loaded in {time.perf_counter() - started:.0f} s (generate {spent['generate']:.0f} s, "
                   f"store {spent['store']:.0f} s, clocks {spent['clocks']:.0f} s)", flush=True)
     analyze(engine)

@@ -7,7 +7,10 @@ something to read. The real app (`create_app`, the bench's contracts, an API tok
 own process on a free local port, with its clock set to the year's end; httpx asks each view for a 30-day window
 and for the whole year, warm first, then taking turns across views so that noise on the machine hits them alike.
 
-    .venv/bin/python bench/views.py [--scale 0.1,0.3,1] [--db sqlite,postgresql] [--reuse] [--chart FILE]
+    .venv/bin/python bench/views.py [--scale 0.1,0.3] [--years 1,2,4] [--db sqlite,postgresql] [--reuse] [--chart F]
+
+--scale makes each year denser (a 30-day window holds more); --years makes the history longer at the same density
+(a 30-day window holds the same, the tables hold more): the second shows whether a view stays flat as history grows.
 
 --reuse keeps the loaded databases (SQLite files under --workdir, PostgreSQL schemas <--schema-prefix>_s<scale>).
 --saved uses the figures an earlier run wrote to --workdir for a scale instead of measuring it again.
@@ -132,6 +135,22 @@ def database_url(name: str, workdir: Path, tag: str, schema: str) -> str:
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"  # every connection of the app gets the schema
 
 
+def held(scale: float, years: int) -> int:
+    """Return how many work items a history of ``years`` years at density ``scale`` holds."""
+    return round(ITEMS * scale * years)
+
+
+def _items(result: dict[str, Any]) -> int:
+    return result.get("items") or held(result["scale"], result.get("years", 1))  # older saved figures: a year
+
+
+def _size(result: dict[str, Any], short: bool = False) -> str:
+    years = result.get("years", 1)
+    if short:
+        return f"{_items(result) // 1000}k items" + (f", {years} years" if years != 1 else "")
+    return f"{_items(result):,} work items over {years} year{'s' if years != 1 else ''}"
+
+
 # --- the year, loaded and completed ---------------------------------------------------------------------------
 
 def _present(name: str, args: argparse.Namespace) -> int:
@@ -151,7 +170,7 @@ def load(name: str, args: argparse.Namespace) -> dict[str, Any]:
     """Load the year (unless reused), score its messages and import its ratings; return what it cost."""
     contracts = parse_contracts(contracts_yaml(), "bench contracts")
     sidecar = args.workdir / f"load-{name}-{args.tag}.json"
-    items = round(ITEMS * args.scale)
+    items = held(args.scale, args.years)
     fresh = not args.reuse or _present(name, args) != items
     started = time.perf_counter()
     engine, factory = prepare(name, args, contracts)
@@ -382,7 +401,8 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     loadavg += Path("/proc/loadavg").read_text().split()[:3]
     rows = [asdict(v) | f | {"target": TARGETS[v.window], "met": f["p95"] <= TARGETS[v.window]}
             for v, f in figures.items()]
-    result = {"db": name, "scale": args.scale, "when": machine(), "loadavg": loadavg, "seconds": round(took),
+    result = {"db": name, "scale": args.scale, "years": args.years, "items": held(args.scale, args.years),
+              "when": machine(), "loadavg": loadavg, "seconds": round(took),
               "load": spent, "item": item, "views": rows}
     print_table(result)
     if not args.only:  # a partial run never stands in for a whole one (--saved)
@@ -395,7 +415,7 @@ def selected(view: View, args: argparse.Namespace) -> bool:
 
 
 def print_table(result: dict[str, Any]) -> None:
-    print(f"\n{result['db']}, scale {result['scale']:g} ({round(ITEMS * result['scale']):,} work items); "
+    print(f"\n{result['db']}, scale {result['scale']:g} ({_size(result)}); "
           f"{result['when']}; load average before/after {' '.join(result['loadavg'][:3])} / "
           f"{' '.join(result['loadavg'][3:])}; timed in {result['seconds']} s")
     print(f"  {'view':<47} {'window':<8} {'p50 ms':>8} {'p95 ms':>8} {'target':>7}  {'':<6} {'CPU ms':>7} {'KB':>7}")
@@ -528,9 +548,9 @@ def profile_misses(result: dict[str, Any], args: argparse.Namespace) -> None:
 def print_growth(results: list[dict[str, Any]]) -> None:
     """Print, per database, the load time and each 30-day view's p50 at each size."""
     for name in dict.fromkeys(r["db"] for r in results):
-        mine = sorted((r for r in results if r["db"] == name), key=lambda r: r["scale"])
-        scales = ", ".join(f"{r['scale']:g}" for r in mine)
-        print(f"\n{name}: how cost grows with history (scales {scales})")
+        mine = sorted((r for r in results if r["db"] == name), key=_items)
+        sizes = "; ".join(_size(r) for r in mine)
+        print(f"\n{name}: how cost grows with history ({sizes})")
         print(f"  {'load, s':<62}" + "".join(f"{r['load'].get('load_s', float('nan')):>10.0f}" for r in mine))
         labels = [row["label"] for row in mine[0]["views"] if row["window"] == "30 days"]
         for label in labels:
@@ -542,9 +562,9 @@ def print_growth(results: list[dict[str, Any]]) -> None:
 def print_markdown(results: list[dict[str, Any]]) -> None:
     """Print one Markdown table per database: p50 / p95 ms of each view, per scale and window (for RESULTS.md)."""
     for name in dict.fromkeys(r["db"] for r in results):
-        mine = sorted((r for r in results if r["db"] == name), key=lambda r: r["scale"])
+        mine = sorted((r for r in results if r["db"] == name), key=_items)
         spans = [(r, span) for r in mine for span in ("30 days", "year")]
-        heads = [f"{span}, {round(ITEMS * r['scale']) // 1000}k items" for r, span in spans]
+        heads = [f"{span}, {_size(r, short=True)}" for r, span in spans]
         print(f"\n{name}: p50 / p95 ms (bold: p95 over its target, 300 ms for 30 days or no window, 1 s for a year)")
         print("\n| view | " + " | ".join(heads) + " |")
         print("| --- |" + " ---: |" * len(spans))
@@ -565,9 +585,9 @@ def write_chart(results: list[dict[str, Any]], path: Path) -> None:
     colours = {"sqlite": "#1f77b4", "postgresql": "#d62728"}
     series: dict[str, list[tuple[str, str, list[tuple[float, float]]]]] = {"load": [], "views": []}
     for name in dict.fromkeys(r["db"] for r in results):
-        mine = sorted((r for r in results if r["db"] == name), key=lambda r: r["scale"])
-        points = [(ITEMS * r["scale"], [v["p50"] for v in r["views"] if v["window"] == "30 days"]) for r in mine]
-        series["load"].append((name, "", [(ITEMS * r["scale"], r["load"].get("load_s", 0.0)) for r in mine]))
+        mine = sorted((r for r in results if r["db"] == name), key=_items)
+        points = [(_items(r), [v["p50"] for v in r["views"] if v["window"] == "30 days"]) for r in mine]
+        series["load"].append((name, "", [(_items(r), r["load"].get("load_s", 0.0)) for r in mine]))
         series["views"].append((name, "median view", [(n, percentile(p, 50)) for n, p in points]))
         series["views"].append((name, "slowest view", [(n, max(p)) for n, p in points]))
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="880" height="330" font-family="sans-serif" '
@@ -625,6 +645,8 @@ def _panel(left: int, lines: list[tuple[str, str, list[tuple[float, float]]]], t
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", default="0.1", help="comma-separated shares of the full year (1 = 200,000 items)")
+    parser.add_argument("--years", default="1", help="comma-separated lengths of the history in years, each year as "
+                                                     "dense as --scale says (1 = one year, as metrics_scale loads)")
     parser.add_argument("--db", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--group", type=int, default=2000, help="work items written per transaction")
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each 30-day view")
@@ -646,8 +668,10 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     args.copy_from_sqlite = False
     results = []
-    for scale in (float(s) for s in args.scale.split(",")):
-        args.scale, args.tag = scale, f"s{scale:g}".replace(".", "_")
+    sizes = [(float(s), int(y)) for s in args.scale.split(",") for y in args.years.split(",")]
+    for scale, years in sizes:
+        args.scale, args.years = scale, years
+        args.tag = f"s{scale:g}".replace(".", "_") + (f"_y{years}" if years != 1 else "")
         args.schema = f"{args.schema_prefix}_{args.tag}"
         for name in args.db.split(","):
             saved = args.workdir / f"views-{name}-{args.tag}.json"
