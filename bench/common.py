@@ -110,7 +110,7 @@ def database(kind: str, folder: Path) -> Iterator[str]:
 
 @contextmanager
 def uvicorn_server(
-    target: str, env: dict[str, str], *, root: Path = ROOT, wait_path: str = "/openapi.json"
+    target: str, env: dict[str, str], *, root: Path = ROOT, wait_path: str = "/openapi.json", wait_s: float = 120
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Serve ``module:factory`` from the code tree ``root`` under uvicorn in its own process; yield (URL, process).
 
@@ -126,7 +126,7 @@ def uvicorn_server(
     proc = subprocess.Popen(command, cwd=root, env={**os.environ, "PYTHONPATH": path, **env})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + wait_s  # a loaded machine can take half a minute to import the app
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"{target} exited with {proc.returncode} before serving")
@@ -136,7 +136,7 @@ def uvicorn_server(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{target} did not answer on {base} within 30 s")
+                raise RuntimeError(f"{target} did not answer on {base} within {wait_s:.0f} s")
             time.sleep(0.1)
         yield base, proc
     finally:
