@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade
@@ -53,6 +54,38 @@ def _browser_tools() -> tuple[Any, str]:
     return sync_api, chromium
 
 
+def listening_socket() -> socket.socket:
+    """Bind a free port on 127.0.0.1 before the server starts, so no other process can take it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@contextmanager
+def serve(app: FastAPI, sock: socket.socket) -> Iterator[str]:
+    """Serve the app with uvicorn in a thread on ``sock``; yield its base URL, and stop it afterwards."""
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(300):
+        if server.started:
+            started.set()
+            break
+        started.wait(0.1)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield base_url(sock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
 @contextmanager
 def serve_demo(tmp_path_factory: pytest.TempPathFactory, api_tokens: str) -> Iterator[str]:
     """Serve the app with the demo history from a fresh SQLite file, as `pulse serve --demo` does."""
@@ -65,23 +98,8 @@ def serve_demo(tmp_path_factory: pytest.TempPathFactory, api_tokens: str) -> Ite
     settings = Settings(_env_file=None, database_url=url, api_tokens=api_tokens,  # type: ignore[call-arg]
                         survey_secret="browser-test-survey-secret-0123456789")  # the demo asks acme's contacts
     app = create_app(settings, contracts=contracts, warn=False)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))  # bound before the server starts, so no other process can take the port
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    started = threading.Event()
-    for _ in range(300):
-        if server.started:
-            started.set()
-            break
-        started.wait(0.1)
-    assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(app, listening_socket()) as base:
+        yield base
     app.state.engine.dispose()
 
 
