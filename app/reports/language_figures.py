@@ -10,13 +10,13 @@ stored (app/store/upserts.py), so no statement here has to look at the activitie
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, case, cast, false, func, literal, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, case, cast, false, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.core.db import local_week_sql, with_local_weeks
@@ -147,24 +147,37 @@ _NEWEST = (MessageScore.at.desc(), MessageScore.source.desc(), MessageScore.exte
 
 
 def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, show: Shown, limit: int,
-                    zone: str = "UTC") -> dict[Key, list[ListedMessage]]:
-    """Up to ``limit`` messages per group (those ``show`` names), newest first, with their links."""
+                    zone: str = "UTC", groups: Iterable[Key] | None = None) -> dict[Key, list[ListedMessage]]:
+    """Up to ``limit`` messages per group (those ``show`` names), newest first, with their links.
+
+    With the ``groups`` known (the keys ``totals`` found) and no week among ``by``, each group is read on its own,
+    newest first, stopping at ``limit`` (an index walk per client or developer); otherwise one statement ranks every
+    message of the window per group. Both give the same messages in the same order.
+    """
     out: dict[Key, list[ListedMessage]] = defaultdict(list)
     if limit <= 0 or show is Shown.NONE:
         return out
-    keys = _key_columns(session, by, zone)
     wanted = [*flt.terms(), *_listable(show)]
+    if groups is not None and "week" not in by:
+        columns = _key_columns(session, by, zone)
+        for key in groups:
+            stmt = (_with_links(select(MessageScore, ActivityRow.url, WorkItemRow.title))
+                    .where(*wanted, *(column == value for column, value in zip(columns, key, strict=True)))
+                    .order_by(*_NEWEST).limit(limit))
+            found = [ListedMessage(score, url, title) for score, url, title in session.execute(stmt)]
+            if found:
+                out[key] = found
+        return out
+    keys = _key_columns(session, by, zone)
     width = len(keys)
     rank = func.row_number().over(partition_by=keys or None, order_by=_NEWEST).label("rank")
     ranked = select(*(k.label(f"k{i}") for i, k in enumerate(keys)), MessageScore.source, MessageScore.external_id,
                     rank).where(*wanted).subquery()
     chosen = (
-        select(MessageScore, ActivityRow.url, WorkItemRow.title, *(ranked.c[f"k{i}"] for i in range(width)))
-        .join(ranked, and_(ranked.c.source == MessageScore.source, ranked.c.external_id == MessageScore.external_id))
-        .outerjoin(ActivityRow, and_(ActivityRow.source == MessageScore.source,
-                                     ActivityRow.external_id == MessageScore.external_id))
-        .outerjoin(WorkItemRow, and_(WorkItemRow.source == MessageScore.source,
-                                     WorkItemRow.key == MessageScore.item_key))
+        _with_links(select(MessageScore, ActivityRow.url, WorkItemRow.title,
+                           *(ranked.c[f"k{i}"] for i in range(width)))
+                    .join(ranked, and_(ranked.c.source == MessageScore.source,
+                                       ranked.c.external_id == MessageScore.external_id)))
         .where(ranked.c.rank <= limit)
         .order_by(*_NEWEST)
     )
@@ -173,9 +186,21 @@ def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, sh
     return out
 
 
+def _with_links(stmt: Select[Any]) -> Select[Any]:
+    """Join each score to its message's activity (for the link) and work item (for the title)."""
+    return (stmt.outerjoin(ActivityRow, and_(ActivityRow.source == MessageScore.source,
+                                             ActivityRow.external_id == MessageScore.external_id))
+            .outerjoin(WorkItemRow, and_(WorkItemRow.source == MessageScore.source,
+                                         WorkItemRow.key == MessageScore.item_key)))
+
+
 def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted: dict[Key, Sequence[str]], *,
                   zone: str = "UTC", per_term: int = TERM_MESSAGES) -> dict[tuple[Key, str], list[str]]:
-    """The ids of the newest messages (up to ``per_term``) that use each wanted term of each group."""
+    """The ids of the newest messages (up to ``per_term``) that use each wanted term of each group.
+
+    One statement ranks every flagged use of the wanted terms per group and term. (Reading each group's terms on
+    their own costs a statement per term: up to ten per developer, a thousand for a company, so it is not done.)
+    """
     if not any(wanted.values()):
         return {}
     keys = _key_columns(session, by, zone)

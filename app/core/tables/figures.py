@@ -117,6 +117,7 @@ class MessageScore(Base):
     __table_args__ = (
         Index("ix_message_scores_author", "client", "developer", "at"),
         Index("ix_message_scores_at", "at"),  # a window over every client's messages
+        Index("ix_message_scores_developer", "developer", "at"),  # a developer's newest messages, for a listing
         Index("ix_message_scores_item", "source", "item_key"),  # a deleted work item's scores
     )
 

@@ -96,16 +96,19 @@ def test_summaries_equal_aggregate_per_group(factory, scores, by):
 
 
 @pytest.mark.parametrize("show", list(Shown))
-def test_listed_messages_are_the_newest_of_each_group(factory, scores, show):
+@pytest.mark.parametrize("by", ["developer", "client"])
+@pytest.mark.parametrize("per_group", [False, True], ids=["one-statement", "group-by-group"])
+def test_listed_messages_are_the_newest_of_each_group(factory, scores, show, by, per_group):
     with factory() as session:
         for flt in FILTERS:
+            groups = summaries(session, flt, (by,)) if per_group else None
             for limit in (0, 1, 5, 1000):
-                found = listed_messages(session, flt, ("developer",), show=show, limit=limit)
+                found = listed_messages(session, flt, (by,), show=show, limit=limit, groups=groups)
                 expected: dict[tuple, list[str]] = defaultdict(list)
                 for row in reversed(_kept(scores, flt)):
                     wanted = show is Shown.ALL or (show is Shown.FAILING and not row.passes)
-                    if wanted and len(expected[(row.developer,)]) < limit:
-                        expected[(row.developer,)].append(row.external_id)
+                    if wanted and len(expected[(getattr(row, by),)]) < limit:
+                        expected[(getattr(row, by),)].append(row.external_id)
                 assert {k: [m.row.external_id for m in v] for k, v in found.items()} == {
                     k: v for k, v in expected.items() if v}
 
