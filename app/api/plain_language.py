@@ -120,7 +120,8 @@ def group_figures(
     by = (group_by.value,)
     zone = weeks.timezone
     figures = summaries(session, flt, by, min_words=min_words, zone=zone)
-    listed = listed_messages(session, flt, by, show=show, limit=limit, zone=zone, groups=figures)
+    listed = listed_messages(session, flt, by, show=show, limit=limit, zone=zone,
+                             groups={key: f.messages for key, f in figures.items()})
     uses = term_messages(session, flt, by, {key: [t.term for t in f.top_flagged] for key, f in figures.items()},
                          zone=zone)
     out = []

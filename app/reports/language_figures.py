@@ -10,7 +10,7 @@ stored (app/store/upserts.py), so no statement here has to look at the activitie
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -144,21 +144,27 @@ def _listable(show: Shown) -> list[Any]:
 
 
 _NEWEST = (MessageScore.at.desc(), MessageScore.source.desc(), MessageScore.external_id.desc())
+# Read group by group once the window holds this many times the messages listed: a statement per group costs
+# about what ranking 25 messages does (measured on SQLite, 100 developers: a year's 75,000 messages 568 -> 246 ms
+# of CPU group by group; 30 days' 6,200 messages 101 ms ranked against 259 ms group by group).
+_GROUP_BY_GROUP = 25
 
 
 def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, show: Shown, limit: int,
-                    zone: str = "UTC", groups: Iterable[Key] | None = None) -> dict[Key, list[ListedMessage]]:
+                    zone: str = "UTC", groups: Mapping[Key, int] | None = None) -> dict[Key, list[ListedMessage]]:
     """Up to ``limit`` messages per group (those ``show`` names), newest first, with their links.
 
-    With the ``groups`` known (the keys ``totals`` found) and no week among ``by``, each group is read on its own,
-    newest first, stopping at ``limit`` (an index walk per client or developer); otherwise one statement ranks every
-    message of the window per group. Both give the same messages in the same order.
+    ``groups`` (each group's number of messages, as ``totals`` found them) lets a long window be read group by
+    group: when it holds many more messages than the listing shows and no week is among ``by``, each client or
+    developer is read on its own, newest first, stopping at ``limit`` (an index walk). Otherwise one statement
+    ranks every message of the window per group, cheaper while the window is short. Both give the same messages
+    in the same order.
     """
     out: dict[Key, list[ListedMessage]] = defaultdict(list)
     if limit <= 0 or show is Shown.NONE:
         return out
     wanted = [*flt.terms(), *_listable(show)]
-    if groups is not None and "week" not in by:
+    if groups and "week" not in by and sum(groups.values()) >= _GROUP_BY_GROUP * len(groups) * limit:
         columns = _key_columns(session, by, zone)
         for key in groups:
             stmt = (_with_links(select(MessageScore, ActivityRow.url, WorkItemRow.title))
