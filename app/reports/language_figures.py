@@ -98,8 +98,12 @@ def _flag_rows(session: Session) -> Any:
 
 
 def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
-           zone: str = "UTC") -> dict[Key, LanguageTotals]:
-    """Sum the stored scores per group (``by``: client, developer, week): two grouped statements, no rows."""
+           zone: str = "UTC", terms: bool = True) -> dict[Key, LanguageTotals]:
+    """Sum the stored scores per group (``by``: client, developer, week): two grouped statements, no rows.
+
+    ``terms=False`` leaves the flagged terms out (the second statement, which reads each score's JSON) for a
+    caller that needs only the counts and shares, such as the alignment of ratings with delivery.
+    """
     keys = _key_columns(session, by, zone)
     supported = MessageScore.supported.is_(True)
     counts = select(
@@ -117,14 +121,16 @@ def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
         out[_key(row[:width], by)] = LanguageTotals(
             messages=int(row[width]), scored=int(row[width + 1]), passed=int(row[width + 2]),
             words=int(row[width + 3]), jargon_words=int(row[width + 4]))
+    if not terms:
+        return out
     flags, term, count, suggestion = _flag_rows(session)
-    terms = (
+    per_term = (
         select(*keys, term, func.sum(count), func.max(suggestion))
         .select_from(MessageScore).join(flags, literal(True))
         .where(*flt.terms(), supported, func.json_array_length(MessageScore.flagged) > 0)
         .group_by(*keys, term)
     )
-    for row in session.execute(terms):
+    for row in session.execute(per_term):
         found = out.get(_key(row[:width], by))
         if found is not None:
             found.add_term(str(row[width]), int(row[width + 1]), row[width + 2])
@@ -132,9 +138,10 @@ def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
 
 
 def summaries(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *, min_words: int = 150,
-              zone: str = "UTC") -> dict[Key, PlainLanguageSummary]:
-    """The plain-language figures of each group (``by``), from sums in SQL."""
-    return {key: summarize(t, min_words=min_words) for key, t in totals(session, flt, by, zone=zone).items()}
+              zone: str = "UTC", terms: bool = True) -> dict[Key, PlainLanguageSummary]:
+    """The plain-language figures of each group (``by``), from sums in SQL (without top terms if not ``terms``)."""
+    return {key: summarize(t, min_words=min_words)
+            for key, t in totals(session, flt, by, zone=zone, terms=terms).items()}
 
 
 def _listable(show: Shown) -> list[Any]:

@@ -5,6 +5,7 @@ The store drops a deleted message's score as the deletion arrives, so figures re
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -93,6 +94,10 @@ def test_summaries_equal_aggregate_per_group(factory, scores, by):
                 if by == ():  # one group, even when empty
                     groups.setdefault((), [])
                 assert found == {key: aggregate(members, min_words=200) for key, members in groups.items()}
+                # Without the flagged terms (for alignment): the same figures, no top terms.
+                counted = summaries(session, flt, by, min_words=200, zone=zone, terms=False)
+                assert counted == {key: dataclasses.replace(summary, top_flagged=())
+                                   for key, summary in found.items()}
 
 
 @pytest.mark.parametrize("show", list(Shown))
