@@ -19,7 +19,7 @@ from app.contracts import AlignmentSpec, Client, Contracts
 from app.core.tables import Feedback
 from app.reports.clocks import ClockFilter, person_name
 from app.reports.feedback import PROMISES, FeedbackFilter, list_feedback
-from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, figures_by_groupings
+from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, attainment_by_groupings
 from app.reports.language_figures import ScoreFilter, summaries
 from metrics.model import ClockKind
 from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
@@ -193,9 +193,10 @@ def alignment_report(
     # Alignment judges the share of messages that pass, never the flagged terms: their JSON is not read.
     plain_team = summaries(session, scored, ("client",), min_words=MIN_WORDS, terms=False)
     plain_people = summaries(session, scored, ("client", "developer"), min_words=MIN_WORDS, terms=False)
-    # One pass over the clocks for every client: by client, and by client and developer.
-    by_client, by_person = figures_by_groupings(session, ClockFilter(client=client, since=since, until=until),
-                                                [["client", "kind"], ["client", "developer", "kind"]], now)
+    # Counted for every client at once, by client and by client and developer: alignment judges attainment,
+    # never a median, so nothing is ranked.
+    by_client, by_person = attainment_by_groupings(session, ClockFilter(client=client, since=since, until=until),
+                                                   [["client", "kind"], ["client", "developer", "kind"]], now)
     out = []
     for spec in chosen:
         per_kind = {key[1:]: found for key, found in by_client.items() if key[0] == spec.name}

@@ -36,6 +36,12 @@ class StoppedClocks:
         stats = GroupStats(n, 0, met, n - met, 0, 0, met / n, median, p90, float(int(total)) / n)
         return cls(stats, lowest_target, highest_target)
 
+    @classmethod
+    def counted(cls, n: int, met: int, total: int, lowest_target: int, highest_target: int) -> StoppedClocks:
+        """Summarize n stopped clocks from their counts alone: no median or p90 (for attainment only)."""
+        stats = GroupStats(n, 0, met, n - met, 0, 0, met / n, None, None, float(int(total)) / n)
+        return cls(stats, lowest_target, highest_target)
+
 
 @dataclass
 class OpenClocks:

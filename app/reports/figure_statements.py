@@ -80,6 +80,16 @@ def stopped_durations(keys: tuple[str, ...], shape: FilterShape) -> Select[Any]:
 
 
 @lru_cache(maxsize=256)
+def stopped_counts(dialect: str, keys: tuple[str, ...], shape: FilterShape) -> Select[Any]:
+    """Count the stopped clocks per group, how many met their target, their durations' sum and lowest and highest
+    target: every figure but the ranked ones (median, p90), in one grouped statement on either database."""
+    columns = [key_column(key, dialect) for key in keys]
+    elapsed, target = ClockRow.elapsed_seconds, ClockRow.target_seconds
+    return select(*columns, func.count(), func.sum(case((elapsed <= target, 1), else_=0)), func.sum(elapsed),
+                  func.min(target), func.max(target)).where(counted_stopped(), *filter_terms(shape)).group_by(*columns)
+
+
+@lru_cache(maxsize=256)
 def open_states(dialect: str, keys: tuple[str, ...], shape: FilterShape) -> Select[Any]:
     """Count the open clocks per group and state at the bound `now`, with their lowest and highest target."""
     columns = [key_column(key, dialect) for key in keys]

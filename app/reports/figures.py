@@ -23,7 +23,13 @@ from app.core.db import with_local_weeks
 from app.core.tables import WorkItemRow
 from app.reports.clocks import ClockFilter, FilterShape, bound_filter, person_name, storable, week_calendar
 from app.reports.figure_parts import OpenClocks, StoppedClocks, regroup
-from app.reports.figure_statements import SORT_MEMORY, cancelled_counts, open_states, ranked_stopped
+from app.reports.figure_statements import (
+    SORT_MEMORY,
+    cancelled_counts,
+    open_states,
+    ranked_stopped,
+    stopped_counts,
+)
 from app.reports.ranked_durations import rank_together, read_stopped_durations, stopped_in_order
 from metrics.model import ClockKind, ClockState
 from metrics.stats import GroupStats
@@ -146,6 +152,27 @@ def figures_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence
         stopped = {key: rank_together(parts) for key, parts in regroup(durations, every, keys).items()}
         still_open = {key: OpenClocks.merged(parts) for key, parts in regroup(opened, every, keys).items()}
         out.append(_with_week_dates(_combine(stopped, still_open), keys))
+    return out
+
+
+def attainment_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence[Sequence[str]],
+                            now: datetime, *, week_zone: str = "UTC") -> list[dict[GroupKey, GroupFigures]]:
+    """figures_by_groupings() without the ranked figures: the same counts, attainment and mean per group, the
+    median and p90 left None, from one grouped count per grouping on either database (nothing is ranked or read
+    clock by clock). For callers that judge attainment alone, such as the alignment of ratings with delivery."""
+    if not storable(flt.client, flt.developer):
+        return [{} for _ in groupings]
+    shape, params = bound_filter(flt, now)
+    params["week_zone"] = week_zone
+    dialect = session.get_bind().dialect.name
+    out = []
+    for keys in _weeks_in(week_zone, groupings):
+        if dialect == "sqlite" and "local_week" in keys:
+            with_local_weeks(session)
+        width = len(keys)
+        stopped = {tuple(row[:width]): StoppedClocks.counted(*row[width:])
+                   for row in session.execute(stopped_counts(dialect, keys, shape), params)}
+        out.append(_with_week_dates(_combine(stopped, _read_open(session, keys, shape, params)), keys))
     return out
 
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from app.reports.clocks import ClockFilter, load_clocks
-from app.reports.figures import NO_CLOCKS, figures_by, figures_by_client_and_kind, figures_by_developer, metric_groups
+from app.reports.figures import (
+    NO_CLOCKS,
+    attainment_by_groupings,
+    figures_by,
+    figures_by_client_and_kind,
+    figures_by_developer,
+    figures_by_groupings,
+    metric_groups,
+)
 from metrics.model import ClockKind
 from metrics.stats import group_clocks, summarize
 from metrics.wording import week_name
@@ -127,3 +136,23 @@ def test_figures_per_client_and_kind_equal_summarize(factory, count):
                 assert sorted(map(repr, found)) == sorted(groups)
                 for key, value in found.items():
                     assert value.stats == summarize(groups[repr(key)], now), (since, until, key)
+
+
+def test_attainment_alone_equals_the_full_figures_but_for_the_ranked_ones(factory):
+    """The alignment's counts-only read gives every figure the ranked read gives, the median and p90 left out."""
+    store_random_clocks(factory, 11, 600)
+    groupings = [["client", "kind"], ["client", "developer", "kind"], ["kind", "week"]]
+    windows = [*WINDOWS, (NOW - timedelta(days=20), NOW)]
+    compared = 0
+    with factory() as session:
+        for since, until in windows:
+            for zone in ("UTC", "Europe/Kyiv"):
+                flt = ClockFilter(since=since, until=until)
+                full = figures_by_groupings(session, flt, groupings, NOW, week_zone=zone)
+                counted = attainment_by_groupings(session, flt, groupings, NOW, week_zone=zone)
+                compared += sum(len(found) for found in full)
+                for ranked, alone in zip(full, counted, strict=True):
+                    assert alone == {key: replace(found, stats=replace(found.stats, median_seconds=None,
+                                                                       p90_seconds=None))
+                                     for key, found in ranked.items()}, (since, until, zone)
+    assert compared > 100  # the windows held clocks in many groups
