@@ -37,14 +37,12 @@ class Ask:
 
 
 def contacts(contracts: Contracts, client: Client) -> list[PersonSpec]:
-    """Return the client's people a survey reaches: the listed ones, or everyone with role client there.
+    """Return the client's people a survey reaches: survey.people, else those who name the client in clients:.
 
     A contact without an e-mail address is asked only when the survey also goes to a shared Slack channel.
     """
     spec = client.spec.survey
-    people = [p for p in contracts.people.values() if p.role_at(client.name) == "client"]
-    return [p for p in people if (not spec.people or p.id in spec.people)
-            and (spec.slack_webhook or (spec.email and p.emails))]
+    return [p for p in contracts.survey_contacts(client.name) if spec.slack_webhook or (spec.email and p.emails)]
 
 
 def _day_start(day: date) -> datetime:
