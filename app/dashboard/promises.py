@@ -4,7 +4,7 @@ its evidence, and the trend; what a client token sees, and what its printable pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from markupsafe import Markup
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,10 +17,11 @@ from app.dashboard.views import ClockLine, PromiseCell, clock_line, promise_cell
 from app.reports.clocks import ClockFilter, clock_page, week_calendar
 from app.reports.feedback import describe_period
 from app.reports.promises import ContractOut, contract_out
+from app.reports.rated_periods import last_full_month, this_month
 from app.reports.scorecards import Period, client_scorecard
 from app.surveys import Links
 from app.surveys.page import page_ask, page_request
-from metrics.calendar import local_date, local_day_start
+from metrics.calendar import local_date
 from metrics.model import ClockKind, ClockState
 
 LATE_SHOWN = 100  # on the screen, with a link to the older ones
@@ -80,9 +81,7 @@ def rating_slot(factory: sessionmaker[Session], contracts: Contracts, links: Lin
 def month_starts(now: datetime, contracts: Contracts, name: str) -> tuple[datetime, datetime]:
     """Return when this month and last month began, in the client's own time zone (as UTC moments)."""
     calendar = week_calendar(contracts, name)
-    first: date = local_date(now, calendar).replace(day=1)
-    previous = (first - timedelta(days=1)).replace(day=1)
-    return local_day_start(first, calendar), local_day_start(previous, calendar)
+    return this_month(calendar, now).since, last_full_month(calendar, now).since
 
 
 def _month(session: Session, contracts: Contracts, name: str, span: Period, now: datetime, label: str
