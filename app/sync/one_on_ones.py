@@ -77,18 +77,23 @@ def queue_weekly_reports(session: Session, contracts: Contracts, now: datetime, 
     """Queue each client's weekly report to its recipients on the contract's day; return how many were new."""
     queued = 0
     for client in contracts.clients.values():
-        if not client.spec.report.enabled or (week := report_due(client, now)) is None:
-            continue
-        keys = _unsent(session, {f"weekly:{client.name}:{week.name}:{r.label}": r
-                                 for r in recipients(client, contracts)})
-        if not keys:
-            continue
-        report = weekly_report(session, contracts, now=now, public_url=public_url, client=client.name,
-                               week=week.name)
-        for key, r in keys.items():
-            text = markdown(report) if r.channel == "email" else slack_text(report)
-            queued += enqueue(session, channel=r.channel, destination=r.destination, subject=report.title,
-                              text=text, html=html(report) if r.channel == "email" else None, key=key, now=now)
+        if client.spec.report.enabled and (week := report_due(client, now)) is not None:
+            queued += queue_weekly_report(session, contracts, client, week, now, public_url)
+    return queued
+
+
+def queue_weekly_report(session: Session, contracts: Contracts, client: Client, week: Week, now: datetime,
+                        public_url: str) -> int:
+    """Queue one client's report of one week to each recipient not sent it yet; return how many were new."""
+    keys = _unsent(session, {f"weekly:{client.name}:{week.name}:{r.label}": r for r in recipients(client, contracts)})
+    if not keys:
+        return 0
+    report = weekly_report(session, contracts, now=now, public_url=public_url, client=client.name, week=week.name)
+    queued = 0
+    for key, r in keys.items():
+        text = markdown(report) if r.channel == "email" else slack_text(report)
+        queued += enqueue(session, channel=r.channel, destination=r.destination, subject=report.title,
+                          text=text, html=html(report) if r.channel == "email" else None, key=key, now=now)
     return queued
 
 
