@@ -57,7 +57,8 @@ class FeedbackOut(BaseModel):
     clarity: int | None
     comment: str | None
     recommend: int | None = Field(description="How likely the client is to recommend us, 0-10 (from surveys).")
-    origin: str = Field(description="Where the rating came from: csv, api or survey.")
+    origin: str = Field(description="Where the rating came from: csv, api, survey, or promises_page (answers to the "
+                        "link on the client's promises page only).")
     created_at: datetime
     updated_at: datetime
 

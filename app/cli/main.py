@@ -190,7 +190,7 @@ def _load_demo(settings: Settings, contracts: Contracts) -> None:
     import httpx
 
     from app.demo import load_demo
-    from app.demo.surveys import load_demo_surveys
+    from app.demo.mail import send_demo_mail
     from app.notify import Senders
     from app.surveys import links_from
 
@@ -204,10 +204,11 @@ def _load_demo(settings: Settings, contracts: Contracts) -> None:
     if links is None:
         return
     with httpx.Client(timeout=settings.http_timeout_seconds) as http:
-        mail = load_demo_surveys(factory, contracts, links, Senders.from_settings(settings, http), datetime.now(UTC))
+        mail = send_demo_mail(factory, contracts, links, Senders.from_settings(settings, http), datetime.now(UTC))
     if mail is not None and mail.files:
-        err.print(f"Survey e-mails are written to {mail.folder} (no PULSE_SMTP_URL set); open the newest in a mail "
-                  f"program: {mail.files[-1]}", highlight=False, soft_wrap=True)
+        err.print(f"E-mails (the surveys, and acme's weekly report to its account manager) are written to "
+                  f"{mail.folder} (no PULSE_SMTP_URL set); open the newest in a mail program: {mail.files[-1]}",
+                  highlight=False, soft_wrap=True)
     if mail is not None and mail.link:
         err.print(f"A client's survey link (no sign-in needed): {mail.link}", highlight=False, soft_wrap=True)
 

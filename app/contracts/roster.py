@@ -14,6 +14,7 @@ from app.contracts.schema import (
     ContractsError,
     ContractsSpec,
     PersonSpec,
+    survey_contacts,
 )
 from metrics.calendar import Calendar, local_day_start
 from metrics.model import ClockPolicy, Role
@@ -99,6 +100,11 @@ class Contracts:
     def _develops(self, person: PersonSpec, client: str | None) -> bool:
         clients = [client] if client is not None else list(self.clients)
         return "developer" in ({person.role_at(c) for c in clients} or {person.role})
+
+    def survey_contacts(self, client: str) -> list[PersonSpec]:
+        """Return whom a client's survey asks (app.contracts.schema.survey_contacts), in roster order."""
+        known = self.clients.get(client)
+        return survey_contacts(self.spec.people, known.spec) if known is not None else []
 
     def repositories(self) -> list[tuple[str, str]]:
         """Return (client, repo) for every GitHub repository in the contracts."""

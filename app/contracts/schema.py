@@ -45,6 +45,7 @@ class PersonSpec(_Strict):
     name: str
     role: PersonRole
     roles: dict[str, PersonRole] = {}  # client name -> the role this person plays there, instead of role
+    clients: list[str] = []  # the clients this contact works for: only their surveys ask this person
     github: str | None = None
     jira: str | list[str] | None = None
     emails: list[str] = []
@@ -58,6 +59,10 @@ class PersonSpec(_Strict):
     def role_at(self, client: str) -> PersonRole:
         """Return the role this person plays for one client."""
         return self.roles.get(client, self.role)
+
+    def is_contact_of(self, client: str) -> bool:
+        """Tell whether this person is one of the client's own contacts: a client person there who names it."""
+        return self.role_at(client) == "client" and client in self.clients
 
     def identities(self) -> list[tuple[str, str]]:
         """Return (kind, identity) for every identity listed, compared as the roster compares them."""
@@ -268,40 +273,47 @@ class ContractsSpec(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _roles_name_clients(self) -> ContractsSpec:
+        known = [c.name for c in self.clients]
+        for person in self.people:
+            for key, names in (("roles", list(person.roles)), ("clients", person.clients)):
+                unknown = [name for name in names if name not in known]
+                if unknown:
+                    raise ValueError(
+                        f"people[{person.id}].{key}: {', '.join(map(repr, unknown))} "
+                        f"{'is not a client' if len(unknown) == 1 else 'are not clients'} in this file; "
+                        f"known clients: {', '.join(known) or 'none'}"
+                    )
+            for name in person.clients:
+                if person.role_at(name) != "client":
+                    raise ValueError(
+                        f"people[{person.id}].clients: {person.id!r} is a {person.role_at(name)} at {name}, but "
+                        f"clients: lists the clients a client contact works for; take {name} out, or write "
+                        f"roles: {{{name}: client}} if {person.id!r} is {name}'s own person"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _surveys_reach_someone(self) -> ContractsSpec:
+        people = {p.id: p for p in self.people}
         for client in self.clients:
             survey = client.survey
             if not survey.enabled:
                 continue
-            contacts = {p.id: p for p in self.people if p.role_at(client.name) == "client"}
             where = f"clients[{client.name}].survey"
-            unknown = [pid for pid in survey.people if pid not in contacts]
-            if unknown:
-                raise ValueError(f"{where}.people: {', '.join(map(repr, unknown))} "
-                                 f"{'is not a person' if len(unknown) == 1 else 'are not people'} with role client "
-                                 f"at {client.name}; list client contacts only")
-            asked = [contacts[pid] for pid in survey.people] if survey.people else list(contacts.values())
+            for pid in survey.people:
+                problem = _not_a_contact(people.get(pid), pid, client.name)
+                if problem:
+                    raise ValueError(f"{where}.people: {problem}")
+            asked = survey_contacts(self.people, client)
             if not asked:
-                raise ValueError(f"{where}: surveys are on but {client.name} has no person with role client to ask; "
-                                 "add one under people:")
+                raise ValueError(f"{where}: surveys are on but {client.name} has no contact to ask; write "
+                                 f"clients: [{client.name}] on each of its people with role client, or list them "
+                                 "in survey.people:")
             if survey.email and not survey.slack_webhook and not any(p.emails for p in asked):
                 raise ValueError(f"{where}: surveys go by e-mail but no client contact of {client.name} has an "
                                  "e-mail; add emails: to them, or give slack_webhook:")
         return self
-
-    @model_validator(mode="after")
-    def _roles_name_clients(self) -> ContractsSpec:
-        known = [c.name for c in self.clients]
-        for person in self.people:
-            unknown = [name for name in person.roles if name not in known]
-            if unknown:
-                raise ValueError(
-                    f"people[{person.id}].roles: {', '.join(map(repr, unknown))} "
-                    f"{'is not a client' if len(unknown) == 1 else 'are not clients'} in this file; "
-                    f"known clients: {', '.join(known) or 'none'}"
-                )
-        return self
-
 
     @model_validator(mode="after")
     def _report_recipients_are_reachable(self) -> ContractsSpec:
@@ -314,14 +326,42 @@ class ContractsSpec(_Strict):
                 if person is None:
                     raise ValueError(f"clients[{client.name}].report.to: {entry!r} is not a person id in people:; "
                                      "add the person with an e-mail, or write the e-mail address itself")
-                if person.role_at(client.name) == "client":
-                    raise ValueError(f"clients[{client.name}].report.to: {entry!r} is a client person at "
-                                     f"{client.name}; the weekly report is internal, so send it to an account "
-                                     "manager")
+                # Another client's contact must never read this client's report, whatever their role here.
+                elsewhere = [n for n in person.clients if n != client.name and person.is_contact_of(n)]
+                if elsewhere or person.role_at(client.name) == "client":
+                    whose = (f"a client contact of {', '.join(elsewhere)}" if elsewhere
+                             else f"a client person at {client.name}")
+                    raise ValueError(f"clients[{client.name}].report.to: {entry!r} is {whose}; the weekly report "
+                                     "is internal, so send it to an account manager")
                 if not person.emails and "email" in client.report.channel:
                     raise ValueError(f"clients[{client.name}].report.to: {entry!r} has no e-mail in people:; "
                                      "add emails: to that person, or write the e-mail address itself")
         return self
+
+
+def survey_contacts(people: list[PersonSpec], client: ClientSpec) -> list[PersonSpec]:
+    """Return whom the client's survey asks: those in survey.people, else its people who name it in clients:.
+
+    A person with role client who names no client is asked by no survey: role client alone would make them a
+    contact of every client, and a client's people must never be asked about, or learn of, another client.
+    """
+    if client.survey.people:
+        listed = set(client.survey.people)
+        return [p for p in people if p.id in listed]
+    return [p for p in people if p.is_contact_of(client.name)]
+
+
+def _not_a_contact(person: PersonSpec | None, pid: str, client: str) -> str | None:
+    """Say why a survey.people entry cannot be asked for this client, or None when it can."""
+    if person is None:
+        return f"{pid!r} is not a person in people:; list the ids of {client}'s own contacts"
+    if person.role_at(client) != "client":
+        return (f"{pid!r} is not a person with role client at {client} (a {person.role_at(client)}); list "
+                f"{client}'s own contacts only")
+    if person.clients and client not in person.clients:
+        return (f"{pid!r} is a contact of {', '.join(person.clients)}, not of {client}; add {client} to their "
+                f"clients: if they work for {client} too, or leave them out")
+    return None
 
 
 _IDENTITY_WORDS = {"github": "GitHub login", "jira": "Jira account id", "email": "e-mail"}

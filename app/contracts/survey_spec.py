@@ -37,7 +37,7 @@ class SurveySpec(BaseModel):
     every: Literal["week", "month"] | None = None  # and/or ask about each whole week or month
     email: bool = True  # to each client contact's first e-mail address
     slack_webhook: str | None = Field(default=None, pattern=r"^https://")  # a channel shared with the client
-    people: list[str] = []  # only these contacts (person ids); empty: every person with role client here
+    people: list[str] = []  # only these contacts (person ids); empty: the people who name this client in clients:
     remind_after: int | None = 3 * 86400  # seconds; None: no reminder
     link_lifetime: int = 14 * 86400  # seconds a link can be answered for
 

@@ -4,19 +4,24 @@ its evidence, and the trend; what a client token sees, and what its printable pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
+from app.core.db import transaction
 from app.dashboard.charts import trend_chart
 from app.dashboard.developer import WeekLine, week_lines
 from app.dashboard.views import ClockLine, PromiseCell, clock_line, promise_cell
 from app.reports.clocks import ClockFilter, clock_page, week_calendar
+from app.reports.feedback import describe_period
 from app.reports.promises import ContractOut, contract_out
+from app.reports.rated_periods import last_full_month, this_month
 from app.reports.scorecards import Period, client_scorecard
-from metrics.calendar import local_date, local_day_start
+from app.surveys import Links
+from app.surveys.page import page_ask, page_request
+from metrics.calendar import local_date
 from metrics.model import ClockKind, ClockState
 
 LATE_SHOWN = 100  # on the screen, with a link to the older ones
@@ -44,15 +49,39 @@ class PromisesPage:
     weeks: list[WeekLine]
     week_time_zone: str
     chart: Markup
-    rating_url: str | None  # where the client rates the delivery; the page hides the slot while it is None
+    rating: Rating | None  # where the client rates the delivery; the page hides the slot while it is None
+
+
+@dataclass(frozen=True)
+class Rating:
+    """The rating slot: the signed survey link (None on the team's preview) and the period it rates."""
+
+    url: str | None
+    period: str  # 2026-W09 or 2026-02, as the surveys name it
+
+
+def rating_slot(factory: sessionmaker[Session], contracts: Contracts, links: Links | None, name: str,
+                now: datetime, *, own_client: bool) -> Rating | None:
+    """Return the rating slot of a client's page: a link for the client's own token, none while surveys are off.
+
+    The team's preview gets the slot without a link, so nobody rates in the client's name.
+    """
+    client = contracts.clients[name]
+    ask = page_ask(client, now)
+    if ask is None or links is None:
+        return None
+    if not own_client:
+        return Rating(None, ask.subject)
+    with transaction(factory) as session:
+        request = page_request(session, client, now)
+        assert request is not None
+        return Rating(links.survey_url(request.id), describe_period(request.period_start, request.period_end))
 
 
 def month_starts(now: datetime, contracts: Contracts, name: str) -> tuple[datetime, datetime]:
     """Return when this month and last month began, in the client's own time zone (as UTC moments)."""
     calendar = week_calendar(contracts, name)
-    first: date = local_date(now, calendar).replace(day=1)
-    previous = (first - timedelta(days=1)).replace(day=1)
-    return local_day_start(first, calendar), local_day_start(previous, calendar)
+    return this_month(calendar, now).since, last_full_month(calendar, now).since
 
 
 def _month(session: Session, contracts: Contracts, name: str, span: Period, now: datetime, label: str
@@ -63,7 +92,7 @@ def _month(session: Session, contracts: Contracts, name: str, span: Period, now:
 
 
 def promises_page(session: Session, contracts: Contracts, name: str, now: datetime, *, cursor: str | None = None,
-                  limit: int = LATE_SHOWN, rating_url: str | None = None) -> PromisesPage:
+                  limit: int = LATE_SHOWN, rating: Rating | None = None) -> PromisesPage:
     """Build a client's own page at `now` (`cursor` pages through the late clocks).
 
     Raises ValueError for a cursor this dashboard did not give out.
@@ -87,5 +116,5 @@ def promises_page(session: Session, contracts: Contracts, name: str, now: dateti
         late_fixes=[line for line in lines if line.kind is ClockKind.BUG_FIX], more_late=more,
         weeks=week_lines(card["trend"], contracts, name), week_time_zone=card["week_time_zone"],
         chart=trend_chart(card["trend"], good=good, title=f"{name}: share on time, week by week"),
-        rating_url=rating_url,
+        rating=rating,
     )

@@ -30,8 +30,9 @@ from app.dashboard.developer import developer_page
 from app.dashboard.evidence import evidence_page
 from app.dashboard.filters import PERIOD_WORDS, Filters, developer_choices, read_filters
 from app.dashboard.overview import overview
-from app.dashboard.promises import LATE_PRINTED, promises_page
+from app.dashboard.promises import LATE_PRINTED, Rating, promises_page, rating_slot
 from app.dashboard.rendering import PAGE_HEADERS, render
+from app.dashboard.survey import survey_links
 from app.reports.clocks import has_clocks, person_name, storable
 from metrics.wording import wait_in_words
 
@@ -173,6 +174,12 @@ def _promises_client(request: Request, viewer: Caller, contracts: Contracts) -> 
     return viewer.client if viewer.client is not None else request.query_params.get("client") or None
 
 
+def _rating(request: Request, viewer: Caller, contracts: Contracts, name: str, now: datetime) -> Rating | None:
+    """Offer the client's own token a signed link to rate its current survey period (surveys on only)."""
+    return rating_slot(request.app.state.sessionmaker, contracts, survey_links(request), name, now,
+                       own_client=viewer.client == name)
+
+
 @router.get(PROMISES, response_class=HTMLResponse)
 def read_promises(request: Request, viewer: ViewerDep, session: SessionDep, contracts: ContractsDep,
                   late: str | None = None) -> Response:
@@ -181,12 +188,14 @@ def read_promises(request: Request, viewer: ViewerDep, session: SessionDep, cont
     if name is None or name not in contracts.clients:
         return _not_found(request, viewer, contracts, filters, "Choose a client: /promises?client=<name> shows the "
                                                                "page that client sees.")
+    now = datetime.now(UTC)
     try:
-        model = promises_page(session, contracts, name, datetime.now(UTC), cursor=late)
+        model = promises_page(session, contracts, name, now, cursor=late,
+                              rating=_rating(request, viewer, contracts, name, now))
     except ValueError:
         return RedirectResponse(request.url.path, status_code=303)
     context = _page(request, viewer, contracts, filters, title=f"{name}: your promises", page=model,
-                    show_filters=False, rating_url=model.rating_url)
+                    show_filters=False)
     return render(request, "promises.html", context)
 
 
@@ -196,7 +205,9 @@ def read_promises_print(request: Request, viewer: ViewerDep, session: SessionDep
     name = _promises_client(request, viewer, contracts)
     if name is None or name not in contracts.clients:
         return _not_found(request, viewer, contracts, filters, "Choose a client: /promises/print?client=<name>.")
-    model = promises_page(session, contracts, name, datetime.now(UTC), limit=LATE_PRINTED)
+    now = datetime.now(UTC)
+    model = promises_page(session, contracts, name, now, limit=LATE_PRINTED,
+                          rating=_rating(request, viewer, contracts, name, now))
     context = _page(request, viewer, contracts, filters, title=f"{name}: your promises", page=model,
-                    show_filters=False, rating_url=model.rating_url, printed_at=datetime.now(UTC))
+                    show_filters=False, printed_at=now)
     return render(request, "promises_print.html", context)

@@ -47,7 +47,7 @@ _CLOSED = {
 }
 
 
-def _links(request: Request) -> Links | None:
+def survey_links(request: Request) -> Links | None:
     """Return the link signer for the settings and contracts in force (None: no secret, so no link is valid)."""
     try:
         return links_from(request.app.state.settings, request.app.state.contracts)
@@ -66,11 +66,14 @@ def _context(request: Request, survey: SurveyRequest, token: str, **extra: Any) 
     with request.app.state.sessionmaker() as session:
         topic = about(session, contracts, survey, describe_period(survey.period_start, survey.period_end))
     person = contracts.people.get(survey.person)
+    links = survey_links(request)
+    assert links is not None  # the request was opened with them
     return {
         "title": f"How did we do? · {survey.client}", "token": token, "survey": survey, "about": topic,
         "person_name": person.name if person else survey.person, "questions": QUESTIONS, "recommend": RECOMMEND,
         "use": USE, "saved": None, "error": None,
-        "unsubscribe": _links(request).unsubscribe_url(survey.client, survey.person),  # type: ignore[union-attr]
+        # The promises page's survey names no contact: there is nobody to unsubscribe.
+        "unsubscribe": links.unsubscribe_url(survey.client, survey.person) if survey.person else None,
         **extra,
     }
 
@@ -80,7 +83,7 @@ def read_survey(token: str, request: Request, saved: str | None = None) -> Respo
     now = datetime.now(UTC)
     with request.app.state.sessionmaker() as session:
         try:
-            survey = open_request(session, _links(request), token, now)
+            survey = open_request(session, survey_links(request), token, now)
         except SurveyUnavailable as exc:
             return _closed(request, exc.problem)
     shown = saved if saved in {*(q.name for q in QUESTIONS), "recommend", "comment"} else None
@@ -110,7 +113,7 @@ def _save(request: Request, token: str, fields: dict[str, str] | None) -> Respon
     now = datetime.now(UTC)
     with transaction(request.app.state.sessionmaker) as session:
         try:
-            survey = open_request(session, _links(request), token, now, for_update=True)
+            survey = open_request(session, survey_links(request), token, now, for_update=True)
         except SurveyUnavailable as exc:
             return _closed(request, exc.problem)
         try:
@@ -126,7 +129,7 @@ def _save(request: Request, token: str, fields: dict[str, str] | None) -> Respon
 
 
 def _unsubscribe_target(request: Request, token: str) -> tuple[str, str] | None:
-    links = _links(request)
+    links = survey_links(request)
     if links is None:
         return None
     try:

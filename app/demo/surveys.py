@@ -1,18 +1,13 @@
-"""The demo's surveys: an answered one in the history, and a fresh one whose e-mail is captured in a folder."""
+"""The demo's surveys: an answered one in the history, and a fresh one whose e-mail is queued (app.demo.mail)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contracts import Contracts
 from app.core.db import transaction
-from app.core.tables import Notification, SurveyRequest
-from app.notify import Senders, deliver_due
 from app.surveys import Links, contacts, record_answer
 from app.surveys.asking import Ask, create_request, last_period
 
@@ -26,13 +21,6 @@ _ANSWERS = (
 )
 
 
-@dataclass(frozen=True)
-class DemoMail:
-    folder: Path
-    files: list[Path]
-    link: str | None  # the unanswered survey's link, to open in a browser
-
-
 def _month_before(now: datetime, months: int) -> datetime:
     at = now
     for _ in range(months):
@@ -40,15 +28,17 @@ def _month_before(now: datetime, months: int) -> datetime:
     return at
 
 
-def load_demo_surveys(factory: sessionmaker[Session], contracts: Contracts, links: Links, senders: Senders,
-                      now: datetime) -> DemoMail | None:
-    """Ask acme's contacts about last month (again and again: the same requests), answer Alice's, send the mail."""
+def load_demo_surveys(factory: sessionmaker[Session], contracts: Contracts, links: Links, now: datetime) -> bool:
+    """Ask acme's contacts about last month (again and again: the same requests) and answer Alice's.
+
+    Return whether acme asks anyone; the new survey's e-mails wait in the outbox.
+    """
     client = contracts.clients.get(DEMO_CLIENT)
     if client is None or not client.spec.survey.enabled:
-        return None
+        return False
     people = contacts(contracts, client)
     if not people:
-        return None
+        return False
     alice, others = people[0], people[1:]
     with transaction(factory) as session:
         for months_back, answer in _ANSWERS:
@@ -60,14 +50,4 @@ def load_demo_surveys(factory: sessionmaker[Session], contracts: Contracts, link
                 record_answer(session, contracts, request, answer, asked_at)
         for person in others:
             create_request(session, contracts, client, person, last_period("month", now), links, now, queue=True)
-    deliver_due(factory, now, senders)
-    folder = getattr(senders.mail, "folder", None)
-    if folder is None:
-        return None
-    with factory() as session:
-        open_one = session.scalar(select(SurveyRequest.id).where(
-            SurveyRequest.client == DEMO_CLIENT, SurveyRequest.answered_at.is_(None),
-            SurveyRequest.expires_at > now).order_by(SurveyRequest.id.desc()).limit(1))
-        sent = session.scalar(select(Notification.id).where(Notification.status == "sent").limit(1))
-    files = sorted(Path(folder).glob("*.eml"), key=lambda p: p.stat().st_mtime)
-    return DemoMail(Path(folder), files if sent else [], links.survey_url(open_one) if open_one else None)
+    return True

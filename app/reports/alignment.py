@@ -7,7 +7,7 @@ the clocks say answers are on time while the client rates responsiveness 2/5, or
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -181,11 +181,13 @@ def _align(
 def alignment_report(
     session: Session, contracts: Contracts, *, since: datetime, until: datetime, now: datetime,
     client: str | None = None, rated: tuple[datetime, datetime] | None = None,
+    choose: Callable[[Feedback], bool] | None = None,
 ) -> list[ClientAlignment]:
     """Align delivery with client scores over [since, until), per client and per developer of each.
 
     ``rated`` bounds the ratings read instead, when they are to be matched by other moments than the clocks:
     ratings cover whole UTC days, so a week in a client's own time zone reads the ratings of its UTC days.
+    ``choose`` keeps only the ratings it accepts (a warning judges each rating in the period it names).
     """
     rated_since, rated_until = rated if rated is not None else (since, until)
     chosen = [contracts.clients[client]] if client is not None else list(contracts.clients.values())
@@ -201,7 +203,9 @@ def alignment_report(
     for spec in chosen:
         per_kind = {key[1:]: found for key, found in by_client.items() if key[0] == spec.name}
         per_developer = {key[1:]: found for key, found in by_person.items() if key[0] == spec.name}
-        ratings = list_feedback(session, FeedbackFilter(client=spec.name, since=rated_since, until=rated_until))
+        ratings = [r for r in list_feedback(session, FeedbackFilter(client=spec.name, since=rated_since,
+                                                                    until=rated_until))
+                   if choose is None or choose(r)]
         # The team's own ratings speak for the team; without any, the ratings of its developers do.
         team_ratings = [r for r in ratings if r.developer == ""] or ratings
         team = _align(spec, None, spec.name, per_kind, plain_team.get((spec.name,), NO_MESSAGES), team_ratings)

@@ -27,7 +27,7 @@ class Disagreement:
     """One promise on which the client's rating and the delivery figure disagree in a period."""
 
     client: str
-    period: str  # 2026-W47
+    period: str  # 2026-W47 or 2026-03
     developer: str | None  # None: the whole team
     name: str  # the client's name, or the developer's
     promise: str  # responsiveness | fix_speed | clarity

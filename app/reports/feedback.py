@@ -2,8 +2,9 @@
 
 Periods are whole UTC days: an ISO week (2026-W07), a month (2026-02) or start and end dates, the end
 included. A rating sent again for the same client, developer and period replaces the earlier one: the
-newest word of the client is their rating. Each rating says where it came from (csv, api or survey); one typed
-in by hand replaces survey answers for its period, and an import says so.
+newest word of the client is their rating. Each rating says where it came from (csv, api, survey, or
+promises_page when only answers to the link on the client's promises page make it); one typed in by hand replaces
+survey answers for its period, and an import says so.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ PROMISES = ("responsiveness", "fix_speed", "clarity")
 FIELDS = ("client", "developer", "period", "start", "end", *PROMISES, "comment")
 MAX_COMMENT = 5000
 MAX_PERIOD_DAYS = 366
+PROMISES_PAGE = "promises_page"  # a survey answered from the link on the client's own promises page
+# Ratings made from survey answers: later answers replace them; a rating typed in (csv, api) is never replaced.
+SURVEY_ORIGINS = ("survey", PROMISES_PAGE)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _PERIOD_HINT = "write an ISO week like 2026-W07, a month like 2026-02, or give start and end dates"
@@ -286,7 +290,7 @@ def _from_survey(session: Session, entry: FeedbackEntry) -> bool:
     origin = session.scalar(select(Feedback.origin).where(
         Feedback.client == entry.client, Feedback.developer == entry.developer,
         Feedback.period_start == entry.period_start, Feedback.period_end == entry.period_end))
-    return origin == "survey"
+    return origin in SURVEY_ORIGINS
 
 
 def _csv_rows(text: str) -> list[tuple[int, dict[str, str] | None]]:

@@ -90,7 +90,7 @@ def weekly_report(session: Session, contracts: Contracts, *, now: datetime, publ
         generated_at=now, dashboard_url=base,
         promises=_promises(session, flt, this, last, now),
         plain_this=plain_figure(plain[this.name]), plain_last=plain_figure(plain[last.name]),
-        late=tuple(_late(session, contracts, flt, this, now, base)),
+        late=tuple(late_clocks(session, contracts, flt, this.since, this.until, now, base)),
         flagged=tuple(_flagged(failing[::-1], contracts)),
         messages_scored=plain[this.name].scored_messages,
         ratings=tuple(_ratings(session, contracts, client, developer, this)),
@@ -117,11 +117,11 @@ def _breached(session: Session, contracts: Contracts, flt: ClockFilter, now: dat
             return sorted(out, key=lambda v: (v.clock.started_at, v.clock.clock_id))
 
 
-def _late(session: Session, contracts: Contracts, flt: ClockFilter, week: Week, now: datetime,
-          base: str) -> list[LateClock]:
-    """Each answer and production-bug fix of the week that missed its target, oldest first."""
+def late_clocks(session: Session, contracts: Contracts, flt: ClockFilter, since: datetime, until: datetime,
+                now: datetime, base: str) -> list[LateClock]:
+    """Each answer and production-bug fix started in [since, until) that missed its target, oldest first."""
     out = []
-    for view in _breached(session, contracts, replace(flt, since=week.since, until=week.until), now):
+    for view in _breached(session, contracts, replace(flt, since=since, until=until), now):
         clock = view.clock
         known = contracts.clients.get(clock.client)
         calendar = known.calendar if known is not None else Calendar.always_on()

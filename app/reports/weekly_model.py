@@ -30,6 +30,10 @@ class Week:
     def rated_until(self) -> datetime:
         return self.rated_since + timedelta(days=7)
 
+    def names_rating(self, start: datetime, end: datetime) -> bool:
+        """Tell whether a rating of [start, end) is one of this week's: its days lie within the week's."""
+        return self.rated_since <= start and end <= self.rated_until
+
 
 @dataclass(frozen=True)
 class PromiseWeek:

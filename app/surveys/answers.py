@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.contracts import Contracts
 from app.core.locks import lock_named
 from app.core.tables import Feedback, SurveyOptOut, SurveyRequest
-from app.reports.feedback import MAX_COMMENT
+from app.reports.feedback import MAX_COMMENT, PROMISES_PAGE, SURVEY_ORIGINS
 from app.store.upserts import dialect_insert
 from app.surveys.links import LinkRefused, Links
 
@@ -116,27 +116,31 @@ def rate_period(session: Session, contracts: Contracts, client: str, developer: 
     lock_named(session, f"feedback:{client}:{developer}:{start.isoformat()}:{end.isoformat()}")
     key = {"client": client, "developer": developer, "period_start": start, "period_end": end}
     existing = session.scalar(select(Feedback).where(*(getattr(Feedback, k) == v for k, v in key.items())))
-    if existing is not None and existing.origin != "survey":
+    if existing is not None and existing.origin not in SURVEY_ORIGINS:
         return False
     answered = session.scalars(select(SurveyRequest).where(
         *(getattr(SurveyRequest, k) == v for k, v in key.items()), SurveyRequest.answered_at.is_not(None),
     ).order_by(SurveyRequest.answered_at, SurveyRequest.id)).all()
     scores = {name: _mean([v for r in answered if (v := getattr(r, name)) is not None])
               for name in (*SCORES, "recommend")}
-    notes = [f"{_person(contracts, r.person)}: {r.comment}" for r in answered if r.comment]
+    notes = [f"{_person(contracts, r)}: {r.comment}" for r in answered if r.comment]
     comment = "\n".join(notes)[:MAX_COMMENT] or None
-    values = {**key, **scores, "comment": comment, "origin": "survey", "created_at": now, "updated_at": now}
+    origin = PROMISES_PAGE if answered and all(r.reason == PROMISES_PAGE for r in answered) else "survey"
+    values = {**key, **scores, "comment": comment, "origin": origin, "created_at": now, "updated_at": now}
     stmt = dialect_insert(session, Feedback.__table__).values(**values)
-    replaced = {k: stmt.excluded[k] for k in (*SCORES, "recommend", "comment", "updated_at")}
+    replaced = {k: stmt.excluded[k] for k in (*SCORES, "recommend", "comment", "origin", "updated_at")}
     # A rating typed in at this very moment wins: the update only touches a row the surveys wrote.
     session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=replaced,
-                                               where=Feedback.__table__.c.origin == "survey"))
+                                               where=Feedback.__table__.c.origin.in_(SURVEY_ORIGINS)))
     return True
 
 
-def _person(contracts: Contracts, person: str) -> str:
-    spec = contracts.people.get(person)
-    return spec.name if spec else person
+def _person(contracts: Contracts, request: SurveyRequest) -> str:
+    """Name who answered: the contact, or the promises page for its answers."""
+    if request.reason == PROMISES_PAGE:
+        return "From the promises page"
+    spec = contracts.people.get(request.person)
+    return spec.name if spec else request.person
 
 
 def opt_out(session: Session, client: str, person: str, now: datetime) -> None:

@@ -37,14 +37,12 @@ class Ask:
 
 
 def contacts(contracts: Contracts, client: Client) -> list[PersonSpec]:
-    """Return the client's people a survey reaches: the listed ones, or everyone with role client there.
+    """Return the client's people a survey reaches: survey.people, else those who name the client in clients:.
 
     A contact without an e-mail address is asked only when the survey also goes to a shared Slack channel.
     """
     spec = client.spec.survey
-    people = [p for p in contracts.people.values() if p.role_at(client.name) == "client"]
-    return [p for p in people if (not spec.people or p.id in spec.people)
-            and (spec.slack_webhook or (spec.email and p.emails))]
+    return [p for p in contracts.survey_contacts(client.name) if spec.slack_webhook or (spec.email and p.emails)]
 
 
 def _day_start(day: date) -> datetime:
@@ -119,17 +117,8 @@ def _create(session: Session, contracts: Contracts, client: Client, person: Pers
 def create_request(session: Session, contracts: Contracts, client: Client, person: PersonSpec, ask: Ask,
                    links: Links, now: datetime, *, queue: bool = True) -> SurveyRequest | None:
     """Create the request for one contact and ask, and queue its message; None when it was asked before."""
-    lock_named(session, f"survey-contact:{client.name}:{person.id}")  # one decision at a time on the 0-10 question
-    table = SurveyRequest.__table__
-    values = {
-        "key": f"{client.name}|{person.id}|{ask.reason}|{ask.subject}", "client": client.name, "person": person.id,
-        "reason": ask.reason, "period_start": ask.period_start, "period_end": ask.period_end,
-        "developer": ask.developer, "item_key": ask.item_key, "clock_id": ask.clock_id,
-        "asks_recommend": not _asked_recommend_this_quarter(session, client.name, person.id, now),
-        "created_at": now, "sent_at": now, "expires_at": now + timedelta(seconds=client.spec.survey.link_lifetime),
-    }
-    inserted = session.execute(dialect_insert(session, table).values(**values)
-                               .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)).scalar()
+    expires = now + timedelta(seconds=client.spec.survey.link_lifetime)
+    inserted = insert_request(session, client.name, person.id, ask, now, expires_at=expires, sent_at=now)
     if inserted is None:
         return None
     request = session.get(SurveyRequest, inserted)
@@ -138,6 +127,26 @@ def create_request(session: Session, contracts: Contracts, client: Client, perso
         queue_messages(session, contracts, client, person, request, links, now, reminder=False,
                        period_name=describe_period(ask.period_start, ask.period_end))
     return request
+
+
+def request_key(client: str, person: str, ask: Ask) -> str:
+    return f"{client}|{person}|{ask.reason}|{ask.subject}"
+
+
+def insert_request(session: Session, client: str, person: str, ask: Ask, now: datetime, *, expires_at: datetime,
+                   sent_at: datetime | None) -> int | None:
+    """Insert the request of one (client, person, reason, subject) and return its id; None when it exists."""
+    lock_named(session, f"survey-contact:{client}:{person}")  # one decision at a time on the 0-10 question
+    table = SurveyRequest.__table__
+    values = {
+        "key": request_key(client, person, ask), "client": client, "person": person,
+        "reason": ask.reason, "period_start": ask.period_start, "period_end": ask.period_end,
+        "developer": ask.developer, "item_key": ask.item_key, "clock_id": ask.clock_id,
+        "asks_recommend": not _asked_recommend_this_quarter(session, client, person, now),
+        "created_at": now, "sent_at": sent_at, "expires_at": expires_at,
+    }
+    return session.execute(dialect_insert(session, table).values(**values)
+                           .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)).scalar()
 
 
 def quarter_start(now: datetime) -> datetime:

@@ -33,9 +33,9 @@ def about(session: Session, contracts: Contracts, request: SurveyRequest, period
         title = session.scalar(select(WorkItemRow.title).where(WorkItemRow.key == request.item_key).limit(1))
         by = f" by {_name(contracts, request.developer)}" if request.developer else ""
         return f"the fix of production problem {request.item_key}" + (f" “{title}”" if title else "") + by
-    if request.reason == "month":
-        return f"our work for you in {period_name}"
-    return f"our work for you in week {period_name}"
+    if "-W" in period_name:  # an ISO week, as describe_period names it
+        return f"our work for you in week {period_name}"
+    return f"our work for you in {period_name}"
 
 
 def queue_messages(session: Session, contracts: Contracts, client: Client, person: PersonSpec,

@@ -1,5 +1,6 @@
-"""Worker jobs for the one-on-ones: each client's weekly report on its contract's day, and a warning when the
-client's ratings and the delivery figures disagree, each queued once per (client, week, recipient).
+"""Worker jobs for the one-on-ones: each client's weekly report on its contract's day, queued once per (client, week,
+recipient), and a warning when the client's ratings and the delivery figures disagree, queued once per (client,
+period, recipient) for each week and each month the client rated.
 
 Both only queue messages in the notification outbox (app.notify.enqueue), whose unique key makes a second
 queueing of the same message do nothing, whichever worker runs the job and however often.
@@ -17,7 +18,8 @@ from app.contracts import Client, Contracts
 from app.contracts.schema import WEEKDAYS, is_email
 from app.core.tables import Notification
 from app.notify import enqueue
-from app.reports.disagreements import find_disagreements, warning_message
+from app.reports.disagreements import warning_message
+from app.reports.rated_periods import Month, last_full_month, period_disagreements
 from app.reports.weekly import resolve_week, weekly_report
 from app.reports.weekly_model import Week
 from app.reports.weekly_render import html, markdown, slack_text
@@ -75,43 +77,55 @@ def queue_weekly_reports(session: Session, contracts: Contracts, now: datetime, 
     """Queue each client's weekly report to its recipients on the contract's day; return how many were new."""
     queued = 0
     for client in contracts.clients.values():
-        if not client.spec.report.enabled or (week := report_due(client, now)) is None:
-            continue
-        keys = _unsent(session, {f"weekly:{client.name}:{week.name}:{r.label}": r
-                                 for r in recipients(client, contracts)})
-        if not keys:
-            continue
-        report = weekly_report(session, contracts, now=now, public_url=public_url, client=client.name,
-                               week=week.name)
-        for key, r in keys.items():
-            text = markdown(report) if r.channel == "email" else slack_text(report)
-            queued += enqueue(session, channel=r.channel, destination=r.destination, subject=report.title,
-                              text=text, html=html(report) if r.channel == "email" else None, key=key, now=now)
+        if client.spec.report.enabled and (week := report_due(client, now)) is not None:
+            queued += queue_weekly_report(session, contracts, client, week, now, public_url)
     return queued
 
 
+def queue_weekly_report(session: Session, contracts: Contracts, client: Client, week: Week, now: datetime,
+                        public_url: str) -> int:
+    """Queue one client's report of one week to each recipient not sent it yet; return how many were new."""
+    keys = _unsent(session, {f"weekly:{client.name}:{week.name}:{r.label}": r for r in recipients(client, contracts)})
+    if not keys:
+        return 0
+    report = weekly_report(session, contracts, now=now, public_url=public_url, client=client.name, week=week.name)
+    queued = 0
+    for key, r in keys.items():
+        text = markdown(report) if r.channel == "email" else slack_text(report)
+        queued += enqueue(session, channel=r.channel, destination=r.destination, subject=report.title,
+                          text=text, html=html(report) if r.channel == "email" else None, key=key, now=now)
+    return queued
+
+
+def warned_periods(client: Client, now: datetime) -> list[Week | Month]:
+    """Return the periods whose disagreements are warned about now: the last full week and the last full month."""
+    return [resolve_week(None, client.calendar, now), last_full_month(client.calendar, now)]
+
+
 def queue_disagreement_warnings(session: Session, contracts: Contracts, now: datetime, public_url: str) -> int:
-    """Warn each client's recipients once per week in which its ratings and delivery figures disagree."""
+    """Warn each client's recipients once per week and once per month in which its ratings and figures disagree.
+
+    A week is judged on the ratings of that week, a month on the ratings of that month (a monthly survey, or an
+    import naming 2026-03), from the moment it ends until the next one does.
+    """
     queued = 0
     for client in contracts.clients.values():
         spec = client.spec.report
         if not (spec.enabled and spec.disagreement_warnings):
             continue
-        week = resolve_week(None, client.calendar, now)
-        keys = _unsent(session, {f"disagree:{client.name}:{week.name}:{r.label}": r
-                                 for r in recipients(client, contracts)})
-        if not keys:
-            continue
-        report = weekly_report(session, contracts, now=now, public_url=public_url, client=client.name,
-                               week=week.name)
-        found = find_disagreements(week.name, report.alignments)
-        if not found:
-            continue
-        message = warning_message(client.name, week.name, found, report.late, public_url)
-        for key, r in keys.items():
-            queued += enqueue(session, channel=r.channel, destination=r.destination, subject=message.subject,
-                              text=message.text, html=message.html if r.channel == "email" else None, key=key,
-                              now=now)
+        for period in warned_periods(client, now):
+            keys = _unsent(session, {f"disagree:{client.name}:{period.name}:{r.label}": r
+                                     for r in recipients(client, contracts)})
+            if not keys:
+                continue
+            found, late = period_disagreements(session, contracts, client.name, period, now, public_url)
+            if not found:
+                continue
+            message = warning_message(client.name, period.name, found, late, public_url)
+            for key, r in keys.items():
+                queued += enqueue(session, channel=r.channel, destination=r.destination, subject=message.subject,
+                                  text=message.text, html=message.html if r.channel == "email" else None, key=key,
+                                  now=now)
     return queued
 
 

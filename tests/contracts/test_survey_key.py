@@ -9,8 +9,8 @@ from app.contracts import ContractsError, parse_contracts
 BASE = """
 people:
   - {id: olena, name: Olena Koval, role: developer, github: olena-dev}
-  - {id: alice, name: Alice Meyer, role: client, github: alice-acme, emails: [alice@acme.test]}
-  - {id: bob, name: Bob Stone, role: client, github: bob-acme}
+  - {id: alice, name: Alice Meyer, role: client, clients: [acme], github: alice-acme, emails: [alice@acme.test]}
+  - {id: bob, name: Bob Stone, role: client, clients: [acme], github: bob-acme}
 clients:
   - name: acme
     github_repos: [acme/shop]
@@ -64,7 +64,7 @@ def test_a_bad_value_is_refused_with_the_key_and_what_to_write(body, message):
 
 
 def test_a_client_without_contacts_cannot_switch_surveys_on():
-    text = BASE.replace("role: client, github: alice-acme", "role: developer, github: alice-acme").replace(
-        "role: client, github: bob-acme", "role: bot, github: bob-acme")
-    with pytest.raises(ContractsError, match="acme has no person with role client to ask"):
+    text = BASE.replace("role: client, clients: [acme], github: alice-acme", "role: developer, github: alice-acme"
+                        ).replace("role: client, clients: [acme], github: bob-acme", "role: bot, github: bob-acme")
+    with pytest.raises(ContractsError, match="acme has no contact to ask"):
         parse_contracts(text + "    survey: {every: week}\n")

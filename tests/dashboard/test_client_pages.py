@@ -20,7 +20,7 @@ from app.dashboard.audience import (
     page_keys,
 )
 from app.dashboard.auth import COOKIE
-from app.dashboard.promises import promises_page
+from app.dashboard.promises import Rating, promises_page
 from tests.api.client_scope import (
     ACME_TOKEN,
     GLOBEX_TITLE,
@@ -100,9 +100,10 @@ def test_the_promises_page_shows_the_own_client(client, seeded):
 
 def test_the_rating_slot_shows_a_link_when_one_is_given(client, seeded, contracts):
     with client.app.state.sessionmaker() as session:
-        page = promises_page(session, contracts, "acme", datetime.now(UTC), rating_url="https://pulse.example/r/x")
+        page = promises_page(session, contracts, "acme", datetime.now(UTC),
+                             rating=Rating("https://pulse.example/r/x", "2026-02"))
     template = client.app.state.dashboard_templates.env.get_template("promises_body.html")
-    html = template.render(page=page, rating_url=page.rating_url, printing=True, path="/promises",
+    html = template.render(page=page, printing=True, path="/promises",
                            request=type("R", (), {"app": client.app})())
     assert "How do you see it?" in html and "https://pulse.example/r/x" in html
 

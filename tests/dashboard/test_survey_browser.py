@@ -52,8 +52,9 @@ pytestmark = pytest.mark.postgres
 # Alice and Tom are acme's contacts; each is asked by e-mail about last week (UTC), all day every day.
 CONTRACTS = CONTRACTS_YAML.replace(
     '{id: alice, name: Alice Meyer, role: client, github: alice-acme, jira: "acc-alice"}',
-    '{id: alice, name: Alice Meyer, role: client, github: alice-acme, jira: "acc-alice", emails: [alice@acme.test]}\n'
-    '  - {id: tom, name: Tom Becker, role: client, github: tom-acme, emails: [tom@acme.test]}',
+    '{id: alice, name: Alice Meyer, role: client, clients: [acme], github: alice-acme, jira: "acc-alice", '
+    'emails: [alice@acme.test]}\n'
+    '  - {id: tom, name: Tom Becker, role: client, clients: [acme], github: tom-acme, emails: [tom@acme.test]}',
 ) + "    survey: {every: week}\n"
 NARROW = {"width": 320, "height": 700}  # the smallest phones, and WCAG's reflow width
 CLARITY = "How clear were our explanations?"

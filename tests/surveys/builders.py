@@ -16,8 +16,8 @@ def survey_contracts(survey: str = "{after_bug_fix: true, every: week}", *, hour
     """The suite's contracts, with alice and bob asked at acme (bob by Slack only: he has no e-mail)."""
     text = CONTRACTS_YAML.replace('working_hours: "24/7"', f'working_hours: "{hours}"').replace(
         '{id: alice, name: Alice Meyer, role: client, github: alice-acme, jira: "acc-alice"}',
-        '{id: alice, name: Alice Meyer, role: client, github: alice-acme, jira: "acc-alice", '
-        'emails: [alice@acme.test]}\n  - {id: bob, name: Bob Stone, role: client, github: bob-acme}',
+        '{id: alice, name: Alice Meyer, role: client, clients: [acme], github: alice-acme, jira: "acc-alice", '
+        'emails: [alice@acme.test]}\n  - {id: bob, name: Bob Stone, role: client, clients: [acme], github: bob-acme}',
     ) + f"    survey: {survey}\n"
     return parse_contracts(text, "test pulse.yaml")
 

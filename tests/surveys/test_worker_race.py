@@ -50,8 +50,10 @@ def test_two_workers_ask_remind_and_send_each_once(db_url, tmp_path: Path):
     contracts = tmp_path / "pulse.yaml"
     yaml = CONTRACTS_YAML.replace(
         '{id: alice, name: Alice Meyer, role: client, github: alice-acme, jira: "acc-alice"}',
-        '{id: alice, name: Alice Meyer, role: client, github: alice-acme, emails: [alice@acme.test]}\n'
-        '  - {id: carol, name: Carol Diaz, role: client, github: carol-acme, emails: [carol@acme.test]}',
+        '{id: alice, name: Alice Meyer, role: client, clients: [acme], github: alice-acme, '
+        'emails: [alice@acme.test]}\n'
+        '  - {id: carol, name: Carol Diaz, role: client, clients: [acme], github: carol-acme, '
+        'emails: [carol@acme.test]}',
     ) + "    survey: {every: week, remind_after: 3 days}\n"
     contracts.write_text(yaml)
     mail = tmp_path / "mail"

@@ -145,3 +145,53 @@ def test_the_worker_queues_and_the_outbox_delivers_each_message_once(client, fac
     report = next(m for m in inbox.messages if m["Subject"].startswith("Weekly"))
     assert report.get_body(("html",)).get_content().startswith("<!DOCTYPE html>")
     assert len(posted) == 2 and posted[0]["text"].startswith("*")
+
+
+FEBRUARY = datetime(2024, 2, 5, 8, 0, tzinfo=UTC)  # Monday 10:00 in Kyiv; at NOW the last full month is 2024-02
+
+
+def _answers_on_time(client, first: int, start: datetime) -> None:
+    """Five answers on time, one a working day from `start`: 100 % of answers on time."""
+    for n in range(5):
+        answer(client, first + n, start + timedelta(days=n), timedelta(minutes=10))
+
+
+def test_a_monthly_disagreement_is_warned_once_after_the_month_with_both_figures(client, factory, contracts):
+    _answers_on_time(client, 20, FEBRUARY)
+    rate(factory, contracts, period="2024-02", responsiveness=2, comment="Answers feel slow.")
+    with factory() as session, session.begin():
+        assert queue_disagreement_warnings(session, contracts, NOW, PUBLIC) == 3
+    queued = _queued(factory)
+    assert set(queued) == {"disagree:acme:2024-02:am@team.test", "disagree:acme:2024-02:olena@team.test",
+                           "disagree:acme:2024-02:slack"}
+    warning = queued["disagree:acme:2024-02:am@team.test"]
+    assert warning.subject == "acme: the client's ratings and the delivery figures disagree for 2024-02"
+    assert "For 2024-02, acme's own ratings and the delivery figures disagree" in warning.text
+    assert "delivery 100 % answers on time (5 counted); acme's rating 2/5 (1 rating)" in warning.text
+    assert "https://pulse.example.com/clients/acme" in warning.text and "<a href=" in warning.html
+    for later in (NOW + timedelta(minutes=15), NOW + timedelta(days=10), datetime(2024, 4, 2, 9, tzinfo=UTC)):
+        with factory() as session, session.begin():  # the next passes, in March and after: once for the month
+            assert queue_disagreement_warnings(session, contracts, later, PUBLIC) == 0
+    assert len(_queued(factory)) == 3
+
+
+def test_no_monthly_warning_when_the_months_rating_and_figures_agree(client, factory, contracts):
+    _answers_on_time(client, 20, FEBRUARY)
+    rate(factory, contracts, period="2024-02", responsiveness=5)
+    with factory() as session, session.begin():
+        assert queue_disagreement_warnings(session, contracts, NOW, PUBLIC) == 0
+    assert _queued(factory) == {}
+
+
+def test_each_rating_is_judged_in_the_period_it_names(client, factory, contracts):
+    """A week's rating is no month's, and a month's rating is no week's: it waits for its month to end."""
+    _answers_on_time(client, 20, FEBRUARY)
+    rate(factory, contracts, period="2024-W06", responsiveness=2)  # 5-11 Feb: its week is long past at NOW
+    _answers_on_time(client, 30, MONDAY)  # 2024-W10, in March
+    rate(factory, contracts, period="2024-03", responsiveness=2)
+    with factory() as session, session.begin():
+        assert queue_disagreement_warnings(session, contracts, NOW, PUBLIC) == 0  # neither 2024-W10 nor 2024-02
+    after_march = datetime(2024, 4, 2, 9, tzinfo=UTC)
+    with factory() as session, session.begin():
+        assert queue_disagreement_warnings(session, contracts, after_march, PUBLIC) == 3
+    assert {key.rsplit(":", 1)[0] for key in _queued(factory)} == {"disagree:acme:2024-03"}
