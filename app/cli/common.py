@@ -1,18 +1,24 @@
-"""What every `pulse` command shares: errors in plain words on stderr, settings, contracts, logging."""
+"""What every `pulse` command shares: errors in plain words on stderr, settings, contracts, logging.
+
+The command modules import only typer and rich at the top; what a command needs (settings, the database, the
+contracts) is imported when it runs, so that `pulse --help` and a mistyped command answer at once.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Contracts, ContractsError, load_contracts
-from app.core.db import make_engine, make_sessionmaker
-from app.settings import Settings, SettingsError, load_settings
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from app.contracts import Contracts
+    from app.settings import Settings
 
 err = Console(stderr=True)
 EXIT_CONFIG = 2
@@ -25,6 +31,8 @@ def fail(message: str, code: int = EXIT_CONFIG) -> typer.Exit:
 
 
 def settings_or_exit(**overrides: object) -> Settings:
+    from app.settings import SettingsError, load_settings
+
     try:
         return load_settings(**overrides)
     except SettingsError as exc:
@@ -33,6 +41,7 @@ def settings_or_exit(**overrides: object) -> Settings:
 
 def contracts_or_exit(settings: Settings, demo: bool = False) -> Contracts:
     """Load the contracts file; with ``demo``, the bundled demo contracts when no file exists."""
+    from app.contracts import ContractsError, load_contracts
     from app.demo import demo_contracts
 
     if demo and not settings.contracts.exists():
@@ -44,6 +53,8 @@ def contracts_or_exit(settings: Settings, demo: bool = False) -> Contracts:
 
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
+    from app.core.db import make_engine, make_sessionmaker
+
     return make_sessionmaker(make_engine(settings.database_url))
 
 

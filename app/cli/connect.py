@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -11,9 +11,6 @@ from rich.table import Table
 
 from app.cli import connect_jira
 from app.cli.common import console, contracts_or_exit, err, fail, session_factory, settings_or_exit
-from app.settings import Settings
-from app.sync.runner import Connectors
-from connectors.github.client import GitHubError
 from connectors.github.hooks import (
     HOOK_EVENTS,
     Change,
@@ -24,6 +21,10 @@ from connectors.github.hooks import (
     app_subscription,
     ensure_hook,
 )
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+    from app.sync.runner import Connectors
 
 connect_cli = typer.Typer(help="Connect Delivery Pulse to GitHub and Jira: create or fix the webhooks it reads.",
                           no_args_is_help=True)
@@ -57,6 +58,9 @@ def connect_github(
                                                  "repository.")] = None,
 ) -> None:
     """Create or fix the GitHub webhook with exactly the events Delivery Pulse reads; safe to run again."""
+    from app.sync.runner import Connectors
+    from connectors.github.client import GitHubError
+
     settings = settings_or_exit()
     if repo and org:
         raise fail("Give --repo or --org, not both: an organisation webhook already covers its repositories.")

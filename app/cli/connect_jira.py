@@ -7,7 +7,7 @@ JiraClient (httpx), like every other Jira call.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -15,10 +15,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from app.cli.common import console, contracts_or_exit, err, fail, session_factory, settings_or_exit
-from app.sync.jira_setup import JiraWebhookPlan, jira_webhook_plan
-from app.sync.runner import Connectors
-from connectors.jira.client import JiraError
-from connectors.jira.hooks import Registration, masked, register
+
+if TYPE_CHECKING:
+    from app.sync.jira_setup import JiraWebhookPlan
+    from connectors.jira.hooks import Registration
 
 EXIT_FAILED = 1
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -35,6 +35,11 @@ def connect_jira(
                                                                     "secret itself, not only its variable.")] = False,
 ) -> None:
     """Register or fix the Jira admin webhook for every client's projects; safe to run again."""
+    from app.sync.jira_setup import jira_webhook_plan
+    from app.sync.runner import Connectors
+    from connectors.jira.client import JiraError
+    from connectors.jira.hooks import register
+
     settings = settings_or_exit()
     contracts = contracts_or_exit(settings)
     projects = list(dict.fromkeys(k.upper() for c in contracts.spec.clients for k in c.jira_projects))
@@ -66,6 +71,8 @@ def connect_jira(
 
 
 def _check_url(url: str) -> None:
+    from connectors.jira.hooks import masked
+
     parts = urlsplit(url)
     if not parts.hostname or parts.scheme not in ("https", "http") or parts.query:
         raise fail(f"{masked(url)} is not the endpoint's address; give one like "
@@ -77,6 +84,8 @@ def _check_url(url: str) -> None:
 
 
 def _print_done(result: Registration, plan: JiraWebhookPlan) -> None:
+    from connectors.jira.hooks import masked
+
     table = Table(title=f"Jira webhook to {masked(plan.webhook.url)}")
     for label in ("Webhook", "What was done", "Details"):
         table.add_column(label, overflow="fold")
@@ -93,6 +102,8 @@ def _print_done(result: Registration, plan: JiraWebhookPlan) -> None:
 
 def print_manual(plan: JiraWebhookPlan, show_secret: bool, why: str) -> None:
     """Print the exact settings to enter in Jira by hand (the secret only when asked to)."""
+    from connectors.jira.hooks import masked
+
     hook = plan.webhook
     if plan.secret is None:  # the URL carries the token
         url, secret = (hook.url if show_secret else masked(hook.url)), "none (the URL carries PULSE_JIRA_WEBHOOK_TOKEN)"

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import httpx
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from app.cli.common import console
-from app.contracts import Contracts, ContractsError, load_contracts
-from app.core.db import make_engine, make_sessionmaker
-from app.settings import Settings, SettingsError, load_settings
 from app.sync.doctor import DEFAULT_TIMEOUT, Check, Doctor, Finding, Status, all_well, problem, run_checks
-from app.sync.doctor_clock import CLOCK_CHECKS
-from app.sync.doctor_github import GITHUB_CHECKS
-from app.sync.doctor_jira import JIRA_CHECKS
-from app.sync.doctor_local import LOCAL_CHECKS
+
+if TYPE_CHECKING:
+    import httpx
+
+    from app.contracts import Contracts
+    from app.settings import Settings
 
 EXIT_OK, EXIT_PROBLEM = 0, 1
-CHECKS: tuple[Check, ...] = (*LOCAL_CHECKS, *GITHUB_CHECKS, *JIRA_CHECKS, *CLOCK_CHECKS)
 _STYLE = {Status.OK: "green", Status.WARNING: "yellow", Status.PROBLEM: "bold red"}
 
 
@@ -29,6 +26,8 @@ def doctor(
     timeout: Annotated[float, typer.Option(min=1, help="Seconds each check may take.")] = DEFAULT_TIMEOUT,
 ) -> None:
     """Check that everything is in place and working; exit 0 when nothing is a problem (warnings allowed), else 1."""
+    from app.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -39,9 +38,22 @@ def doctor(
     raise typer.Exit(EXIT_OK if all_well(findings) else EXIT_PROBLEM)
 
 
+def all_checks() -> tuple[Check, ...]:
+    """Return every check, in the order of the table (their modules load the database, GitHub and Jira clients)."""
+    from app.sync.doctor_clock import CLOCK_CHECKS
+    from app.sync.doctor_github import GITHUB_CHECKS
+    from app.sync.doctor_jira import JIRA_CHECKS
+    from app.sync.doctor_local import LOCAL_CHECKS
+
+    return (*LOCAL_CHECKS, *GITHUB_CHECKS, *JIRA_CHECKS, *CLOCK_CHECKS)
+
+
 def diagnose(settings: Settings, *, timeout: float = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None,
-             checks: Sequence[Check] = CHECKS) -> list[Finding]:
-    """Run every check against this installation and return the findings."""
+             checks: Sequence[Check] | None = None) -> list[Finding]:
+    """Run every check (or only ``checks``) against this installation and return the findings."""
+    from app.contracts import ContractsError, load_contracts
+    from app.core.db import make_engine, make_sessionmaker
+
     contracts: Contracts | None = None
     error = None
     try:
@@ -52,7 +64,7 @@ def diagnose(settings: Settings, *, timeout: float = DEFAULT_TIMEOUT, transport:
     try:
         doc = Doctor(settings, contracts, engine, make_sessionmaker(engine), contracts_error=error, timeout=timeout,
                      transport=transport)
-        return run_checks(doc, checks)
+        return run_checks(doc, all_checks() if checks is None else checks)
     finally:
         engine.dispose()
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from app.cli.common import configure_logging, contracts_or_exit, fail, session_factory, settings_or_exit
-from app.core.db import transaction
-from app.reports.feedback import FeedbackFileError, ImportReport, import_feedback_csv
-from app.reports.plain_language import ScoreRun, forget_scores, score_pending
+
+if TYPE_CHECKING:
+    from app.reports.feedback import ImportReport
+    from app.reports.plain_language import ScoreRun
 
 out = Console(stderr=True, highlight=False, soft_wrap=True)
 feedback_cli = typer.Typer(help="Client ratings of delivery: 1-5 for responsiveness, fix speed and clarity.",
@@ -33,6 +34,8 @@ def score(
                                                             "ones (after a roster change).")] = False,
 ) -> None:
     """Score developer messages not scored yet, edited since, or scored with other word lists (safe to repeat)."""
+    from app.core.db import transaction
+    from app.reports.plain_language import ScoreRun, forget_scores, score_pending
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)
@@ -72,6 +75,8 @@ def import_feedback(
                                                                           "refused.")] = False,
 ) -> None:
     """Import client ratings from CSV: good lines are stored, each bad line is reported by number (exit 1)."""
+    from app.core.db import transaction
+    from app.reports.feedback import FeedbackFileError, import_feedback_csv
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)

@@ -1,4 +1,8 @@
-"""The `pulse` command: migrate, serve, and the jobs ops run."""
+"""The `pulse` command: migrate, serve, and the jobs ops run.
+
+Each command imports what it needs when it runs (see app.cli.common): `pulse --help` loads no database, web
+framework, GitHub client or language model.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,15 @@ import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import SecretStr
 
 from app.cli.common import configure_logging, contracts_or_exit, err, fail, session_factory, settings_or_exit
-from app.contracts import Contracts
-from app.core.db import make_engine
-from app.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from app.contracts import Contracts
+    from app.settings import Settings
 
 cli = typer.Typer(
     help="Delivery Pulse: measure response time, production-bug fix time and plain language against each "
@@ -28,6 +32,7 @@ cli = typer.Typer(
 @cli.command()
 def migrate() -> None:
     """Create the database schema, or upgrade it to the newest version."""
+    from app.core.db import make_engine
     from app.core.migrate import upgrade
 
     settings = settings_or_exit()
@@ -49,8 +54,10 @@ def serve(
 
     from app.cli.run_tokens import check_configured_tokens, run_tokens
     from app.cli.serving import freeze_startup_objects, server_options
+    from app.core.db import make_engine
     from app.core.migrate import upgrade
     from app.main import create_app
+    from app.settings import SettingsError
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)
@@ -118,6 +125,7 @@ def worker() -> None:
     import httpx
 
     from app.cli.sync_progress import stop_on_sigterm
+    from app.settings import SettingsError
     from app.sync.runner import Connectors
     from app.sync.worker import Worker
 
@@ -176,6 +184,8 @@ def quarantine(
 
 def _demo_mail_settings(settings: Settings, host: str, port: int) -> Settings:
     """Give the demo what its surveys need when not set: a secret for links, a mail folder, this address."""
+    from pydantic import SecretStr
+
     update: dict[str, object] = {}
     if settings.survey_secret is None:
         update["survey_secret"] = SecretStr(secrets.token_urlsafe(32))  # links of this run work for this database

@@ -8,13 +8,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
 from app.cli.common import console, contracts_or_exit, fail, session_factory, settings_or_exit
 from app.cli.weekly import weekly
 from app.reports.formats import csv_text, utc_text
-from app.reports.schemas import DeveloperList, DeveloperSummary, Time
 
 PROMISES = ("responsiveness", "bug_fix")
 FIGURE_COLUMNS = ("clocks", "met", "breached", "running", "at_risk", "attainment", "median_seconds", "median",
@@ -31,6 +29,10 @@ class ReportFormat(StrEnum):
 def _time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
+    from pydantic import TypeAdapter, ValidationError
+
+    from app.reports.schemas import Time
+
     try:
         return TypeAdapter(Time).validate_python(value)
     except ValidationError:
@@ -52,10 +54,10 @@ def report(
 
     `pulse report weekly` writes one client's or developer's week for a one-on-one.
     """
-    from app.reports.scorecards import Period, developer_rows
-
     if ctx.invoked_subcommand is not None:
         return
+    from app.reports.schemas import DeveloperList, DeveloperSummary
+    from app.reports.scorecards import Period, developer_rows
 
     settings = settings_or_exit()
     contracts = contracts_or_exit(settings)

@@ -9,8 +9,6 @@ import typer
 from rich.table import Table
 
 from app.cli.common import console, contracts_or_exit, err, fail, session_factory, settings_or_exit
-from app.core.db import transaction
-from app.core.tokens import ScopeInvalid, create_token, list_tokens, parse_access, revoke_token
 from app.reports.formats import utc_text
 
 token_cli = typer.Typer(help="Create, list and revoke API tokens (only their SHA-256 hash is stored).",
@@ -24,6 +22,9 @@ def token_create(
                                             "client's own promises only (e.g. client:acme).")] = "read",
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
+    from app.core.db import transaction
+    from app.core.tokens import ScopeInvalid, create_token, parse_access
+
     settings = settings_or_exit()
     try:
         access = parse_access(scope)
@@ -48,6 +49,9 @@ def token_create(
 @token_cli.command("revoke")
 def token_revoke(ident: Annotated[str, typer.Argument(help="The token's id or name ('pulse token list').")]) -> None:
     """Revoke a token at once; requests with it get 401."""
+    from app.core.db import transaction
+    from app.core.tokens import revoke_token
+
     settings = settings_or_exit()
     with transaction(session_factory(settings)) as session:
         rows = revoke_token(session, ident, datetime.now(UTC))
@@ -60,6 +64,8 @@ def token_revoke(ident: Annotated[str, typer.Argument(help="The token's id or na
 @token_cli.command("list")
 def token_list() -> None:
     """List created tokens (names, scopes, dates; never the tokens)."""
+    from app.core.tokens import list_tokens
+
     settings = settings_or_exit()
     with session_factory(settings)() as session:
         rows = list_tokens(session)

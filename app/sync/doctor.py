@@ -4,6 +4,9 @@ A check is a function of the ``Doctor`` (settings, contracts, database, HTTP tra
 row each, ``ok``, ``warning`` (works, but worth a look) or ``problem`` (something is broken). Checks run side by side,
 each within ``timeout`` seconds; one that fails, hangs or raises becomes a problem row of its own and never stops the
 others. All is well when no finding is a problem: warnings do not fail the doctor.
+
+The database, HTTP and settings modules are imported for type hints only: `pulse --help` imports this module for
+the findings and the default timeout, and should not load them.
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import httpx
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+if TYPE_CHECKING:
+    import httpx
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
-from app.contracts import Contracts
-from app.settings import Settings
+    from app.contracts import Contracts
+    from app.settings import Settings
 
 log = logging.getLogger("pulse.doctor")
 DEFAULT_TIMEOUT = 20.0
@@ -121,6 +125,8 @@ def run_checks(doctor: Doctor, checks: Sequence[Check]) -> list[Finding]:
 
 
 def _broken(name: str, exc: Exception) -> Finding:
+    from sqlalchemy.exc import SQLAlchemyError
+
     if isinstance(exc, SQLAlchemyError):
         return problem(name, f"Could not be checked: the database could not be read ({type(exc).__name__}).",
                        "Put right what the Database row says first (PULSE_DATABASE_URL, pulse migrate).")

@@ -9,8 +9,7 @@ A personal token's permissions are the repository's ``permissions`` object and t
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from github import Github, GithubException, GithubIntegration
+from typing import TYPE_CHECKING
 
 from app.sync.doctor import Check, Doctor, Finding, ok, problem, warning
 from app.sync.runner import Connectors
@@ -25,6 +24,9 @@ from connectors.github.hooks import (
     list_app_deliveries,
     list_deliveries,
 )
+
+if TYPE_CHECKING:
+    from github import Github, GithubIntegration
 
 APP_NEEDS = ("issues", "pull_requests", "metadata")
 LAST_DELIVERIES = 10
@@ -47,6 +49,8 @@ def check_github_repos(doctor: Doctor) -> list[Finding]:
     """Say, per repository in the contracts, whether the credentials reach it and with which permissions."""
     if not doctor.repositories():
         return []
+    from github import GithubException  # imported once there is GitHub to ask: it costs about a second
+
     access = _Access(doctor)
     found = []
     for repo in doctor.repositories():

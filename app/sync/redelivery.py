@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from github import Github
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +36,9 @@ from connectors.github.hooks import (
     redeliver_app,
     to_redeliver,
 )
+
+if TYPE_CHECKING:
+    from github import Github
 
 log = logging.getLogger("pulse.redelivery")
 APP_HOOK = "GitHub App"

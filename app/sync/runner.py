@@ -8,9 +8,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from github import Github, GithubIntegration
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +31,9 @@ from connectors.github.sync import GitHubSync
 from connectors.jira.client import JiraClient, JiraError
 from connectors.jira.sync import JiraSync
 from connectors.records import Batch, PayloadError
+
+if TYPE_CHECKING:
+    from github import Github, GithubIntegration  # imported by the calls that need it: it costs about a second
 
 log = logging.getLogger("pulse.sync")
 

@@ -4,6 +4,10 @@ PyGithub does the signing (``Auth.AppAuth``, RS256 with the App's private key) a
 (``GithubIntegration``: ``/orgs/{org}/installation``, ``/users/{user}/installation``,
 ``/app/installations/{id}/access_tokens``). ``InstallationTokens`` keeps one token per installation and mints a
 new one five minutes before the old one expires (GitHub's last an hour), for any number of threads.
+
+PyGithub and cryptography are imported by the functions that use them, not by this module: importing them takes
+about a second, and every process reads the settings (which check the App's key here), most without a key to
+check or GitHub to call.
 """
 
 from __future__ import annotations
@@ -11,18 +15,21 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from github import Auth, GithubException, GithubIntegration
+from typing import TYPE_CHECKING
 
 from connectors.github.client import GitHubError
+
+if TYPE_CHECKING:
+    from github import GithubException, GithubIntegration
 
 REFRESH_BEFORE = timedelta(minutes=5)
 
 
 def check_private_key(pem: str) -> None:
     """Raise ValueError, in plain words and without the key's text, unless ``pem`` is an RSA private key."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
     try:
         key = load_pem_private_key(pem.strip().encode(), password=None)
     except (ValueError, TypeError):
@@ -35,6 +42,8 @@ def check_private_key(pem: str) -> None:
 def app_integration(app_id: int | str, private_key: str, *, base_url: str = "https://api.github.com",
                     timeout: int = 30, seconds_between_writes: float = 1.0) -> GithubIntegration:
     """Return a PyGithub client that authenticates as the App with a JWT signed by ``private_key``."""
+    from github import Auth, GithubIntegration
+
     return GithubIntegration(auth=Auth.AppAuth(app_id, private_key.strip()), base_url=base_url, timeout=timeout,
                              retry=0, seconds_between_writes=seconds_between_writes)
 
@@ -84,6 +93,8 @@ class InstallationTokens:
         return self._installations[key]
 
     def _look_up(self, owner: str) -> int:
+        from github import GithubException
+
         for find in (self.app.get_org_installation, self.app.get_user_installation):
             try:
                 return int(find(owner).id)
@@ -97,6 +108,8 @@ class InstallationTokens:
                           "page, Install App) with access to the client's repositories.", True, status=404)
 
     def _mint(self, installation: int) -> tuple[str, datetime]:
+        from github import GithubException
+
         try:
             grant = self.app.get_access_token(installation)
         except GithubException as exc:

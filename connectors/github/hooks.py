@@ -8,6 +8,9 @@ authentication, base URL and error types.
 
 The events asked for are exactly the keys of ``connectors.github.webhook.SUPPORTED_EVENTS``: the webhook table is
 the only list of what Delivery Pulse reads.
+
+PyGithub is imported by the functions that call it: importing it takes about a second, and the commands and
+processes that import this module for its events and results (``pulse --help``, the API) never call GitHub.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
-
-from github import Auth, Github, GithubException, GithubIntegration, RateLimitExceededException
-from github.Hook import Hook
-from github.HookDelivery import HookDeliverySummary
-from github.PaginatedList import PaginatedList
-from github.Requester import Requester
+from typing import TYPE_CHECKING, Any, Literal
 
 from connectors.github.webhook import SUPPORTED_EVENTS
+
+if TYPE_CHECKING:
+    from github import Github, GithubIntegration
+    from github.Hook import Hook
+    from github.HookDelivery import HookDeliverySummary
+    from github.PaginatedList import PaginatedList
+    from github.Requester import Requester
 
 HOOK_EVENTS: tuple[str, ...] = tuple(sorted(SUPPORTED_EVENTS))
 CONTENT_TYPE = "json"
@@ -187,6 +191,8 @@ def admin_github(token: str | None, *, base_url: str = "https://api.github.com",
     worker tries on its next run), instead of sleeping inside the library. GitHub asks for a pause between
     writes (secondary rate limits); ``seconds_between_writes`` keeps PyGithub's default of one second.
     """
+    from github import Auth, Github
+
     return Github(auth=Auth.Token(token) if token else None, base_url=base_url, timeout=timeout, retry=0,
                   seconds_between_writes=seconds_between_writes, lazy=True)
 
@@ -229,6 +235,9 @@ def ensure_hook(gh: Github, owner: HookOwner, url: str, secret: str) -> HookResu
 def list_deliveries(gh: Github, owner: HookOwner, hook_id: int, *, since: datetime | None = None,
                     limit: int = 1000) -> list[Delivery]:
     """Return the hook's deliveries, newest first, back to ``since`` (default: GitHub's three-day window)."""
+    from github.HookDelivery import HookDeliverySummary
+    from github.PaginatedList import PaginatedList
+
     with _plain_errors(f"list the deliveries of the webhook of {owner.label}"):
         target = _owner(gh, owner)
         listing = PaginatedList(HookDeliverySummary, _requester(target), f"{target.url}/hooks/{hook_id}/deliveries",
@@ -238,6 +247,9 @@ def list_deliveries(gh: Github, owner: HookOwner, hook_id: int, *, since: dateti
 
 def list_app_deliveries(app: GithubIntegration, *, since: datetime | None = None, limit: int = 1000) -> list[Delivery]:
     """Return the GitHub App hook's deliveries, newest first, back to ``since`` (default: three days)."""
+    from github.HookDelivery import HookDeliverySummary
+    from github.PaginatedList import PaginatedList
+
     with _plain_errors("list the deliveries of the GitHub App's webhook"):
         listing = PaginatedList(HookDeliverySummary, app.requester, "/app/hook/deliveries",
                                 {"per_page": DELIVERY_PAGE})
@@ -353,6 +365,8 @@ class _plain_errors:  # noqa: N801 - used as a context manager, read as a phrase
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object) -> bool:
         if exc is None or isinstance(exc, HookError):
             return False
+        from github import GithubException, RateLimitExceededException
+
         if isinstance(exc, RateLimitExceededException):
             raise HookError(f"Could not {self.doing}: GitHub's rate limit was reached; it is tried again later.",
                             False, status=exc.status) from None

@@ -1,13 +1,14 @@
-"""Tell which language a cleaned message is written in, so the scorer never judges a language it cannot read."""
+"""Tell which language a cleaned message is written in, so the scorer never judges a language it cannot read.
+
+py3langid (with numpy) and wordfreq are imported on first use: together they take seconds to import, and most
+processes that import the metrics (the API, `pulse --help`) never score a message.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
-
-import py3langid
-from wordfreq import available_languages, zipf_frequency
 
 UNDETERMINED = "und"
 ENGLISH = "en"
@@ -57,16 +58,22 @@ def _is_latin(letter: str) -> bool:
 
 def _known_share(words: list[str], language: str) -> float:
     """Return the share of words that are common in a language wordfreq knows."""
+    from wordfreq import zipf_frequency
+
     return sum(1 for word in words if zipf_frequency(word, language) >= _COMMON_ZIPF) / len(words)
 
 
 @lru_cache(maxsize=1)
 def _wordfreq_languages() -> frozenset[str]:
     """Return the languages wordfreq ships frequency lists for."""
+    from wordfreq import available_languages
+
     return frozenset(available_languages())
 
 
 def _model_guess(text: str) -> str:
     """Return py3langid's best guess; its model ships inside the wheel and is loaded on first use."""
+    import py3langid
+
     language, _score = py3langid.classify(text)
     return str(language)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
-import textstat
-
 from metrics.language.cleaning import clean_message
 from metrics.language.detection import ENGLISH, UNDETERMINED, detect_language
 from metrics.language.lexicon import glossary_index, jargon_index, shipped_lexicon
@@ -79,6 +77,8 @@ def _flesch_kincaid_grade(found: Sequence[Sequence[str]], word_count: int) -> fl
     ``flesch_kincaid_grade`` whole: its sentence counter ignores sentences of two words or fewer, which
     chat is full of ("Fixed it."), and would inflate the average sentence length.
     """
+    import textstat  # on first use, like the language models (see detection.py): the API never scores
+
     syllables = sum(textstat.syllable_count(" ".join(sentence)) for sentence in found)
     grade = 0.39 * (word_count / len(found)) + 11.8 * (syllables / word_count) - 15.59
     return round(max(grade, 0.0), 1)  # below grade 0 the formula says nothing more than "very easy"

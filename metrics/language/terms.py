@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
-
 from metrics.language.lexicon import Lexicon, Term, TermIndex
 from metrics.language.results import FlaggedTerm
 
@@ -116,6 +114,8 @@ def _is_rare(word: str, position: int, lexicon: Lexicon) -> bool:
 @lru_cache(maxsize=65536)
 def _zipf(word: str) -> float:
     """Return a word's Zipf frequency in general English."""
+    from wordfreq import zipf_frequency  # on first use: importing wordfreq takes a second (see detection.py)
+
     return zipf_frequency(word, "en")
 
 
