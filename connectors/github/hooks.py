@@ -9,8 +9,9 @@ authentication, base URL and error types.
 The events asked for are exactly the keys of ``connectors.github.webhook.SUPPORTED_EVENTS``: the webhook table is
 the only list of what Delivery Pulse reads.
 
-PyGithub is imported by the functions that call it: importing it takes about a second, and the commands and
-processes that import this module for its events and results (``pulse --help``, the API) never call GitHub.
+PyGithub is imported by the functions that call it: importing it takes about a second, and most processes that
+import this module (``pulse --help`` for its events, `pulse sync` and the worker through the sync runner) never
+call these.
 """
 
 from __future__ import annotations
