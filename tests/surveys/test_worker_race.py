@@ -1,5 +1,10 @@
 """Two real worker processes asking, reminding and sending at the same moments: each contact gets one survey
-and one reminder, each e-mail is written once (SQLite and PostgreSQL)."""
+and one reminder, each e-mail is written once (SQLite and PostgreSQL).
+
+Time moves for both processes alike, as it does in production: both race through the survey at ``NOW``, wait
+for each other, then race through the reminder three days later. (Had one process jumped three days ahead
+while the other was still sending, the five-minute claim on a message would look expired to it, and the
+message would rightly be taken again: a claim is a lease in time, see app/core/outbox.py.)"""
 
 from __future__ import annotations
 
@@ -32,16 +37,16 @@ settings = load_settings()
 factory = make_sessionmaker(make_engine(settings.database_url))
 contracts = load_contracts(settings.contracts)
 now = datetime.fromisoformat(sys.argv[1])
-go = Path(sys.argv[2])
+go, later = Path(sys.argv[2]), Path(sys.argv[3])
 with httpx.Client() as http:
     worker = Worker(settings, factory, contracts, Connectors(settings, factory), http)
-    print("READY", flush=True)
-    while not go.exists():
-        time.sleep(0.01)
-    for step in range(12):
-        at = now + timedelta(days=3) if step >= 6 else now  # the survey first, then the reminder
-        worker.ask_clients(at)
-        worker.send_notifications(at)
+    for at, start in ((now, go), (now + timedelta(days=3), later)):  # the survey first, then the reminder
+        print("READY", flush=True)
+        while not start.exists():
+            time.sleep(0.01)
+        for _ in range(6):
+            worker.ask_clients(at)
+            worker.send_notifications(at)
 print("DONE", flush=True)
 """
 
@@ -57,16 +62,18 @@ def test_two_workers_ask_remind_and_send_each_once(db_url, tmp_path: Path):
     ) + "    survey: {every: week, remind_after: 3 days}\n"
     contracts.write_text(yaml)
     mail = tmp_path / "mail"
-    go = tmp_path / "go"
+    go, later = tmp_path / "go", tmp_path / "three-days-later"
     with fresh_db("postgresql" if db_url == "postgresql" else "sqlite", tmp_path) as (url, factory):
         env = _env(url, contracts, PULSE_SURVEY_SECRET=SECRET, PULSE_MAIL_DIR=str(mail),
                    PULSE_PUBLIC_URL="http://pulse.test")
-        racers = [subprocess.Popen([sys.executable, "-c", RACER, NOW.isoformat(), str(go)], cwd=ROOT, env=env,  # noqa: S603
+        argv = [sys.executable, "-c", RACER, NOW.isoformat(), str(go), str(later)]
+        racers = [subprocess.Popen(argv, cwd=ROOT, env=env,  # noqa: S603
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
         try:
-            for racer in racers:
-                assert racer.stdout.readline().strip() == "READY", racer.stderr.read()
-            go.touch()
+            for start in (go, later):
+                for racer in racers:
+                    assert racer.stdout.readline().strip() == "READY", racer.stderr.read()
+                start.touch()
             for racer in racers:
                 out, err = racer.communicate(timeout=120)
                 assert racer.returncode == 0, err
