@@ -19,6 +19,30 @@ def week_name(when: date | datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def period_in_words(name: str) -> str:
+    """Say a period named as the reports name it: '2026-W09' -> 'week 2026-W09', '2026-11' -> 'November 2026',
+    '2026-02-01..2026-02-20' -> '1 February 2026 to 20 February 2026'. Any other text is returned as it is."""
+    if "-W" in name:
+        return f"week {name}"
+    try:
+        if ".." in name:
+            first, last = (date.fromisoformat(part) for part in name.split(".."))
+            return f"{_day(first)} to {_day(last)}"
+        month = date.fromisoformat(f"{name}-01")
+    except ValueError:
+        return name
+    return f"{MONTHS[month.month - 1]} {month.year}"
+
+
+# In English whatever the machine's locale (strftime's %B follows it).
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
 def describe_duration(seconds: int) -> str:
     """Say a promised duration exactly, in its largest whole unit: 1800 -> '30 minutes', 5400 -> '90 minutes'."""
     if seconds % 86400 == 0:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
-
 from pydantic import SecretStr
 
 from app.cli.common import err, fail
 from app.contracts import Contracts
-from app.core.tokens import CLIENT_PREFIX, ScopeInvalid, configured_tokens
+from app.core.tokens import CLIENT_PREFIX, ScopeInvalid, configured_tokens, new_token
 from app.settings import Settings
 
 
@@ -22,7 +20,7 @@ def check_configured_tokens(settings: Settings, contracts: Contracts) -> None:
 
 def run_tokens(settings: Settings, contracts: Contracts, host: str, port: int) -> Settings:
     """Make an admin token for this run, and a client token for the first client; print both with curl lines."""
-    admin = secrets.token_urlsafe(24)
+    admin = new_token()
     entries = [admin]
     err.print(f"No PULSE_API_TOKENS set; this run accepts the token: [bold]{admin}[/bold]\n"
               f"  curl -H 'Authorization: Bearer {admin}' "
@@ -30,7 +28,7 @@ def run_tokens(settings: Settings, contracts: Contracts, host: str, port: int) -
               highlight=False, soft_wrap=True)
     if contracts.clients:
         client = sorted(contracts.clients)[0]
-        token = secrets.token_urlsafe(24)
+        token = new_token()
         entries.append(f"{CLIENT_PREFIX}{client}:{token}")
         err.print(f"and a token that shows {client} its own promises only: [bold]{token}[/bold]\n"
                   f"  sign in with it at http://{host}:{port}/ , or\n"

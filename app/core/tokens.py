@@ -142,6 +142,11 @@ def match_stored(session: Session, token: str) -> Caller | None:
     return Caller(row.name, access.scope, access.client)
 
 
+def new_token() -> str:
+    """A new random token: 'pls_' and 43 URL-safe characters, so it never starts with '-' in a shell line."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
 def create_token(session: Session, *, name: str, scope: Scope | Access) -> tuple[ApiToken, str]:
     """Create a token and store its hash; return the row and the token (shown once, never stored)."""
     if not name.strip():
@@ -149,7 +154,7 @@ def create_token(session: Session, *, name: str, scope: Scope | Access) -> tuple
     access = scope if isinstance(scope, Access) else Access(scope)
     if access.scope is Scope.CLIENT and not access.client:
         raise ScopeInvalid("a client scope names its client: write client:<name>, e.g. client:acme")
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token()
     row = ApiToken(name=name.strip(), token_hash=token_digest(token).hex(), scope=access.text,
                    created_at=datetime.now(UTC).replace(microsecond=0))
     session.add(row)

@@ -23,6 +23,7 @@ from app.surveys import Links
 from app.surveys.page import page_ask, page_request
 from metrics.calendar import local_date
 from metrics.model import ClockKind, ClockState
+from metrics.wording import period_in_words
 
 LATE_SHOWN = 100  # on the screen, with a link to the older ones
 LATE_PRINTED = 1000  # on the printable page, which cannot follow links
@@ -58,6 +59,11 @@ class Rating:
 
     url: str | None
     period: str  # 2026-W09 or 2026-02, as the surveys name it
+
+    @property
+    def period_words(self) -> str:
+        """The period as a client reads it: 'week 2026-W09' or 'November 2026'."""
+        return period_in_words(self.period)
 
 
 def rating_slot(factory: sessionmaker[Session], contracts: Contracts, links: Links | None, name: str,

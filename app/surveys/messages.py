@@ -12,6 +12,7 @@ from app.contracts import Client, Contracts, PersonSpec
 from app.core.tables import SurveyRequest, WorkItemRow
 from app.notify import enqueue
 from app.surveys.links import Links
+from metrics.wording import period_in_words
 
 USE = ("Your answers go to the team's account manager, who sets them beside our own figures for answer times "
        "and fix times, so we see where we fall short in your eyes. They are not shared outside our company.")
@@ -33,9 +34,7 @@ def about(session: Session, contracts: Contracts, request: SurveyRequest, period
         title = session.scalar(select(WorkItemRow.title).where(WorkItemRow.key == request.item_key).limit(1))
         by = f" by {_name(contracts, request.developer)}" if request.developer else ""
         return f"the fix of production problem {request.item_key}" + (f" “{title}”" if title else "") + by
-    if "-W" in period_name:  # an ISO week, as describe_period names it
-        return f"our work for you in week {period_name}"
-    return f"our work for you in {period_name}"
+    return f"our work for you in {period_in_words(period_name)}"
 
 
 def queue_messages(session: Session, contracts: Contracts, client: Client, person: PersonSpec,

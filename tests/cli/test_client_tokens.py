@@ -40,6 +40,9 @@ def test_serve_without_tokens_makes_an_admin_and_a_client_token():
     settings = run_tokens(make_settings(api_tokens=None), contracts, "127.0.0.1", 8000)
     known = configured_tokens(settings.bearer_tokens(), contracts.clients)
     assert [(k.scope, k.client) for k in known] == [(Scope.ADMIN, None), (Scope.CLIENT, "acme")]
+    tokens = [entry.rsplit(":", 1)[-1] for entry in settings.bearer_tokens()]
+    assert all(t.startswith("pls_") and len(t) > 40 for t in tokens)  # never "-..." pasted after a shell option
+    assert len(set(tokens)) == 2
 
 
 def test_serve_refuses_a_client_entry_for_an_unknown_client():

@@ -13,6 +13,7 @@ from app.contracts import parse_contracts
 from app.core.tables import Feedback, SurveyRequest
 from app.reports.feedback import describe_period
 from app.surveys import links_from
+from metrics.wording import period_in_words
 from tests.api.client_scope import ACME_TOKEN, GONE_TOKEN, TWO_CLIENTS_YAML, scoped_tokens
 from tests.dashboard.conftest import READ_TOKEN
 from tests.dashboard.test_client_pages import sign_in
@@ -73,14 +74,16 @@ def test_the_clients_page_links_to_its_survey_and_the_answer_is_its_feedback(cli
     assert read(_link(client.get("/promises").text).rsplit("/", 1)[1]) == request.id  # the same survey each time
     period = describe_period(request.period_start, request.period_end)
     assert (request.client, request.person, request.reason, request.developer) == ("acme", "", "promises_page", "")
-    assert re.fullmatch(r"\d{4}-\d{2}", period) and f"how we did in {period}" in page.text  # the monthly survey's
+    words = period_in_words(period)  # the monthly survey's month, in words
+    assert re.fullmatch(r"\d{4}-\d{2}", period) and re.fullmatch(r"[A-Z][a-z]+ \d{4}", words)
+    assert f"how we did in {words}" in page.text
     assert read(path.rsplit("/", 1)[1]) == request.id
     printed = client.get("/promises/print")
     assert "How do you see it?" in printed.text and read(_link(printed.text).rsplit("/", 1)[1]) == request.id
 
     survey = client.get(path)  # the survey page itself needs no sign-in: its link is the key
     assert survey.status_code == 200 and "How clear were our explanations?" in survey.text
-    assert f"our work for you in {period}" in survey.text and "No more surveys" not in survey.text
+    assert f"our work for you in {words}" in survey.text and "No more surveys" not in survey.text
     saved = client.post(path, data={"clarity": "2"}, follow_redirects=False)
     assert saved.status_code == 303
     client.post(path, data={"comment": "Explain the releases in plain words, please."})

@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from metrics.wording import describe_duration, human_duration, minutes_in_words, wait_in_words, week_name
+from metrics.wording import (
+    describe_duration,
+    human_duration,
+    minutes_in_words,
+    period_in_words,
+    wait_in_words,
+    week_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +69,12 @@ def test_minutes_in_words(seconds, words):
                                                 (299, "5 minutes"), (0, "1 minute")])
 def test_a_wait_is_said_rounded_up_to_the_minute(seconds, words):
     assert wait_in_words(seconds) == words
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("2026-W09", "week 2026-W09"), ("2026-11", "November 2026"), ("2026-02", "February 2026"),
+    ("2026-02-01..2026-02-20", "1 February 2026 to 20 February 2026"), ("the fix of PROJ-1", "the fix of PROJ-1"),
+    ("2026-13", "2026-13"),
+])
+def test_a_period_is_said_as_a_client_reads_it(name, words):
+    assert period_in_words(name) == words

@@ -79,7 +79,7 @@ def test_a_monthly_survey_asks_about_last_month(factory):
     [request] = _requests(factory)
     assert (request.reason, request.period_start, request.period_end) == (
         "month", datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC))
-    assert _messages(factory)[0].subject == "How did we do on 2026-02? (acme)"
+    assert _messages(factory)[0].subject == "How did we do on February 2026? (acme)"
 
 
 def _bug(client, number: int, reason: str, fixed_at: datetime) -> None:

@@ -59,6 +59,6 @@ def test_each_client_asks_and_reminds_its_own_contacts_only(factory):
     assert sent == [
         ("alice@acme.test", "How did we do on week 2026-W09? (acme)"),
         ("alice@acme.test", "Reminder: how did we do? (acme)"),
-        ("bob@globex.test", "How did we do on 2026-02? (globex)"),
+        ("bob@globex.test", "How did we do on February 2026? (globex)"),
         ("bob@globex.test", "Reminder: how did we do? (globex)"),
     ]
