@@ -38,7 +38,8 @@ class ReloadResult(BaseModel):
 
 
 def _people(contracts: Contracts) -> list[PersonOut]:
-    return [PersonOut(id=p.id, name=p.name, role=p.role, github=p.github, jira=p.jira_ids, in_roster=True)
+    return [PersonOut(id=p.id, name=p.name, role=p.role, github=p.github, jira=p.jira_ids, clients=p.clients,
+                      roles=dict(p.roles), in_roster=True)
             for p in contracts.spec.people]
 
 

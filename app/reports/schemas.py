@@ -186,6 +186,10 @@ class PersonOut(BaseModel):
     role: str = Field(examples=["developer"])
     github: str | None = Field(examples=["olena-dev"])
     jira: list[str] = Field(description="Jira account ids.", examples=[["5b10ac8d82e05b22cc7d4ef5"]])
+    clients: list[str] = Field(default=[], description="For a client contact, the clients they speak for: only "
+                               "those clients' surveys ask them. Empty for staff.", examples=[[]])
+    roles: dict[str, str] = Field(default={}, description="The role this person plays at a client, where it differs "
+                                  "from `role`.", examples=[{}])
     in_roster: bool = Field(description="Listed in the contracts file (false for people seen only in clocks).",
                             examples=[True])
 

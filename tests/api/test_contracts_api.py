@@ -113,3 +113,16 @@ def test_reload_of_a_missing_file_says_how_to_point_at_it(client, tmp_path):
     r = client.post("/v1/contracts/reload", headers=ADMIN)
     assert r.status_code == 422
     assert "PULSE_CONTRACTS" in r.json()["errors"][0]["problem"]
+
+
+def test_the_roster_says_which_clients_a_contact_speaks_for(client, tmp_path):
+    path = tmp_path / "pulse.yaml"
+    path.write_text(CONTRACTS_YAML.replace(
+        '{id: alice, name: Alice Meyer, role: client, github: alice-acme, jira: "acc-alice"}',
+        '{id: alice, name: Alice Meyer, role: client, clients: [acme], github: alice-acme, jira: "acc-alice"}',
+    ), encoding="utf-8")
+    _use_file(client, path)
+    assert client.post("/v1/contracts/reload", headers=ADMIN).status_code == 200
+    people = {p["id"]: p for p in client.get("/v1/contracts", headers=READ).json()["people"]}
+    assert people["alice"]["clients"] == ["acme"] and people["alice"]["roles"] == {}
+    assert people["olena"]["clients"] == []

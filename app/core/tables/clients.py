@@ -35,7 +35,8 @@ class Feedback(Base):
     clarity: Mapped[int | None] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
     recommend: Mapped[int | None] = mapped_column(Integer)  # 0-10: would they recommend us to a colleague
-    origin: Mapped[str] = mapped_column(String(16), default="api", server_default="api")  # csv | api | survey
+    # csv | api | survey | promises_page (the rating link on a client's own promises page)
+    origin: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
