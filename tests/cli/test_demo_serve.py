@@ -74,7 +74,7 @@ def test_the_demo_answers_a_survey_mails_the_week_and_prints_a_working_client_to
     assert len(mails) == len(sent) > 0 and f"are written to {folder}" in printed
     to = {(m["To"], " ".join(str(m["Subject"]).split())) for m in mails}
     [(_, survey)] = [pair for pair in to if pair[0] == "tom@acme.example"]  # Tom is asked about last month
-    assert re.fullmatch(r"How did we do on \d{4}-\d{2}\? \(acme\)", survey)
+    assert re.fullmatch(r"How did we do on [A-Z][a-z]+ \d{4}\? \(acme\)", survey)
     assert any(t == "alice@acme.example" for t, _ in to)
     [(_, weekly)] = [pair for pair in to if pair[0] == "am@example.com"]
     assert re.fullmatch(r"Weekly one-on-one: acme, \d{4}-W\d{2}", weekly)
