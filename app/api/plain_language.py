@@ -123,7 +123,7 @@ def group_figures(
     listed = listed_messages(session, flt, by, show=show, limit=limit, zone=zone,
                              groups={key: f.messages for key, f in figures.items()})
     uses = term_messages(session, flt, by, {key: [t.term for t in f.top_flagged] for key, f in figures.items()},
-                         zone=zone)
+                         zone=zone, uses={(key, t.term): t.count for key, f in figures.items() for t in f.top_flagged})
     out = []
     for key, summary in figures.items():
         (value,) = key

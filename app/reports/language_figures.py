@@ -16,11 +16,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, case, cast, false, func, literal, select
+from sqlalchemy import Select, String, and_, bindparam, case, false, func, select
 from sqlalchemy.orm import Session
 
 from app.core.db import local_week_sql, with_local_weeks
-from app.core.tables import ActivityRow, MessageScore, WorkItemRow
+from app.core.tables import ActivityRow, FlaggedTermRow, MessageScore, WorkItemRow
 from app.reports.clocks import storable
 from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
 
@@ -45,14 +45,15 @@ class ScoreFilter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def terms(self) -> list[Any]:
+    def terms(self, table: Any = MessageScore) -> list[Any]:
+        """The conditions on ``table``: message_scores, or flagged_terms (which carries the same columns)."""
         if not storable(self.client, self.developer):
             return [false()]
         conditions = [
-            (self.client, lambda v: MessageScore.client == v),
-            (self.developer, lambda v: MessageScore.developer == v),
-            (self.since, lambda v: MessageScore.at >= v),
-            (self.until, lambda v: MessageScore.at < v),
+            (self.client, lambda v: table.client == v),
+            (self.developer, lambda v: table.developer == v),
+            (self.since, lambda v: table.at >= v),
+            (self.until, lambda v: table.at < v),
         ]
         return [make(value) for value, make in conditions if value is not None]
 
@@ -66,7 +67,7 @@ class ListedMessage:
     title: str | None
 
 
-def _key_columns(session: Session, by: Sequence[str], zone: str) -> list[Any]:
+def _key_columns(session: Session, by: Sequence[str], zone: str, table: Any = MessageScore) -> list[Any]:
     """Group-by expressions: client, developer, or the local week (its Monday) in the time zone ``zone``."""
     dialect = session.get_bind().dialect.name
     columns: list[Any] = []
@@ -74,9 +75,9 @@ def _key_columns(session: Session, by: Sequence[str], zone: str) -> list[Any]:
         if name == "week":
             if dialect == "sqlite":
                 with_local_weeks(session)
-            columns.append(local_week_sql(MessageScore.at, bindparam("week_zone", zone, type_=String), dialect))
+            columns.append(local_week_sql(table.at, bindparam("week_zone", zone, type_=String), dialect))
         else:
-            columns.append({"client": MessageScore.client, "developer": MessageScore.developer}[name])
+            columns.append({"client": table.client, "developer": table.developer}[name])
     return columns
 
 
@@ -86,23 +87,13 @@ def _key(values: Sequence[Any], by: Sequence[str]) -> Key:
                  for name, v in zip(by, values, strict=True))
 
 
-def _flag_rows(session: Session) -> Any:
-    """The flagged terms of each score as a table of JSON values (term, count, suggestion)."""
-    if session.get_bind().dialect.name == "postgresql":
-        flags = func.json_array_elements(MessageScore.flagged).table_valued("value").alias("flag")
-        field = flags.c.value.op("->>")
-        return flags, field("term"), cast(field("count"), Integer), field("suggestion")
-    flags = func.json_each(MessageScore.flagged).table_valued("value").alias("flag")
-    return (flags, func.json_extract(flags.c.value, "$.term"), func.json_extract(flags.c.value, "$.count"),
-            func.json_extract(flags.c.value, "$.suggestion"))
-
-
 def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
            zone: str = "UTC", terms: bool = True) -> dict[Key, LanguageTotals]:
     """Sum the stored scores per group (``by``: client, developer, week): two grouped statements, no rows.
 
-    ``terms=False`` leaves the flagged terms out (the second statement, which reads each score's JSON) for a
-    caller that needs only the counts and shares, such as the alignment of ratings with delivery.
+    The flagged terms are summed from ``flagged_terms`` (a row per term of a scored message). ``terms=False``
+    leaves that second statement out, for a caller that needs only the counts and shares, such as the alignment
+    of ratings with delivery.
     """
     keys = _key_columns(session, by, zone)
     supported = MessageScore.supported.is_(True)
@@ -123,12 +114,10 @@ def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
             words=int(row[width + 3]), jargon_words=int(row[width + 4]))
     if not terms:
         return out
-    flags, term, count, suggestion = _flag_rows(session)
+    term_keys = _key_columns(session, by, zone, FlaggedTermRow)
     per_term = (
-        select(*keys, term, func.sum(count), func.max(suggestion))
-        .select_from(MessageScore).join(flags, literal(True))
-        .where(*flt.terms(), supported, func.json_array_length(MessageScore.flagged) > 0)
-        .group_by(*keys, term)
+        select(*term_keys, FlaggedTermRow.term, func.sum(FlaggedTermRow.count), func.max(FlaggedTermRow.suggestion))
+        .where(*flt.terms(FlaggedTermRow)).group_by(*term_keys, FlaggedTermRow.term)
     )
     for row in session.execute(per_term):
         found = out.get(_key(row[:width], by))
@@ -155,6 +144,9 @@ _NEWEST = (MessageScore.at.desc(), MessageScore.source.desc(), MessageScore.exte
 # about what ranking 25 messages does (measured on SQLite, 100 developers: a year's 75,000 messages 568 -> 246 ms
 # of CPU group by group; 30 days' 6,200 messages 101 ms ranked against 259 ms group by group).
 _GROUP_BY_GROUP = 25
+# Read term by term once the wanted terms were used this many times the ids named (measured on SQLite: see
+# term_messages and bench/RESULTS.md).
+_TERM_BY_TERM = 10
 
 
 def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, show: Shown, limit: int,
@@ -208,31 +200,45 @@ def _with_links(stmt: Select[Any]) -> Select[Any]:
 
 
 def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted: dict[Key, Sequence[str]], *,
-                  zone: str = "UTC", per_term: int = TERM_MESSAGES) -> dict[tuple[Key, str], list[str]]:
+                  zone: str = "UTC", per_term: int = TERM_MESSAGES, uses: Mapping[tuple[Key, str], int] | None = None,
+                  ) -> dict[tuple[Key, str], list[str]]:
     """The ids of the newest messages (up to ``per_term``) that use each wanted term of each group.
 
-    One statement ranks every flagged use of the wanted terms per group and term. (Reading each group's terms on
-    their own costs a statement per term: up to ten per developer, a thousand for a company, so it is not done.)
+    ``uses`` (how often each group used each wanted term, as ``totals`` found) lets a long window be read term by
+    term: when the wanted terms were used many more times than are named and no week is among ``by``, each group's
+    term is read on its own, newest first, stopping at ``per_term`` (an index walk on flagged_terms). Otherwise
+    one statement ranks every flagged use of the wanted terms per group and term, cheaper while the window is
+    short. Both give the same ids in the same order.
     """
     if not any(wanted.values()):
         return {}
-    keys = _key_columns(session, by, zone)
-    flags, term, _, _ = _flag_rows(session)
+    keys = _key_columns(session, by, zone, FlaggedTermRow)
+    term = FlaggedTermRow.term
+    newest = (FlaggedTermRow.at.desc(), FlaggedTermRow.source.desc(), FlaggedTermRow.external_id.desc())
+    out: dict[tuple[Key, str], list[str]] = defaultdict(list)
+    pairs = [(key, t) for key, terms in wanted.items() for t in terms]
+    if uses and "week" not in by and sum(uses.values()) >= _TERM_BY_TERM * len(pairs) * per_term:
+        for key, wanted_term in pairs:
+            stmt = (select(FlaggedTermRow.external_id)
+                    .where(*flt.terms(FlaggedTermRow), term == wanted_term,
+                           *(column == value for column, value in zip(keys, key, strict=True)))
+                    .order_by(*newest).limit(per_term))
+            found = list(session.scalars(stmt))
+            if found:
+                out[(key, wanted_term)] = found
+        return out
     every = sorted({t for terms in wanted.values() for t in terms})
-    rank = func.row_number().over(partition_by=[*keys, term], order_by=_NEWEST).label("rank")
+    rank = func.row_number().over(partition_by=[*keys, term], order_by=newest).label("rank")
     ranked = (
-        select(*(k.label(f"k{i}") for i, k in enumerate(keys)), term.label("term"), MessageScore.external_id,
-               MessageScore.at, MessageScore.source, rank)
-        .select_from(MessageScore).join(flags, literal(True))
-        .where(*flt.terms(), MessageScore.supported.is_(True), func.json_array_length(MessageScore.flagged) > 0,
-               term.in_(every))
+        select(*(k.label(f"k{i}") for i, k in enumerate(keys)), term.label("term"), FlaggedTermRow.external_id,
+               FlaggedTermRow.at, FlaggedTermRow.source, rank)
+        .where(*flt.terms(FlaggedTermRow), term.in_(every))
         .subquery()
     )
     width = len(keys)
     stmt = (select(*(ranked.c[f"k{i}"] for i in range(width)), ranked.c.term, ranked.c.external_id)
             .where(ranked.c.rank <= per_term)
             .order_by(ranked.c.at.desc(), ranked.c.source.desc(), ranked.c.external_id.desc()))
-    out: dict[tuple[Key, str], list[str]] = defaultdict(list)
     for *values, found_term, external_id in session.execute(stmt):
         key = _key(values, by)
         if found_term in wanted.get(key, ()):

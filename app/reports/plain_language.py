@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.contracts import Client, Contracts
 from app.core.db import pairs_in
-from app.core.tables import ActivityRow, MessageScore, WorkItemRow
+from app.core.tables import ActivityRow, FlaggedTermRow, MessageScore, WorkItemRow
 from app.store.upserts import dialect_insert
 from connectors.records import MESSAGE_KINDS
 from metrics.model import Role
@@ -181,6 +181,7 @@ def _score_page(
     """Score one page of candidates; return (scored, of them unsupported, stale scores removed)."""
     threads = _threads(session, {(a.source, a.item_key) for a, _, _ in page})
     scored = unsupported = removed = 0
+    written: list[dict[str, Any]] = []
     for activity, item, has_score in page:
         who = contracts.resolve(client, activity.source, activity.actor_id, email=activity.actor_email,
                                 is_bot=activity.actor_is_bot)
@@ -195,9 +196,10 @@ def _score_page(
             plain_words=client.spec.plain_words,
             thread_text="\n".join([item.title or "", *others]),
         )
-        _store(session, activity, client.name, who.person, version, score)
+        written.append(_store(session, activity, client.name, who.person, version, score))
         scored += 1
         unsupported += not score.supported
+    write_flagged_terms(session, written)
     session.flush()
     return scored, unsupported, removed
 
@@ -219,8 +221,9 @@ def _threads(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, st
     return out
 
 
-def _store(session: Session, activity: ActivityRow, client: str, developer: str, version: str, score: Score) -> None:
-    """Write one score, replacing an older one of the same message."""
+def _store(session: Session, activity: ActivityRow, client: str, developer: str, version: str, score: Score
+           ) -> dict[str, Any]:
+    """Write one score, replacing an older one of the same message; return what was written."""
     values: dict[str, Any] = {
         "source": activity.source, "external_id": activity.external_id, "item_key": activity.item_key,
         "client": client, "developer": developer, "at": activity.at, "language": score.language,
@@ -241,6 +244,42 @@ def _store(session: Session, activity: ActivityRow, client: str, developer: str,
     keys = ("source", "external_id")
     session.execute(stmt.on_conflict_do_update(
         index_elements=list(keys), set_={k: stmt.excluded[k] for k in values if k not in keys}))
+    return values
+
+
+_TERM_LENGTH = 200  # a longer "word" is kept whole in the score's JSON, cut here to fit the index
+
+
+def write_flagged_terms(session: Session, scores: Sequence[Any]) -> None:
+    """Write the flagged terms of these stored scores as rows of ``flagged_terms``, replacing their old ones.
+
+    ``scores`` are the values written to ``message_scores`` (dicts, or rows with the same attributes). Only a
+    supported message's terms count in the figures, so only those are written. Deleting a score deletes its
+    terms (the foreign key cascades); a rescored message gets its new terms here, in the same transaction.
+    """
+    if not scores:
+        return
+    get = (lambda row, name: row[name]) if isinstance(scores[0], dict) else getattr
+    ids = sorted({(get(row, "source"), get(row, "external_id")) for row in scores})
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(delete(FlaggedTermRow).where(
+            pairs_in(FlaggedTermRow.source, FlaggedTermRow.external_id, ids[start : start + _CHUNK])))
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in scores:
+        if not get(row, "supported"):
+            continue
+        for flag in get(row, "flagged") or ():
+            term = str(flag["term"])[:_TERM_LENGTH]
+            key = (get(row, "source"), get(row, "external_id"), term)
+            if key in rows:  # two terms alike in their first 200 characters: one row, their counts added
+                rows[key]["count"] += int(flag["count"])
+                continue
+            rows[key] = {"source": key[0], "external_id": key[1], "term": term, "count": int(flag["count"]),
+                         "suggestion": flag.get("suggestion"), "client": get(row, "client"),
+                         "developer": get(row, "developer"), "at": get(row, "at")}
+    values = list(rows.values())
+    for start in range(0, len(values), _CHUNK):
+        session.execute(dialect_insert(session, FlaggedTermRow.__table__).values(values[start : start + _CHUNK]))
 
 
 def _remove(session: Session, keys: Sequence[tuple[str, str]]) -> int:

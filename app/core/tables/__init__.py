@@ -18,7 +18,16 @@ from __future__ import annotations
 from app.core.tables.access import ApiToken
 from app.core.tables.base import Base, UTCDateTime, utcnow
 from app.core.tables.clients import Feedback, Notification, SurveyOptOut, SurveyRequest
-from app.core.tables.figures import CANCELLED, COUNTED_STOPPED, Alert, ClockRow, MessageScore, _partial, _where
+from app.core.tables.figures import (
+    CANCELLED,
+    COUNTED_STOPPED,
+    Alert,
+    ClockRow,
+    FlaggedTermRow,
+    MessageScore,
+    _partial,
+    _where,
+)
 from app.core.tables.intake import IntakeQueue, QuarantinedRecord, RawDelivery
 from app.core.tables.items import ActivityRow, ContractTerms, ItemLink, ItemMoveRow, WorkItemRow
 from app.core.tables.sync import GitHubRedelivery, HttpETag, SyncCursor, SyncRun, WorkerJob
@@ -47,6 +56,7 @@ __all__ = [
     "_where",
     "ClockRow",
     "Alert",
+    "FlaggedTermRow",
     "MessageScore",
     "Feedback",
     "Notification",

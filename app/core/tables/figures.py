@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -139,3 +140,33 @@ class MessageScore(Base):
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     scorer_version: Mapped[str] = mapped_column(String(32))
     scored_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FlaggedTermRow(Base):
+    """One jargon term flagged in one scored message: the score's ``flagged`` list as rows, for sums in SQL.
+
+    Written with its score (app.reports.plain_language) and deleted with it (the foreign key cascades), so a
+    year of terms is summed from a narrow indexed table instead of parsing every score's JSON. Who wrote the
+    message and when are copied from the score: the filters and groups read them without a join.
+    """
+
+    __tablename__ = "flagged_terms"
+    __table_args__ = (
+        ForeignKeyConstraint(["source", "external_id"], ["message_scores.source", "message_scores.external_id"],
+                             ondelete="CASCADE", name="fk_flagged_terms_score"),
+        Index("ix_flagged_terms_author", "client", "developer", "at"),
+        Index("ix_flagged_terms_at", "at"),
+        # A term's newest uses, in the company, for a developer or for a client (language_figures.term_messages).
+        Index("ix_flagged_terms_term", "term", "at"),
+        Index("ix_flagged_terms_developer_term", "developer", "term", "at"),
+        Index("ix_flagged_terms_client_term", "client", "term", "at"),
+    )
+
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    suggestion: Mapped[str | None] = mapped_column(String(500))
+    client: Mapped[str] = mapped_column(String(200))
+    developer: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]

@@ -14,6 +14,7 @@ import pytest
 
 from app.core.tables import MessageScore
 from app.reports.language_figures import ScoreFilter, Shown, listed_messages, summaries, term_messages
+from app.reports.plain_language import write_flagged_terms
 from metrics.calendar import Calendar, local_week_monday
 from metrics.plain_language import FlaggedTerm, aggregate
 from metrics.plain_language import MessageScore as Score
@@ -60,6 +61,8 @@ def scores(request, factory) -> list[MessageScore]:
     rows = _random_scores(request.param, 600)
     with factory() as session, session.begin():
         session.add_all(rows)
+        session.flush()
+        write_flagged_terms(session, rows)  # as the scorer writes them beside each score
     return sorted(rows, key=lambda r: (r.at, r.source, r.external_id))
 
 
@@ -119,13 +122,20 @@ def test_listed_messages_are_the_newest_of_each_group(factory, scores, show, by,
                     k: v for k, v in expected.items() if v}
 
 
-def test_each_top_term_names_its_newest_messages(factory, scores):
-    by = ("client", "week")
+BY_FOR_TERMS = {"one statement, weeks": (("client", "week"), False), "one statement": (("developer",), False),
+                "term by term, developers": (("developer",), True), "term by term, clients": (("client",), True),
+                "term by term, the company": ((), True)}
+
+
+@pytest.mark.parametrize(("by", "term_by_term"), BY_FOR_TERMS.values(), ids=BY_FOR_TERMS.keys())
+def test_each_top_term_names_its_newest_messages(factory, scores, by, term_by_term):
     with factory() as session:
         for flt in FILTERS:
             figures = summaries(session, flt, by, zone="Asia/Tokyo")
             wanted = {key: [t.term for t in f.top_flagged] for key, f in figures.items()}
-            found = term_messages(session, flt, by, wanted, zone="Asia/Tokyo", per_term=3)
+            # Told each term was used far more often than named, so the term-by-term read is taken.
+            uses = {(key, t): 10**6 for key, terms in wanted.items() for t in terms} if term_by_term else None
+            found = term_messages(session, flt, by, wanted, zone="Asia/Tokyo", per_term=3, uses=uses)
             expected: dict[tuple, list[str]] = defaultdict(list)
             for row in reversed(_kept(scores, flt)):
                 key = _key(row, by, "Asia/Tokyo")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.contracts import parse_contracts
-from app.core.tables import MessageScore
+from app.core.tables import FlaggedTermRow, MessageScore
 from app.reports.language_figures import ScoreFilter, plain_language_figures
 from app.reports.plain_language import ScoreCursor, forget_scores, score_pending, scorer_version
 from tests.conftest import post_github
@@ -33,6 +33,23 @@ def _rows(factory) -> dict[str, MessageScore]:
         return {row.external_id: row for row in session.scalars(select(MessageScore))}
 
 
+def _terms(factory) -> dict[str, dict[str, int]]:
+    """The flagged_terms rows, per message; checked against each supported score's own list of flagged terms."""
+    with factory() as session:
+        rows = session.execute(select(FlaggedTermRow.external_id, FlaggedTermRow.term, FlaggedTermRow.count,
+                                      FlaggedTermRow.client, FlaggedTermRow.developer, FlaggedTermRow.at)).all()
+        scores = {s.external_id: s for s in session.scalars(select(MessageScore))}
+    out: dict[str, dict[str, int]] = {}
+    for external_id, term, count, client, developer, at in rows:
+        score = scores[external_id]
+        assert (client, developer, at) == (score.client, score.developer, score.at)
+        out.setdefault(external_id, {})[term] = count
+    expected = {s.external_id: {f["term"]: f["count"] for f in s.flagged}
+                for s in scores.values() if s.supported and s.flagged}
+    assert out == expected
+    return out
+
+
 def test_each_kind_of_message_is_scored_as_expected(client, factory, contracts):
     thread = Thread(client, 1)
     for n, body in enumerate((JARGON, PLAIN, CODE_ONLY, UKRAINIAN, GLOSSARY), start=11):
@@ -55,6 +72,7 @@ def test_each_kind_of_message_is_scored_as_expected(client, factory, contracts):
     assert glossary.passes is True, "checkout, invoice and VAT are in the client's glossary"
     assert {r.client for r in rows.values()} == {"acme"} and {r.developer for r in rows.values()} == {"olena"}
     assert all(r.scorer_version == scorer_version(contracts.clients["acme"]) for r in rows.values())
+    assert set(_terms(factory)) == {"comment:11"} and _terms(factory)["comment:11"]["idempotent"] == 1
 
 
 def test_only_developer_messages_in_client_work_are_scored(client, factory, contracts):
@@ -106,10 +124,12 @@ def test_an_edited_message_is_rescored_even_when_the_edit_arrives_late(client, f
     assert _rows(factory)["comment:71"].passes is False
     # Edited long ago, reaching us only now (a sync after a lost webhook): still newer than the version scored.
     thread.edit(71, T0 + timedelta(minutes=9), PLAIN)
+    assert "comment:71" in _terms(factory)
     run = _score(factory, contracts)
     assert run.scored == 1
     row = _rows(factory)["comment:71"]
     assert row.passes is True and row.flagged == []
+    assert _terms(factory) == {}, "the plain version's score has no terms left from the jargon one"
 
 
 def test_a_deleted_message_loses_its_score_as_the_deletion_is_stored(client, factory, contracts):
@@ -117,8 +137,10 @@ def test_a_deleted_message_loses_its_score_as_the_deletion_is_stored(client, fac
     thread.comment(81, "olena-dev", T0 + timedelta(minutes=5), JARGON)
     thread.comment(82, "olena-dev", T0 + timedelta(minutes=6), PLAIN)
     _score(factory, contracts)
+    assert set(_terms(factory)) == {"comment:81"}
     thread.delete(81)
     assert set(_rows(factory)) == {"comment:82"}  # gone before any scoring pass, so no figure counts it
+    assert _terms(factory) == {}, "its flagged terms went with its score"
     with factory() as session:
         assert plain_language_figures(session, ScoreFilter(client="acme"))["messages"] == 1
     run = _score(factory, contracts)
@@ -181,10 +203,14 @@ def test_a_sweep_skips_the_clients_it_finished(client, factory, contracts):
 def test_forgotten_scores_come_back_on_the_next_pass(client, factory, contracts):
     thread = Thread(client, 11)
     thread.comment(111, "olena-dev", T0 + timedelta(minutes=5), PLAIN)
+    thread.comment(112, "olena-dev", T0 + timedelta(minutes=6), JARGON)
     _score(factory, contracts)
+    assert set(_terms(factory)) == {"comment:112"}
     with factory() as session, session.begin():
-        assert forget_scores(session) == 1
-    assert _score(factory, contracts).scored == 1
+        assert forget_scores(session) == 2
+    assert _terms(factory) == {}
+    assert _score(factory, contracts).scored == 2
+    assert set(_terms(factory)) == {"comment:112"}
 
 
 # At acme, Olena is a client person (say its product owner) and Alice develops.
