@@ -97,7 +97,8 @@ def measure(url: str, repeat: int) -> list[tuple[str, str, float]]:
                 uses = {(k, t.term): t.count for k, f in found.items() for t in f.top_flagged}
                 results = {}
                 for way, told in (("one ranking statement", None), ("term by term", {p: 10**9 for p in uses})):
-                    def terms(session=session, by=by, wanted=wanted, told=told, way=way) -> None:
+                    def terms(session=session, flt=flt, by=by, wanted=wanted, told=told, way=way,
+                              results=results) -> None:
                         results[way] = figures.term_messages(session, flt, by, wanted, uses=told)
                     label = f"top terms' messages, {'by ' + by[0] if by else 'the company'}, {way}"
                     out.append((window, label, cpu_best(repeat, terms)))
