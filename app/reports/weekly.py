@@ -152,8 +152,16 @@ def _flagged(scores: list[ListedMessage], contracts: Contracts) -> list[FlaggedM
 
 def _ratings(session: Session, contracts: Contracts, client: str | None, developer: str | None,
              week: Week) -> list[Rating]:
-    rows = list_feedback(session, FeedbackFilter(client=client, developer=developer, since=week.rated_since,
-                                                 until=week.rated_until))
+    """The ratings a week's report lists, each in one week's report only.
+
+    A rating of the week (or of days within it, such as a fixed bug's) is the week's. A rating of a longer
+    period (a month) is listed once, in the report of the week its period ends in, and marked with its period;
+    it never sways the week's verdicts, which judge the week's own ratings as the week's disagreement warning
+    does (the month has its own warning).
+    """
+    rows = [r for r in list_feedback(session, FeedbackFilter(client=client, developer=developer,
+                                                             since=week.rated_since, until=week.rated_until))
+            if week.names_rating(r.period_start, r.period_end) or week.rated_since < r.period_end <= week.rated_until]
     return [Rating(r.client, describe_period(r.period_start, r.period_end),
                    person_name(r.developer, contracts) if r.developer else "the whole team",
                    r.responsiveness, r.fix_speed, r.clarity, r.comment) for r in rows]
@@ -163,7 +171,8 @@ def _alignments(session: Session, contracts: Contracts, client: str | None, deve
                 now: datetime) -> list[Alignment]:
     """The client's verdicts for the week: the team's and each developer's, or the one developer's."""
     found = alignment_report(session, contracts, since=week.since, until=week.until, now=now, client=client,
-                             rated=(week.rated_since, week.rated_until))
+                             rated=(week.rated_since, week.rated_until),
+                             choose=lambda r: week.names_rating(r.period_start, r.period_end))
     if developer is None:
         return [a for c in found for a in (c.team, *c.developers)]
     return [a for c in found for a in c.developers if a.developer == developer]

@@ -159,3 +159,21 @@ def test_html_escapes_what_clients_and_developers_wrote(client, factory, contrac
     page = html(report)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
     assert "\\<script\\>" in markdown(report)
+
+
+def test_a_months_rating_is_listed_once_in_the_week_its_month_ends_and_never_sways_a_weeks_verdict(
+        history, factory, contracts):
+    before = _report(factory, contracts, client="acme")
+    rate(factory, contracts, period="2024-03", clarity=1, responsiveness=1, comment="March was hard.")
+    rate(factory, contracts, period="2024-02", clarity=1, comment="February too.")  # ends on Thursday of W09
+    week10 = _report(factory, contracts, client="acme")
+    assert week10.ratings == before.ratings  # neither month ends in 2024-W10
+    assert week10.alignments == before.alignments
+    assert [(r.period, r.comment) for r in _report(factory, contracts, client="acme", week="2024-W09").ratings] == [
+        ("2024-W09", "Last week was fine."), ("2024-02", "February too.")]
+    with factory() as session:  # Mon 25 - Sun 31 March, read in April
+        week13 = weekly_report(session, contracts, now=datetime(2024, 4, 2, tzinfo=UTC), public_url=PUBLIC,
+                               client="acme", week="2024-W13")
+    assert [(r.period, r.clarity) for r in week13.ratings] == [("2024-03", 1)]
+    assert all(p.ratings == 0 for a in week13.alignments for p in a.promises), \
+        "a month's rating is judged by the month's warning, not by a week's verdict"
