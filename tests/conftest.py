@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import hmac
@@ -96,11 +97,12 @@ def _require_postgres() -> None:
         pytest.skip("PostgreSQL is not reachable; start it to run the PostgreSQL half of the suite.")
 
 
-def _postgres_engine(schema: str) -> Engine:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
+def _postgres_engine(schema: str, *, create: bool = True) -> Engine:
+    if create:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
     engine = make_engine(POSTGRES_URL, pool_size=5, max_overflow=10)
 
     @event.listens_for(engine, "connect")
@@ -130,21 +132,73 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def engine(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A fresh, empty schema with the tables created, on SQLite or PostgreSQL."""
+def engine(db_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[Engine]:
+    """An empty database with the tables created, on SQLite or PostgreSQL.
+
+    On PostgreSQL each test process keeps one schema with the tables and empties it after each test (one
+    TRUNCATE), instead of creating and dropping a schema per test; a test marked ``fresh_schema`` (it reads
+    the planner's statistics) gets a schema of its own.
+    """
     if db_url == "postgresql":
-        schema = f"t_{uuid.uuid4().hex[:12]}"
-        eng = _postgres_engine(schema)
-        with eng.begin() as conn:
-            conn.exec_driver_sql(_postgres_tables_ddl())
+        if request.node.get_closest_marker("fresh_schema") is not None:
+            schema = _new_schema()
+            eng = _postgres_engine(schema, create=False)
+            yield eng
+            eng.dispose()
+            _drop_schema(schema)
+            return
+        schema = _reused_schema()
+        eng = _postgres_engine(schema, create=False)
         yield eng
         eng.dispose()
-        _drop_schema(schema)
+        _empty_reused_schema()
     else:
         shutil.copyfile(_sqlite_tables_file(tmp_path_factory), make_url(db_url).database)
         eng = make_engine(db_url)
         yield eng
         eng.dispose()
+
+
+def _new_schema() -> str:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    eng = _postgres_engine(schema)
+    with eng.begin() as conn:
+        conn.exec_driver_sql(_postgres_tables_ddl())
+    eng.dispose()
+    return schema
+
+
+_REUSED_SCHEMA: str | None = None
+
+
+def _reused_schema() -> str:
+    """This process's schema with the tables, made on first use and dropped when the process ends."""
+    global _REUSED_SCHEMA
+    if _REUSED_SCHEMA is None:
+        _REUSED_SCHEMA = _new_schema()
+        atexit.register(_drop_schema, _REUSED_SCHEMA)
+    return _REUSED_SCHEMA
+
+
+def _empty_reused_schema() -> None:
+    """Empty every table of the reused schema; a schema a test changed (a table added or dropped) is replaced."""
+    global _REUSED_SCHEMA
+    schema = _REUSED_SCHEMA
+    assert schema is not None
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"),
+                                     {"s": schema}).scalars())
+            if found == set(Base.metadata.tables):
+                tables = ", ".join(f'"{schema}"."{name}"' for name in sorted(found))
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                return
+    finally:
+        admin.dispose()
+    _drop_schema(schema)
+    _REUSED_SCHEMA = None
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from app.store import statistics
 from app.store.statistics import refresh_statistics, stale_tables
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+pytestmark = pytest.mark.fresh_schema  # the planner statistics of tables no earlier test filled
 
 
 def _add_activities(engine, count: int, start: int = 0) -> None:
