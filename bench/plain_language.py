@@ -34,6 +34,7 @@ def fill(url: str, count: int, seed: int = 7) -> None:
     from app.core.db import make_engine, make_sessionmaker
     from app.core.tables import MessageScore
     from app.reports.plain_language import write_flagged_terms
+    from app.store.statistics import refresh_statistics
 
     rng = random.Random(seed)
     developers = [f"dev{i:03d}" for i in range(100)]
@@ -59,6 +60,7 @@ def fill(url: str, count: int, seed: int = 7) -> None:
         with factory() as session, session.begin():
             session.execute(MessageScore.__table__.insert(), rows)
             write_flagged_terms(session, rows)
+        refresh_statistics(factory.kw["bind"])  # as the worker does after each scoring pass
     factory.kw["bind"].dispose()
 
 

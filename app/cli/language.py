@@ -36,6 +36,7 @@ def score(
     """Score developer messages not scored yet, edited since, or scored with other word lists (safe to repeat)."""
     from app.core.db import transaction
     from app.reports.plain_language import ScoreRun, forget_scores, score_pending
+    from app.store.statistics import refresh_statistics
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)
@@ -52,6 +53,7 @@ def score(
         while not runs or runs[-1].more:
             with transaction(factory) as session:
                 runs.append(score_pending(session, contracts, limit=_BATCH, resume=runs[-1].resume if runs else None))
+            refresh_statistics(factory.kw["bind"])  # a first pass grows the scores from nothing (app/store/statistics)
     total = ScoreRun(sum(r.scored for r in runs), sum(r.unsupported for r in runs), sum(r.removed for r in runs))
     out.print(_score_summary(total, rescore))
 

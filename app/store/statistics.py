@@ -22,7 +22,8 @@ from sqlalchemy import Engine, bindparam, text
 
 log = logging.getLogger("pulse.store")
 
-TABLES = ("activities", "work_items", "clocks", "item_links", "item_moves", "quarantine")
+TABLES = ("activities", "work_items", "clocks", "item_links", "item_moves", "quarantine", "message_scores",
+          "flagged_terms")
 CHECK_SECONDS = 5.0
 MIN_CHANGES = 1000  # below this a table is small enough for any plan
 GROWTH = 0.5  # analyze once the rows changed since the last ANALYZE reach this share of the table

@@ -24,6 +24,7 @@ from app.notify import Senders
 from app.notify import deliver_due as deliver_notifications
 from app.reports.plain_language import ScoreCursor, score_pending
 from app.settings import Settings
+from app.store.statistics import refresh_statistics
 from app.store.upserts import dialect_insert
 from app.surveys import Links, ask_due, links_from, remind_due
 from app.sync import one_on_ones
@@ -168,6 +169,8 @@ class Worker:
         """Score new and edited developer messages for plain language (off the webhook path)."""
         with transaction(self.factory) as session:
             run = score_pending(session, self.contracts, limit=500, resume=self._score_cursor)
+        # The scores grow from nothing on a first pass: keep the planner's view of them right (app/store/statistics).
+        refresh_statistics(self.factory.kw["bind"])
         self._score_cursor = run.resume
         return run.scored
 
