@@ -204,11 +204,11 @@ def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted:
                   ) -> dict[tuple[Key, str], list[str]]:
     """The ids of the newest messages (up to ``per_term``) that use each wanted term of each group.
 
-    ``uses`` (how often each group used each wanted term, as ``totals`` found) lets a long window be read term by
-    term: when the wanted terms were used many more times than are named and no week is among ``by``, each group's
-    term is read on its own, newest first, stopping at ``per_term`` (an index walk on flagged_terms). Otherwise
-    one statement ranks every flagged use of the wanted terms per group and term, cheaper while the window is
-    short. Both give the same ids in the same order.
+    ``uses`` (how often each group used each wanted term, as ``totals`` found) lets a long window on SQLite be
+    read term by term: when the wanted terms were used many more times than are named and no week is among
+    ``by``, each group's term is read on its own, newest first, stopping at ``per_term`` (an index walk on
+    flagged_terms). Otherwise, and always on PostgreSQL (which ranks in the server, in one round trip), one
+    statement ranks every flagged use of the wanted terms per group and term. Both give the same ids in order.
     """
     if not any(wanted.values()):
         return {}
@@ -217,7 +217,8 @@ def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted:
     newest = (FlaggedTermRow.at.desc(), FlaggedTermRow.source.desc(), FlaggedTermRow.external_id.desc())
     out: dict[tuple[Key, str], list[str]] = defaultdict(list)
     pairs = [(key, t) for key, terms in wanted.items() for t in terms]
-    if uses and "week" not in by and sum(uses.values()) >= _TERM_BY_TERM * len(pairs) * per_term:
+    sqlite = session.get_bind().dialect.name == "sqlite"  # measured there; PostgreSQL ranks in the server
+    if sqlite and uses and "week" not in by and sum(uses.values()) >= _TERM_BY_TERM * len(pairs) * per_term:
         for key, wanted_term in pairs:
             stmt = (select(FlaggedTermRow.external_id)
                     .where(*flt.terms(FlaggedTermRow), term == wanted_term,
