@@ -141,18 +141,15 @@ def engine(db_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest
     the planner's statistics) gets a schema of its own.
     """
     if db_url == "postgresql":
-        if request.node.get_closest_marker("fresh_schema") is not None:
-            schema = _new_schema()
-            eng = _postgres_engine(schema, create=False)
-            yield eng
-            eng.dispose()
-            _drop_schema(schema)
-            return
-        schema = _reused_schema()
+        fresh = request.node.get_closest_marker("fresh_schema") is not None
+        schema = _new_schema() if fresh else _reused_schema()
         eng = _postgres_engine(schema, create=False)
         yield eng
         eng.dispose()
-        _empty_reused_schema()
+        if fresh:
+            _drop_schema(schema)
+        else:
+            _empty_reused_schema()
     else:
         shutil.copyfile(_sqlite_tables_file(tmp_path_factory), make_url(db_url).database)
         eng = make_engine(db_url)
