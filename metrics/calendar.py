@@ -191,6 +191,22 @@ def local_week_monday(at: datetime, calendar: Calendar) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def local_week_starts(since: datetime, until: datetime, calendar: Calendar) -> list[tuple[date, datetime]]:
+    """Return each local week that meets [since, until): its Monday and the UTC moment that Monday begins.
+
+    The first week may begin before ``since``; each week ends where the next begins (a week that holds a
+    daylight-saving change is an hour shorter or longer in UTC).
+    """
+    weeks: list[tuple[date, datetime]] = []
+    if until <= since:
+        return weeks
+    monday = local_week_monday(since, calendar)
+    while (start := local_day_start(monday, calendar)) < until:
+        weeks.append((monday, start))
+        monday += timedelta(days=7)
+    return weeks
+
+
 def local_time_text(at: datetime, calendar: Calendar) -> str:
     """Say a UTC moment in the calendar's local time, e.g. 'Mon 2 Mar 10:05 Europe/Kyiv time'."""
     local = at.astimezone(calendar.zone())

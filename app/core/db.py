@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Engine, and_, cast, create_engine, event, false, func, or_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Engine,
+    and_,
+    case,
+    cast,
+    create_engine,
+    event,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from metrics.calendar import Calendar, local_week_monday
@@ -60,6 +74,27 @@ def local_week_sql(column: Any, zone: Any, dialect: str) -> Any:
     if dialect == "postgresql":
         return cast(func.date_trunc("week", func.timezone(zone, column)), Date)
     return func.local_week_monday(column, zone)
+
+
+def bucket_sql(column: Any, starts: Sequence[tuple[str, datetime]]) -> Any:
+    """SQL that names, for each value of ``column``, the label of the last start at or before it.
+
+    ``starts`` are (label, UTC moment) in time order, such as each local week's Monday and the moment it begins
+    (metrics.calendar.local_week_starts). The CASE is nested as a balanced tree, so each row is compared
+    log2(len(starts)) times, all inside the database: on SQLite this replaces a Python call per row
+    (``local_week_monday``), which cost about 5 µs a row (a year of 300,000 scores: 1.6 s of a week page's sums).
+    A value before the first start gets the first label.
+    """
+    if not starts:
+        return null()
+
+    def tree(lo: int, hi: int) -> Any:
+        if lo == hi:
+            return literal(starts[lo][0])
+        mid = (lo + hi + 1) // 2
+        return case((column < literal(starts[mid][1], type_=column.type), tree(lo, mid - 1)), else_=tree(mid, hi))
+
+    return tree(0, len(starts) - 1)
 
 
 def with_local_weeks(session: Session) -> None:

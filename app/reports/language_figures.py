@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, String, and_, bindparam, case, false, func, select
 from sqlalchemy.orm import Session
 
-from app.core.db import local_week_sql, with_local_weeks
+from app.core.db import bucket_sql, local_week_sql
 from app.core.tables import ActivityRow, FlaggedTermRow, MessageScore, WorkItemRow
 from app.reports.clocks import storable
+from metrics.calendar import Calendar, local_day_start, local_week_starts
 from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
 
 TERM_MESSAGES = 10  # messages named per flagged term, newest first
@@ -67,18 +68,52 @@ class ListedMessage:
     title: str | None
 
 
-def _key_columns(session: Session, by: Sequence[str], zone: str, table: Any = MessageScore) -> list[Any]:
-    """Group-by expressions: client, developer, or the local week (its Monday) in the time zone ``zone``."""
+def _key_columns(session: Session, by: Sequence[str], zone: str, flt: ScoreFilter,
+                 table: Any = MessageScore) -> list[Any]:
+    """Group-by expressions: client, developer, or the local week (its Monday) in the time zone ``zone``.
+
+    PostgreSQL finds a week with date_trunc in the zone. SQLite knows no time zones, so there the weeks of the
+    window are worked out once (metrics.calendar) and each row is put in its week by comparing its UTC time with
+    their UTC starts (``bucket_sql``): the same Mondays, with no Python call per row.
+    """
     dialect = session.get_bind().dialect.name
     columns: list[Any] = []
     for name in by:
-        if name == "week":
-            if dialect == "sqlite":
-                with_local_weeks(session)
+        if name == "week" and dialect == "postgresql":
             columns.append(local_week_sql(table.at, bindparam("week_zone", zone, type_=String), dialect))
+        elif name == "week":
+            weeks = _weeks_of(session, flt, zone, table)
+            columns.append(bucket_sql(table.at, [(monday.isoformat(), start) for monday, start in weeks]))
         else:
             columns.append({"client": table.client, "developer": table.developer}[name])
     return columns
+
+
+def _weeks_of(session: Session, flt: ScoreFilter, zone: str, table: Any) -> list[tuple[date, datetime]]:
+    """The local weeks the filter's window meets; a window open at either end is closed at the stored scores."""
+    since, until = flt.since, flt.until
+    if since is None or until is None:
+        first, last = session.execute(select(func.min(table.at), func.max(table.at)).where(*flt.terms(table))).one()
+        if first is None or last is None:
+            return []
+        since = since if since is not None else first
+        until = until if until is not None else last + timedelta(microseconds=1)
+    return local_week_starts(since, until, Calendar(timezone=zone))
+
+
+def _in_group(flt: ScoreFilter, columns: Sequence[Any], by: Sequence[str], key: Key, zone: str,
+              table: Any) -> list[Any]:
+    """The filter's conditions narrowed to one group's rows: a week narrows the window to its own UTC range, one
+    range on ``at`` that an index can walk (two ranges on one column would leave the index the wider one)."""
+    since, until, terms = flt.since, flt.until, []
+    for column, name, value in zip(columns, by, key, strict=True):
+        if name == "week":
+            calendar = Calendar(timezone=zone)
+            start, end = local_day_start(value, calendar), local_day_start(value + timedelta(days=7), calendar)
+            since, until = max(since, start) if since else start, min(until, end) if until else end
+        else:
+            terms.append(column == value)
+    return [*replace(flt, since=since, until=until).terms(table), *terms]
 
 
 def _key(values: Sequence[Any], by: Sequence[str]) -> Key:
@@ -95,7 +130,7 @@ def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
     leaves that second statement out, for a caller that needs only the counts and shares, such as the alignment
     of ratings with delivery.
     """
-    keys = _key_columns(session, by, zone)
+    keys = _key_columns(session, by, zone, flt)
     supported = MessageScore.supported.is_(True)
     counts = select(
         *keys, func.count(),
@@ -114,7 +149,7 @@ def totals(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *,
             words=int(row[width + 3]), jargon_words=int(row[width + 4]))
     if not terms:
         return out
-    term_keys = _key_columns(session, by, zone, FlaggedTermRow)
+    term_keys = _key_columns(session, by, zone, flt, FlaggedTermRow)
     per_term = (
         select(*term_keys, FlaggedTermRow.term, func.sum(FlaggedTermRow.count), func.max(FlaggedTermRow.suggestion))
         .where(*flt.terms(FlaggedTermRow)).group_by(*term_keys, FlaggedTermRow.term)
@@ -154,26 +189,26 @@ def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, sh
     """Up to ``limit`` messages per group (those ``show`` names), newest first, with their links.
 
     ``groups`` (each group's number of messages, as ``totals`` found them) lets a long window be read group by
-    group: when it holds many more messages than the listing shows and no week is among ``by``, each client or
-    developer is read on its own, newest first, stopping at ``limit`` (an index walk). Otherwise one statement
+    group: when it holds many more messages than the listing shows, each client, developer or week (a range of
+    UTC time) is read on its own, newest first, stopping at ``limit`` (an index walk). Otherwise one statement
     ranks every message of the window per group, cheaper while the window is short. Both give the same messages
     in the same order.
     """
     out: dict[Key, list[ListedMessage]] = defaultdict(list)
     if limit <= 0 or show is Shown.NONE:
         return out
-    wanted = [*flt.terms(), *_listable(show)]
-    if groups and "week" not in by and sum(groups.values()) >= _GROUP_BY_GROUP * len(groups) * limit:
-        columns = _key_columns(session, by, zone)
+    if groups and sum(groups.values()) >= _GROUP_BY_GROUP * len(groups) * limit:
+        columns = _key_columns(session, by, zone, flt)
         for key in groups:
             stmt = (_with_links(select(MessageScore, ActivityRow.url, WorkItemRow.title))
-                    .where(*wanted, *(column == value for column, value in zip(columns, key, strict=True)))
+                    .where(*_in_group(flt, columns, by, key, zone, MessageScore), *_listable(show))
                     .order_by(*_NEWEST).limit(limit))
             found = [ListedMessage(score, url, title) for score, url, title in session.execute(stmt)]
             if found:
                 out[key] = found
         return out
-    keys = _key_columns(session, by, zone)
+    wanted = [*flt.terms(), *_listable(show)]
+    keys = _key_columns(session, by, zone, flt)
     width = len(keys)
     rank = func.row_number().over(partition_by=keys or None, order_by=_NEWEST).label("rank")
     ranked = select(*(k.label(f"k{i}") for i, k in enumerate(keys)), MessageScore.source, MessageScore.external_id,
@@ -205,24 +240,23 @@ def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted:
     """The ids of the newest messages (up to ``per_term``) that use each wanted term of each group.
 
     ``uses`` (how often each group used each wanted term, as ``totals`` found) lets a long window on SQLite be
-    read term by term: when the wanted terms were used many more times than are named and no week is among
-    ``by``, each group's term is read on its own, newest first, stopping at ``per_term`` (an index walk on
+    read term by term: when the wanted terms were used many more times than are named, each group's term (a
+    week as a range of UTC time) is read on its own, newest first, stopping at ``per_term`` (an index walk on
     flagged_terms). Otherwise, and always on PostgreSQL (which ranks in the server, in one round trip), one
     statement ranks every flagged use of the wanted terms per group and term. Both give the same ids in order.
     """
     if not any(wanted.values()):
         return {}
-    keys = _key_columns(session, by, zone, FlaggedTermRow)
+    keys = _key_columns(session, by, zone, flt, FlaggedTermRow)
     term = FlaggedTermRow.term
     newest = (FlaggedTermRow.at.desc(), FlaggedTermRow.source.desc(), FlaggedTermRow.external_id.desc())
     out: dict[tuple[Key, str], list[str]] = defaultdict(list)
     pairs = [(key, t) for key, terms in wanted.items() for t in terms]
     sqlite = session.get_bind().dialect.name == "sqlite"  # measured there; PostgreSQL ranks in the server
-    if sqlite and uses and "week" not in by and sum(uses.values()) >= _TERM_BY_TERM * len(pairs) * per_term:
+    if sqlite and uses and sum(uses.values()) >= _TERM_BY_TERM * len(pairs) * per_term:
         for key, wanted_term in pairs:
             stmt = (select(FlaggedTermRow.external_id)
-                    .where(*flt.terms(FlaggedTermRow), term == wanted_term,
-                           *(column == value for column, value in zip(keys, key, strict=True)))
+                    .where(*_in_group(flt, keys, by, key, zone, FlaggedTermRow), term == wanted_term)
                     .order_by(*newest).limit(per_term))
             found = list(session.scalars(stmt))
             if found:

@@ -1,10 +1,17 @@
 """Local-time helpers used by alerts: working moments, local dates and times in plain words."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from metrics.calendar import Calendar, is_working_moment, local_date, local_time_text
+from metrics.calendar import (
+    Calendar,
+    is_working_moment,
+    local_date,
+    local_time_text,
+    local_week_monday,
+    local_week_starts,
+)
 
 KYIV = Calendar.parse(timezone="Europe/Kyiv", working_hours="Mon-Fri 09:00-18:00")
 
@@ -31,3 +38,19 @@ def test_local_date_and_text():
     late = datetime(2026, 3, 2, 23, 5, tzinfo=UTC)
     assert local_date(late, KYIV) == date(2026, 3, 3)
     assert local_time_text(datetime(2026, 3, 2, 8, 5, tzinfo=UTC), KYIV) == "Mon 2 Mar 10:05 Europe/Kyiv time"
+
+
+def test_local_week_starts_name_each_week_the_window_meets_with_its_utc_start():
+    kyiv = Calendar(timezone="Europe/Kyiv")
+    # Thursday 19 March to Wednesday 1 April 2026: summer time begins on Sunday 29 March (UTC+2 -> UTC+3).
+    weeks = local_week_starts(datetime(2026, 3, 19, 12, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC), kyiv)
+    assert weeks == [(date(2026, 3, 16), datetime(2026, 3, 15, 22, tzinfo=UTC)),
+                     (date(2026, 3, 23), datetime(2026, 3, 22, 22, tzinfo=UTC)),  # 167 hours long
+                     (date(2026, 3, 30), datetime(2026, 3, 29, 21, tzinfo=UTC))]
+    for monday, start in weeks:
+        assert local_week_monday(start, kyiv) == monday
+        assert local_week_monday(start - timedelta(microseconds=1), kyiv) == monday - timedelta(days=7)
+    # A window that ends where a week begins does not meet that week; an empty window meets none.
+    assert local_week_starts(datetime(2026, 3, 19, tzinfo=UTC), datetime(2026, 3, 22, 22, tzinfo=UTC), kyiv)[-1][0] \
+        == date(2026, 3, 16)
+    assert local_week_starts(datetime(2026, 3, 19, tzinfo=UTC), datetime(2026, 3, 19, tzinfo=UTC), kyiv) == []

@@ -111,14 +111,22 @@ class Alert(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+# The columns language_figures.totals sums, carried by the score indexes so the sums need no table read.
+_SUMMED = ("supported", "passes", "words", "jargon_share")
+
+
 class MessageScore(Base):
     """The plain-language score of one developer message (an activity), kept so queries stay fast."""
 
     __tablename__ = "message_scores"
     __table_args__ = (
         Index("ix_message_scores_author", "client", "developer", "at"),
-        Index("ix_message_scores_at", "at"),  # a window over every client's messages
-        Index("ix_message_scores_developer", "developer", "at"),  # a developer's newest messages, for a listing
+        # A window's messages newest first (at, source, external_id: the listing's whole order, so a walk stops
+        # at the last message listed), for everyone, a developer or a client; the columns the sums read come
+        # after, so a year's counts are read from the index alone (migration 0015).
+        Index("ix_message_scores_at", "at", "source", "external_id", *_SUMMED, "client", "developer"),
+        Index("ix_message_scores_developer", "developer", "at", "source", "external_id", *_SUMMED),
+        Index("ix_message_scores_client", "client", "at", "source", "external_id", *_SUMMED, "developer"),
         Index("ix_message_scores_item", "source", "item_key"),  # a deleted work item's scores
     )
 
@@ -155,11 +163,15 @@ class FlaggedTermRow(Base):
         ForeignKeyConstraint(["source", "external_id"], ["message_scores.source", "message_scores.external_id"],
                              ondelete="CASCADE", name="fk_flagged_terms_score"),
         Index("ix_flagged_terms_author", "client", "developer", "at"),
-        Index("ix_flagged_terms_at", "at"),
-        # A term's newest uses, in the company, for a developer or for a client (language_figures.term_messages).
-        Index("ix_flagged_terms_term", "term", "at"),
-        Index("ix_flagged_terms_developer_term", "developer", "term", "at"),
-        Index("ix_flagged_terms_client_term", "client", "term", "at"),
+        # The sums of a window's terms by week or for the company, from the index alone (migration 0015).
+        Index("ix_flagged_terms_at", "at", "client", "developer", "term", "count", "suggestion"),
+        # A term's newest uses, in the company, for a developer or for a client (language_figures.term_messages),
+        # in the whole order a walk needs; a developer's or client's sums by term from the index alone.
+        Index("ix_flagged_terms_term", "term", "at", "source", "external_id"),
+        Index("ix_flagged_terms_developer_term", "developer", "term", "at", "source", "external_id", "count",
+              "suggestion"),
+        Index("ix_flagged_terms_client_term", "client", "term", "at", "source", "external_id", "count",
+              "suggestion"),
     )
 
     source: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -104,25 +104,28 @@ def test_summaries_equal_aggregate_per_group(factory, scores, by):
 
 
 @pytest.mark.parametrize("show", list(Shown))
-@pytest.mark.parametrize("by", ["developer", "client"])
+@pytest.mark.parametrize(("by", "zone"), [("developer", "UTC"), ("client", "UTC"), ("week", "UTC"),
+                                          ("week", "America/Los_Angeles")])
 @pytest.mark.parametrize("per_group", [False, True], ids=["one-statement", "group-by-group"])
-def test_listed_messages_are_the_newest_of_each_group(factory, scores, show, by, per_group):
+def test_listed_messages_are_the_newest_of_each_group(factory, scores, show, by, zone, per_group):
     with factory() as session:
         for flt in FILTERS:
-            # Told each group holds far more messages than listed, so the group-by-group read is taken.
-            groups = {key: 10**6 for key in summaries(session, flt, (by,))} if per_group else None
+            # Told each group holds far more messages than listed, so the group-by-group read is taken (a week
+            # read as its own range of UTC time, across a daylight-saving change in Los Angeles).
+            groups = {key: 10**6 for key in summaries(session, flt, (by,), zone=zone)} if per_group else None
             for limit in (0, 1, 5, 1000):
-                found = listed_messages(session, flt, (by,), show=show, limit=limit, groups=groups)
+                found = listed_messages(session, flt, (by,), show=show, limit=limit, zone=zone, groups=groups)
                 expected: dict[tuple, list[str]] = defaultdict(list)
                 for row in reversed(_kept(scores, flt)):
                     wanted = show is Shown.ALL or (show is Shown.FAILING and not row.passes)
-                    if wanted and len(expected[(getattr(row, by),)]) < limit:
-                        expected[(getattr(row, by),)].append(row.external_id)
+                    if wanted and len(expected[_key(row, (by,), zone)]) < limit:
+                        expected[_key(row, (by,), zone)].append(row.external_id)
                 assert {k: [m.row.external_id for m in v] for k, v in found.items()} == {
                     k: v for k, v in expected.items() if v}
 
 
 BY_FOR_TERMS = {"one statement, weeks": (("client", "week"), False), "one statement": (("developer",), False),
+                "term by term, weeks": (("week",), True), "term by term, clients' weeks": (("client", "week"), True),
                 "term by term, developers": (("developer",), True), "term by term, clients": (("client",), True),
                 "term by term, the company": ((), True)}
 
