@@ -46,7 +46,7 @@ from sqlalchemy import Boolean, event, func, select  # noqa: E402
 from app.cli.serving import freeze_startup_objects  # noqa: E402
 from app.contracts import Contracts, parse_contracts  # noqa: E402
 from app.core.db import make_engine, make_sessionmaker, transaction  # noqa: E402
-from app.core.tables import ActivityRow, ClockRow, Feedback, MessageScore, UTCDateTime  # noqa: E402
+from app.core.tables import ActivityRow, ClockRow, Feedback, FlaggedTermRow, MessageScore, UTCDateTime  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.reports.feedback import import_feedback_csv  # noqa: E402
 from app.reports.plain_language import score_pending  # noqa: E402
@@ -191,8 +191,9 @@ def load(name: str, args: argparse.Namespace) -> dict[str, Any]:
 def complete_year(factory: Any, contracts: Contracts, sqlite_load: Path) -> dict[str, Any]:
     """Score the developer messages and import monthly client ratings, where not done yet.
 
-    PostgreSQL copies both from the SQLite load of the same year when it has them (the same rows, keyed by
-    the activities' external ids): scoring through `pulse score`'s passes takes far longer there.
+    PostgreSQL copies both (the scores with their flagged terms) from the SQLite load of the same year when it
+    has them (the same rows, keyed by the activities' external ids): scoring through `pulse score`'s passes
+    takes far longer there.
     """
     spent: dict[str, Any] = {}
     with factory() as session:
@@ -201,7 +202,8 @@ def complete_year(factory: Any, contracts: Contracts, sqlite_load: Path) -> dict
     engine = factory.kw["bind"]
     if engine.dialect.name == "postgresql" and not scored and not rated and _has_scores(sqlite_load):
         started = time.perf_counter()
-        copied = copy_rows(sqlite_load, engine, (MessageScore.__table__, Feedback.__table__))
+        copied = copy_rows(sqlite_load, engine, (MessageScore.__table__, FlaggedTermRow.__table__,
+                                                 Feedback.__table__))
         return {"score_s": time.perf_counter() - started, "scored": copied["message_scores"],
                 "ratings": copied["feedback"], "scores_copied_from_sqlite": True}
     if not scored:

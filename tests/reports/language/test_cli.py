@@ -16,6 +16,10 @@ from app.core.db import make_engine, make_sessionmaker
 from app.core.migrate import upgrade
 from app.core.tables import Feedback, MessageScore
 from app.main import create_app
+from app.store import statistics
+from app.sync import worker as worker_module
+from app.sync.runner import Connectors
+from app.sync.worker import Worker
 from tests.conftest import make_settings
 from tests.reports.language.conftest import CONTRACTS_YAML, T0, Thread
 from tests.reports.language.test_scoring import JARGON, PLAIN
@@ -62,6 +66,39 @@ def test_score_scores_new_messages_once(pulse, contracts):
     fresh = runner.invoke(command, ["score", "--rescore"])
     assert fresh.exit_code == 0 and "Rescored 2 developer messages." in fresh.output
     assert _count(factory, MessageScore) == 2
+
+
+def test_each_scoring_pass_refreshes_the_planner_statistics(pulse, contracts, monkeypatch):
+    """The scores grow from nothing on a first pass: `pulse score` and the worker refresh PostgreSQL's statistics
+    of them after each pass (app/store/statistics.py), and those statistics cover the scores' tables."""
+    assert {"message_scores", "flagged_terms"} <= set(statistics.TABLES)
+    command, factory, url = pulse
+    app = create_app(make_settings(database_url=url), contracts=contracts)
+    with TestClient(app) as client:
+        thread = Thread(client, 1)
+        for n in range(3):
+            thread.comment(20 + n, "olena-dev", T0 + timedelta(minutes=5 + n), JARGON)
+    app.state.engine.dispose()
+    refreshed: list[tuple[str, int]] = []
+
+    def record(engine, **_):
+        refreshed.append((str(engine.url), _count(factory, MessageScore)))
+        return []
+
+    monkeypatch.setattr(statistics, "refresh_statistics", record)
+    monkeypatch.setattr(cli_language, "_BATCH", 2)  # two passes: 2 messages, then the third
+    result = runner.invoke(command, ["score"])
+    assert result.exit_code == 0, result.output
+    assert refreshed == [(url, 2), (url, 3)]  # after each pass's commit, with its scores stored
+
+    refreshed.clear()
+    with factory() as session, session.begin():
+        session.query(MessageScore).delete()
+    monkeypatch.setattr(worker_module, "refresh_statistics", record)
+    settings = make_settings(database_url=url)
+    worker = Worker(settings, factory, contracts, Connectors(settings, factory), http=None)
+    assert worker.score_messages(T0 + timedelta(hours=1)) == 3
+    assert refreshed == [(url, 3)]
 
 
 def test_feedback_import_reports_bad_lines_and_keeps_good_ones(pulse, tmp_path):
