@@ -12,11 +12,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, and_, bindparam, case, false, func, select
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from app.core.db import bucket_sql, local_week_sql
@@ -101,19 +114,48 @@ def _weeks_of(session: Session, flt: ScoreFilter, zone: str, table: Any) -> list
     return local_week_starts(since, until, Calendar(timezone=zone))
 
 
-def _in_group(flt: ScoreFilter, columns: Sequence[Any], by: Sequence[str], key: Key, zone: str,
-              table: Any) -> list[Any]:
-    """The filter's conditions narrowed to one group's rows: a week narrows the window to its own UTC range, one
-    range on ``at`` that an index can walk (two ranges on one column would leave the index the wider one)."""
-    since, until, terms = flt.since, flt.until, []
-    for column, name, value in zip(columns, by, key, strict=True):
+def _group_filter(flt: ScoreFilter, by: Sequence[str], key: Key, zone: str) -> tuple[ScoreFilter, dict[str, Any]]:
+    """The filter narrowed to one group, and the group's client or developer: a week narrows the window to its
+    own UTC range, one range on ``at`` that an index can walk (two ranges on one column would leave the index the
+    wider one)."""
+    since, until, named = flt.since, flt.until, {}
+    for name, value in zip(by, key, strict=True):
         if name == "week":
             calendar = Calendar(timezone=zone)
             start, end = local_day_start(value, calendar), local_day_start(value + timedelta(days=7), calendar)
             since, until = max(since, start) if since else start, min(until, end) if until else end
         else:
-            terms.append(column == value)
-    return [*replace(flt, since=since, until=until).terms(table), *terms]
+            named[name] = value
+    return replace(flt, since=since, until=until), named
+
+
+def _in_group(flt: ScoreFilter, by: Sequence[str], key: Key, zone: str, table: Any) -> list[Any]:
+    """The conditions on ``table`` that pick one group's rows of the filter (see ``_group_filter``)."""
+    narrowed, named = _group_filter(flt, by, key, zone)
+    return [*narrowed.terms(table), *(getattr(table, name) == value for name, value in named.items())]
+
+
+@lru_cache(maxsize=64)
+def _term_walks(count: int, named: tuple[str, ...], bounds: tuple[bool, bool, bool, bool]) -> CompoundSelect:
+    """``count`` walks of flagged_terms newest first, each a branch of one UNION ALL: walk i reads up to
+    ``per_term`` uses of ``term{i}`` in its window (``since{i}``, ``until{i}``) by its group's ``named`` columns
+    (``client{i}``, ``developer{i}``). ``bounds``: whether the filter names a client, a developer, a since, an until.
+    Built once per shape: a statement this size costs more to build than to run."""
+    table, moment = FlaggedTermRow, FlaggedTermRow.at.type
+    client, developer, since, until = bounds
+    newest = (table.at.desc(), table.source.desc(), table.external_id.desc())
+    branches = []
+    for i in range(count):
+        terms = [table.term == bindparam(f"term{i}"),
+                 *([table.client == bindparam("client")] if client else []),
+                 *([table.developer == bindparam("developer")] if developer else []),
+                 *([table.at >= bindparam(f"since{i}", type_=moment)] if since else []),
+                 *([table.at < bindparam(f"until{i}", type_=moment)] if until else []),
+                 *(getattr(table, name) == bindparam(f"{name}{i}") for name in named)]
+        walk = (select(table.external_id, table.at, table.source).where(*terms).order_by(*newest)
+                .limit(bindparam("per_term")).subquery())
+        branches.append(select(literal_column(str(i)), walk.c.external_id, walk.c.at, walk.c.source))
+    return union_all(*branches)
 
 
 def _key(values: Sequence[Any], by: Sequence[str]) -> Key:
@@ -182,6 +224,11 @@ _GROUP_BY_GROUP = 25
 # Read term by term once the wanted terms were used this many times the ids named (measured on SQLite: see
 # term_messages and bench/RESULTS.md).
 _TERM_BY_TERM = 10
+# Walks read in one statement, each a branch of one UNION ALL, within SQLite's limit of 500 branches: a statement
+# per walk cost more than the walk (a year by developer, 1,000 walks: 850 ms of CPU).
+_WALKS_PER_READ = 200
+_WALK_SIZES = (10, 50, _WALKS_PER_READ)
+NO_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, show: Shown, limit: int,
@@ -198,10 +245,9 @@ def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, sh
     if limit <= 0 or show is Shown.NONE:
         return out
     if groups and sum(groups.values()) >= _GROUP_BY_GROUP * len(groups) * limit:
-        columns = _key_columns(session, by, zone, flt)
         for key in groups:
             stmt = (_with_links(select(MessageScore, ActivityRow.url, WorkItemRow.title))
-                    .where(*_in_group(flt, columns, by, key, zone, MessageScore), *_listable(show))
+                    .where(*_in_group(flt, by, key, zone, MessageScore), *_listable(show))
                     .order_by(*_NEWEST).limit(limit))
             found = [ListedMessage(score, url, title) for score, url, title in session.execute(stmt)]
             if found:
@@ -241,27 +287,45 @@ def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted:
 
     ``uses`` (how often each group used each wanted term, as ``totals`` found) lets a long window on SQLite be
     read term by term: when the wanted terms were used many more times than are named, each group's term (a
-    week as a range of UTC time) is read on its own, newest first, stopping at ``per_term`` (an index walk on
-    flagged_terms). Otherwise, and always on PostgreSQL (which ranks in the server, in one round trip), one
-    statement ranks every flagged use of the wanted terms per group and term. Both give the same ids in order.
+    week as a range of UTC time) is walked on its own, newest first, stopping at ``per_term`` (an index walk on
+    flagged_terms; up to 200 walks in one statement). Otherwise, and always on PostgreSQL (which ranks in the
+    server, in one round trip), one statement ranks every flagged use of the wanted terms per group and term.
+    Both give the same ids in order.
     """
     if not any(wanted.values()):
         return {}
-    keys = _key_columns(session, by, zone, flt, FlaggedTermRow)
     term = FlaggedTermRow.term
     newest = (FlaggedTermRow.at.desc(), FlaggedTermRow.source.desc(), FlaggedTermRow.external_id.desc())
     out: dict[tuple[Key, str], list[str]] = defaultdict(list)
     pairs = [(key, t) for key, terms in wanted.items() for t in terms]
     sqlite = session.get_bind().dialect.name == "sqlite"  # measured there; PostgreSQL ranks in the server
     if sqlite and uses and sum(uses.values()) >= _TERM_BY_TERM * len(pairs) * per_term:
-        for key, wanted_term in pairs:
-            stmt = (select(FlaggedTermRow.external_id)
-                    .where(*_in_group(flt, keys, by, key, zone, FlaggedTermRow), term == wanted_term)
-                    .order_by(*newest).limit(per_term))
-            found = list(session.scalars(stmt))
-            if found:
-                out[(key, wanted_term)] = found
+        if not storable(flt.client, flt.developer):
+            return out
+        named = tuple(name for name in by if name != "week")
+        for start in range(0, len(pairs), _WALKS_PER_READ):  # many short walks, one statement per chunk
+            chunk = pairs[start:start + _WALKS_PER_READ]
+            params: dict[str, Any] = {"per_term": per_term, "client": flt.client, "developer": flt.developer}
+            shape = (flt.client is not None, flt.developer is not None, False, False)
+            for i, (key, wanted_term) in enumerate(chunk):
+                narrowed, values = _group_filter(flt, by, key, zone)
+                shape = (shape[0], shape[1], narrowed.since is not None, narrowed.until is not None)
+                params |= {f"term{i}": wanted_term, f"since{i}": narrowed.since, f"until{i}": narrowed.until,
+                           **{f"{name}{i}": value for name, value in values.items()}}
+            # The statement is built once per size: a chunk is padded to the next size with walks that find
+            # nothing (an empty term over an empty window), so a page does not build a new one for its count.
+            size = next(n for n in _WALK_SIZES if n >= len(chunk))
+            moment = flt.since or flt.until or NO_TIME
+            for i in range(len(chunk), size):
+                params |= {f"term{i}": "", f"since{i}": moment, f"until{i}": moment,
+                           **{f"{name}{i}": "" for name in named}}
+            read: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+            for i, external_id, at, source in session.execute(_term_walks(size, named, shape), params):
+                read[int(i)].append((at, source, external_id))
+            for i, found in read.items():  # a walk's rows, whatever order the union gave them in
+                out[chunk[i]] = [external_id for _, _, external_id in sorted(found, reverse=True)]
         return out
+    keys = _key_columns(session, by, zone, flt, FlaggedTermRow)
     every = sorted({t for terms in wanted.values() for t in terms})
     rank = func.row_number().over(partition_by=[*keys, term], order_by=newest).label("rank")
     ranked = (
