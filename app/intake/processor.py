@@ -154,12 +154,18 @@ class IntakeProcessor:
     ``hand_over`` is called by the group commit once raw deliveries are durable; ``settle`` waits until all
     handed over are processed (tests, shutdown). The thread exits after ``idle_exit`` seconds with nothing
     to do and starts again on the next hand-over, so an app that is dropped leaves no thread behind.
+
+    The linger adapts to the traffic: a delivery that comes after ``quiet`` seconds without any is processed at
+    once; while deliveries keep coming closer together than that, the queue waits for company until ``quiet``
+    passes without a new one or its oldest has waited ``linger``. A storm then costs a few large transactions
+    (the request path and the processor share one process), a trickle is counted within milliseconds.
     """
 
     sessions: Callable[[], sessionmaker[Session]]  # read per chunk: a test may point a built app at its database
     contracts: Callable[[], Contracts]  # read per chunk: POST /v1/contracts/reload replaces them
     max_chunk: int = 2000
-    linger: float = 0.2  # how long the first delivery in the queue may wait for others to share its transaction
+    linger: float = 0.1  # at most this long the oldest delivery in the queue waits for others to share its transaction
+    quiet: float = 0.02  # the wait ends once no delivery came for this long; one after such a pause goes at once
     idle_exit: float = 2.0
     retry_after: float = 1.0
     _queue: list[Pending] = field(default_factory=list)
@@ -170,6 +176,8 @@ class IntakeProcessor:
     _thread: threading.Thread | None = None
     _closed: bool = False
     _first_at: float = 0.0  # when the oldest delivery in the queue arrived
+    _last_at: float = float("-inf")  # when the latest delivery arrived
+    _at_once: bool = False  # the queue came after a quiet spell (or is what a full chunk left): no lingering
     _settling: int = 0  # callers waiting in settle(): process what is queued without lingering
 
     def hand_over(self, pending: Sequence[Pending]) -> None:
@@ -177,12 +185,17 @@ class IntakeProcessor:
             return
         with self._cond:
             self._closed = False
+            now = time.monotonic()
+            wake = not self._queue or len(self._queue) + len(pending) >= self.max_chunk
             if not self._queue:
-                self._first_at = time.monotonic()
+                self._first_at = now
+                self._at_once = now - self._last_at >= self.quiet
+            self._last_at = now
             self._queue.extend(pending)
             self._in_flight += len(pending)
             self._start()
-            self._cond.notify()
+            if wake:  # a lingering thread needs no wake-up per arrival: it looks at _last_at when its wait ends
+                self._cond.notify()
 
     def recover(self) -> None:
         """Sweep up deliveries left queued (by a crash, or a failed chunk) as soon as possible."""
@@ -244,11 +257,11 @@ class IntakeProcessor:
             idle_since = time.monotonic()
             while True:
                 now = time.monotonic()
-                lingering = self.linger - (now - self._first_at)
-                if self._queue and (lingering <= 0 or len(self._queue) >= self.max_chunk or self._settling
-                                    or self._closed):
+                lingering = self._lingering(now)
+                if self._queue and lingering <= 0:
                     work, self._queue = self._queue[: self.max_chunk], self._queue[self.max_chunk :]
-                    self._first_at = 0.0  # what is left waited long enough already: next chunk at once
+                    self._at_once = bool(self._queue)  # what is left waited long enough already: next chunk at once
+                    self._first_at = now
                     return work, False
                 if self._queue:
                     self._cond.wait(lingering)
@@ -263,6 +276,12 @@ class IntakeProcessor:
                     self._cond.notify_all()
                     return None
                 self._cond.wait(wait)
+
+    def _lingering(self, now: float) -> float:
+        """How much longer the queued deliveries may wait for company (under the lock; <= 0: process them now)."""
+        if self._at_once or self._settling or self._closed or len(self._queue) >= self.max_chunk:
+            return 0.0
+        return min(self.linger - (now - self._first_at), self.quiet - (now - self._last_at))
 
     def _run(self) -> None:
         while (task := self._next()) is not None:
