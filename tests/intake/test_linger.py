@@ -109,3 +109,26 @@ def test_a_full_chunk_is_taken_without_waiting(chunks):
     assert chunks.wait_for(26, timeout=5.0), "a full chunk, or what it left, waited for the linger"
     assert chunks.sizes == [1, 10, 10, 5]
     assert proc.close(5)
+
+
+def test_a_delivery_that_came_while_a_chunk_was_stored_waits_for_company(monkeypatch):
+    """A pause in arrivals while the processor is busy is not quiet (it may be the chunk holding senders back)."""
+    recorder, release = Chunks(), threading.Event()
+
+    def slow(factory, contracts, work):  # noqa: ANN001
+        recorder(factory, contracts, work)
+        if len(recorder.sizes) == 1:
+            release.wait(10)
+
+    monkeypatch.setattr(processor_module, "process_pending", slow)
+    proc = _processor(linger=30.0, quiet=0.5)
+    proc.hand_over(_one(1))
+    assert recorder.wait_for(1, timeout=5.0)
+    time.sleep(0.7)  # longer than ``quiet`` without an arrival, but the first chunk is still being stored
+    proc.hand_over(_one(2))
+    release.set()
+    time.sleep(0.1)
+    proc.hand_over(_one(3))
+    assert recorder.wait_for(3, timeout=5.0)
+    assert recorder.sizes == [1, 2]  # the second did not go alone: it lingered and the third joined it
+    assert proc.close(5)
