@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import transaction
@@ -53,30 +53,33 @@ def _raw_insert(dialect: str) -> Any:
 
 _QUEUE_INSERT = IntakeQueue.__table__.insert()  # Core, not the ORM's bulk insert: a third of the cost per group
 
-# PostgreSQL: the group's raw rows and their queue rows in one statement, each column sent as one array. A
-# multi-row VALUES is a statement as long as the group that psycopg parses and splits again for every group,
-# and the queue rows took a second round trip; this text is always the same, so the server prepares it once.
-_POSTGRESQL_STORE = text("""
+# PostgreSQL: the group's raw rows and their queue rows in one statement, each column sent as one array in
+# psycopg's binary format (a bytea array in text format is escaped byte by byte). A multi-row VALUES is a
+# statement as long as the group, which psycopg parses and splits again for every group, and the queue rows
+# took a second round trip; this text is always the same, so the server prepares it once.
+_POSTGRESQL_STORE = """
 WITH raw AS (
     INSERT INTO raw_deliveries (source, delivery_id, event, action, body, status, received_at)
     SELECT source, delivery_id, event, action, body, 'processed', received_at
-    FROM unnest(CAST(:source AS varchar[]), CAST(:delivery_id AS varchar[]), CAST(:event AS varchar[]),
-                CAST(:action AS varchar[]), CAST(:body AS bytea[]), CAST(:received_at AS timestamptz[]))
+    FROM unnest(%(source)b::varchar[], %(delivery_id)b::varchar[], %(event)b::varchar[], %(action)b::varchar[],
+                %(body)b::bytea[], %(received_at)b::timestamptz[])
          AS given(source, delivery_id, event, action, body, received_at)
     ON CONFLICT (source, delivery_id) DO NOTHING
     RETURNING id, source, delivery_id
 ), queued AS (
-    INSERT INTO intake_queue (raw_id, queued_at) SELECT id, CAST(:queued_at AS timestamptz) FROM raw
+    INSERT INTO intake_queue (raw_id, queued_at) SELECT id, %(queued_at)b::timestamptz FROM raw
 )
 SELECT id, source, delivery_id FROM raw
-""")
+"""
 _UTC = UTCDateTime()
 
 
 def _store_postgresql(session: Session, rows: Sequence[dict[str, Any]], queued_at: datetime) -> Any:
-    columns = {name: [row[name] for row in rows] for name in ("source", "delivery_id", "event", "action", "body")}
+    columns: dict[str, Any] = {name: [row[name] for row in rows]
+                               for name in ("source", "delivery_id", "event", "action", "body")}
     columns["received_at"] = [_UTC.process_bind_param(row["received_at"], None) for row in rows]
-    return session.execute(_POSTGRESQL_STORE, {**columns, "queued_at": _UTC.process_bind_param(queued_at, None)})
+    columns["queued_at"] = _UTC.process_bind_param(queued_at, None)
+    return session.connection().exec_driver_sql(_POSTGRESQL_STORE, columns)
 
 
 def insert_raw(
