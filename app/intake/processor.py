@@ -155,18 +155,21 @@ class IntakeProcessor:
     handed over are processed (tests, shutdown). The thread exits after ``idle_exit`` seconds with nothing
     to do and starts again on the next hand-over, so an app that is dropped leaves no thread behind.
 
-    The linger adapts to the traffic: a delivery that comes after ``quiet`` seconds without any (and without a
-    chunk being stored) is processed at once; while deliveries keep coming closer together than that, the queue
-    waits for company until ``quiet`` passes without a new one or its oldest has waited ``linger``. A storm then
-    costs a few large transactions (the request path and the processor share one process), a trickle is counted
-    within milliseconds.
+    The linger adapts to the traffic. A few deliveries (fewer than ``few``) that come after ``quiet`` seconds
+    without any, and without a chunk being stored, are processed at once; while the queue holds fewer than
+    ``few``, it waits for company only until ``quiet`` passes without a new one. A queue of ``few`` or more is a
+    storm, and waits until its oldest has waited ``linger``: under a storm the senders themselves pause now and
+    then (each waits for its answer, and the request path shares one process with the processor), and ending the
+    wait at each pause cut the chunks down to one group each, at half the throughput (bench/RESULTS.md). So a
+    storm costs a few large transactions, and a trickle is counted within milliseconds.
     """
 
     sessions: Callable[[], sessionmaker[Session]]  # read per chunk: a test may point a built app at its database
     contracts: Callable[[], Contracts]  # read per chunk: POST /v1/contracts/reload replaces them
     max_chunk: int = 2000
     linger: float = 0.1  # at most this long the oldest delivery in the queue waits for others to share its transaction
-    quiet: float = 0.02  # the wait ends once no delivery came for this long; one after such a pause goes at once
+    quiet: float = 0.02  # a small queue waits for company until no delivery came for this long
+    few: int = 10  # a queue this long is a storm: it waits the whole linger
     idle_exit: float = 2.0
     retry_after: float = 1.0
     _queue: list[Pending] = field(default_factory=list)
@@ -191,7 +194,7 @@ class IntakeProcessor:
             wake = not self._queue or len(self._queue) + len(pending) >= self.max_chunk
             if not self._queue:
                 self._first_at = now
-                self._at_once = not self._busy and now - self._last_at >= self.quiet
+                self._at_once = not self._busy and len(pending) < self.few and now - self._last_at >= self.quiet
             self._last_at = now
             self._queue.extend(pending)
             self._in_flight += len(pending)
@@ -285,7 +288,10 @@ class IntakeProcessor:
         """How much longer the queued deliveries may wait for company (under the lock; <= 0: process them now)."""
         if self._at_once or self._settling or self._closed or len(self._queue) >= self.max_chunk:
             return 0.0
-        return min(self.linger - (now - self._first_at), self.quiet - (now - self._last_at))
+        lingering = self.linger - (now - self._first_at)
+        if len(self._queue) < self.few:
+            lingering = min(lingering, self.quiet - (now - self._last_at))
+        return lingering
 
     def _run(self) -> None:
         while (task := self._next()) is not None:

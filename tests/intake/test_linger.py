@@ -72,16 +72,30 @@ def test_a_delivery_after_a_pause_goes_at_once_again(chunks):
     assert proc.close(5)
 
 
-def test_a_burst_lingers_until_it_stops_then_shares_one_transaction(chunks):
-    proc = _processor(linger=30.0, quiet=1.0)
-    for n in range(50):  # one every 2 ms, far closer together than ``quiet``
+def test_a_small_burst_lingers_until_it_stops_then_shares_one_transaction(chunks):
+    proc = _processor(linger=30.0, quiet=1.0, few=10)
+    for n in range(8):  # one every 2 ms, far closer together than ``quiet``
         proc.hand_over(_one(n))
         time.sleep(0.002)
     last = time.monotonic()
-    assert chunks.wait_for(50, timeout=10.0)
-    # The first came after a quiet spell and went at once; the other 49 waited for the burst to end.
-    assert chunks.sizes == [1, 49]
+    assert chunks.wait_for(8, timeout=10.0)
+    # The first came after a quiet spell and went at once; the other 7 waited for the burst to end.
+    assert chunks.sizes == [1, 7]
     assert chunks.at[1] - last >= 0.9  # ``quiet`` after the last one, measured from before it was handed over
+    assert proc.close(5)
+
+
+def test_a_storm_waits_the_whole_linger_through_a_pause(chunks):
+    proc = _processor(linger=1.5, quiet=0.1, few=10)
+    proc.hand_over(_one(0))
+    assert chunks.wait_for(1, timeout=5.0)
+    handed = time.monotonic()
+    proc.hand_over([Pending(n, f"1:d-{n}", Batch()) for n in range(1, 21)])  # a group as large as a storm's
+    time.sleep(0.5)  # the senders pause for longer than ``quiet``
+    assert chunks.sizes == [1], "a storm's queue was taken at the first pause"
+    proc.hand_over(_one(21))
+    assert chunks.wait_for(22, timeout=10.0)
+    assert chunks.sizes == [1, 21] and chunks.at[1] - handed >= 1.4
     assert proc.close(5)
 
 
