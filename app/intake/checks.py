@@ -28,6 +28,8 @@ _LIMITS = {
 
 def clean_text(value: str) -> str:
     """Return text the database can store: no NUL bytes, no lone surrogates."""
+    if value.isascii():  # CPython knows this without a scan, and ASCII holds no surrogates: only a NUL to look for
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
     if "\x00" in value:
         value = value.replace("\x00", "\ufffd")
     try:

@@ -154,12 +154,22 @@ class IntakeProcessor:
     ``hand_over`` is called by the group commit once raw deliveries are durable; ``settle`` waits until all
     handed over are processed (tests, shutdown). The thread exits after ``idle_exit`` seconds with nothing
     to do and starts again on the next hand-over, so an app that is dropped leaves no thread behind.
+
+    The linger adapts to the traffic. A few deliveries (fewer than ``few``) that come after ``quiet`` seconds
+    without any, and without a chunk being stored, are processed at once; while the queue holds fewer than
+    ``few``, it waits for company only until ``quiet`` passes without a new one. A queue of ``few`` or more is a
+    storm, and waits until its oldest has waited ``linger``: under a storm the senders themselves pause now and
+    then (each waits for its answer, and the request path shares one process with the processor), and ending the
+    wait at each pause cut the chunks down to one group each, at half the throughput (bench/RESULTS.md). So a
+    storm costs a few large transactions, and a trickle is counted within milliseconds.
     """
 
     sessions: Callable[[], sessionmaker[Session]]  # read per chunk: a test may point a built app at its database
     contracts: Callable[[], Contracts]  # read per chunk: POST /v1/contracts/reload replaces them
     max_chunk: int = 2000
-    linger: float = 0.2  # how long the first delivery in the queue may wait for others to share its transaction
+    linger: float = 0.1  # at most this long the oldest delivery in the queue waits for others to share its transaction
+    quiet: float = 0.02  # a small queue waits for company until no delivery came for this long
+    few: int = 10  # a queue this long is a storm: it waits the whole linger
     idle_exit: float = 2.0
     retry_after: float = 1.0
     _queue: list[Pending] = field(default_factory=list)
@@ -170,6 +180,9 @@ class IntakeProcessor:
     _thread: threading.Thread | None = None
     _closed: bool = False
     _first_at: float = 0.0  # when the oldest delivery in the queue arrived
+    _last_at: float = float("-inf")  # when the latest delivery arrived
+    _at_once: bool = False  # the queue came after a quiet spell (or is what a full chunk left): no lingering
+    _busy: bool = False  # a chunk is being stored now
     _settling: int = 0  # callers waiting in settle(): process what is queued without lingering
 
     def hand_over(self, pending: Sequence[Pending]) -> None:
@@ -177,12 +190,17 @@ class IntakeProcessor:
             return
         with self._cond:
             self._closed = False
+            now = time.monotonic()
+            wake = not self._queue or len(self._queue) + len(pending) >= self.max_chunk
             if not self._queue:
-                self._first_at = time.monotonic()
+                self._first_at = now
+                self._at_once = not self._busy and len(pending) < self.few and now - self._last_at >= self.quiet
+            self._last_at = now
             self._queue.extend(pending)
             self._in_flight += len(pending)
             self._start()
-            self._cond.notify()
+            if wake:  # a lingering thread needs no wake-up per arrival: it looks at _last_at when its wait ends
+                self._cond.notify()
 
     def recover(self) -> None:
         """Sweep up deliveries left queued (by a crash, or a failed chunk) as soon as possible."""
@@ -244,16 +262,18 @@ class IntakeProcessor:
             idle_since = time.monotonic()
             while True:
                 now = time.monotonic()
-                lingering = self.linger - (now - self._first_at)
-                if self._queue and (lingering <= 0 or len(self._queue) >= self.max_chunk or self._settling
-                                    or self._closed):
+                lingering = self._lingering(now)
+                if self._queue and lingering <= 0:
                     work, self._queue = self._queue[: self.max_chunk], self._queue[self.max_chunk :]
-                    self._first_at = 0.0  # what is left waited long enough already: next chunk at once
+                    self._at_once = bool(self._queue)  # what is left waited long enough already: next chunk at once
+                    self._first_at = now
+                    self._busy = True
                     return work, False
                 if self._queue:
                     self._cond.wait(lingering)
                     continue
                 if self._sweep_due is not None and self._sweep_due <= now and not self._closed:
+                    self._busy = True
                     return [], True
                 wait = self.idle_exit - (now - idle_since)
                 if self._sweep_due is not None and not self._closed:
@@ -263,6 +283,15 @@ class IntakeProcessor:
                     self._cond.notify_all()
                     return None
                 self._cond.wait(wait)
+
+    def _lingering(self, now: float) -> float:
+        """How much longer the queued deliveries may wait for company (under the lock; <= 0: process them now)."""
+        if self._at_once or self._settling or self._closed or len(self._queue) >= self.max_chunk:
+            return 0.0
+        lingering = self.linger - (now - self._first_at)
+        if len(self._queue) < self.few:
+            lingering = min(lingering, self.quiet - (now - self._last_at))
+        return lingering
 
     def _run(self) -> None:
         while (task := self._next()) is not None:
@@ -280,6 +309,11 @@ class IntakeProcessor:
                             len(work) or "pending", type(exc).__name__)
             with self._cond:
                 self._in_flight -= len(work)
+                # A pause in arrivals while a chunk is being stored is not quiet: the chunk itself may hold the
+                # senders back (SQLite's write lock, the GIL), and taking that for the end of a storm cut every
+                # chunk down to one group (measured: half the throughput). Quiet counts from when it is done.
+                self._last_at = max(self._last_at, time.monotonic())
+                self._busy = False
                 if failed:
                     self._failures += 1
                     delay = min(self.retry_after * 2 ** (self._failures - 1), 10.0)

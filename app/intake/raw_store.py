@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.core.db import transaction
-from app.core.tables import IntakeQueue, RawDelivery, utcnow
+from app.core.tables import IntakeQueue, RawDelivery, UTCDateTime, utcnow
 from app.intake.deliveries import Delivery, IntakeResult
 from app.store.upserts import insert_for
 from connectors.records import Batch
@@ -50,18 +51,57 @@ def _raw_insert(dialect: str) -> Any:
     ).returning(table.c.id, table.c.source, table.c.delivery_id)
 
 
+_QUEUE_INSERT = IntakeQueue.__table__.insert()  # Core, not the ORM's bulk insert: a third of the cost per group
+
+# PostgreSQL: the group's raw rows and their queue rows in one statement, each column sent as one array in
+# psycopg's binary format (a bytea array in text format is escaped byte by byte). A multi-row VALUES is a
+# statement as long as the group, which psycopg parses and splits again for every group, and the queue rows
+# took a second round trip; this text is always the same, so the server prepares it once.
+_POSTGRESQL_STORE = """
+WITH raw AS (
+    INSERT INTO raw_deliveries (source, delivery_id, event, action, body, status, received_at)
+    SELECT source, delivery_id, event, action, body, 'processed', received_at
+    FROM unnest(%(source)b::varchar[], %(delivery_id)b::varchar[], %(event)b::varchar[], %(action)b::varchar[],
+                %(body)b::bytea[], %(received_at)b::timestamptz[])
+         AS given(source, delivery_id, event, action, body, received_at)
+    ON CONFLICT (source, delivery_id) DO NOTHING
+    RETURNING id, source, delivery_id
+), queued AS (
+    INSERT INTO intake_queue (raw_id, queued_at) SELECT id, %(queued_at)b::timestamptz FROM raw
+)
+SELECT id, source, delivery_id FROM raw
+"""
+_UTC = UTCDateTime()
+
+
+def _store_postgresql(session: Session, rows: Sequence[dict[str, Any]], queued_at: datetime) -> Any:
+    columns: dict[str, Any] = {name: [row[name] for row in rows]
+                               for name in ("source", "delivery_id", "event", "action", "body")}
+    columns["received_at"] = [_UTC.process_bind_param(row["received_at"], None) for row in rows]
+    columns["queued_at"] = _UTC.process_bind_param(queued_at, None)
+    return session.connection().exec_driver_sql(_POSTGRESQL_STORE, columns)
+
+
 def insert_raw(
-    session: Session, deliveries: Sequence[tuple[Delivery, Batch]]
+    session: Session, deliveries: Sequence[tuple[Delivery, Batch]], *, queue: bool = False
 ) -> tuple[list[IntakeResult], list[Pending]]:
-    """Insert the raw deliveries not seen before (their payloads normalized: ``processed``); answer each one and
-    return the new ones with their row ids."""
+    """Insert the raw deliveries not seen before (their payloads normalized: ``processed``), and with ``queue``
+    a queue row for each; answer each one and return the new ones with their row ids."""
     firsts = _firsts(deliveries)
     rows = [
         {"source": d.source, "delivery_id": d.delivery_id, "event": d.event[:64],
          "action": (d.action or "")[:64] or None, "body": d.body, "status": "processed", "received_at": d.received_at}
         for i, (d, _) in enumerate(deliveries) if firsts[(d.source, d.delivery_id)] == i
     ]
-    new = {(r.source, r.delivery_id): r.id for r in session.execute(_raw_insert(session.get_bind().dialect.name), rows)}
+    dialect = session.get_bind().dialect.name
+    queued_at = utcnow()
+    if queue and dialect == "postgresql":
+        inserted = _store_postgresql(session, rows, queued_at)
+    else:
+        inserted = session.execute(_raw_insert(dialect), rows)
+    new = {(r.source, r.delivery_id): r.id for r in inserted}
+    if queue and dialect != "postgresql" and new:
+        session.execute(_QUEUE_INSERT, [{"raw_id": raw_id, "queued_at": queued_at} for raw_id in new.values()])
     results, pending = [], []
     for index, (delivery, batch) in enumerate(deliveries):
         key = (delivery.source, delivery.delivery_id)
@@ -83,11 +123,7 @@ def store_raw(
     answered as a duplicate. Database errors propagate, so the caller answers 503 and senders retry.
     """
     with transaction(factory) as session:
-        results, pending = insert_raw(session, deliveries)
-        if pending:
-            queued = utcnow()
-            session.execute(insert(IntakeQueue), [{"raw_id": p.raw_id, "queued_at": queued} for p in pending])
-        return results, pending
+        return insert_raw(session, deliveries, queue=True)
 
 
 def dequeue(session: Session, raw_ids: Sequence[int]) -> None:
