@@ -20,7 +20,7 @@ from app.core.tables import Feedback
 from app.reports.clocks import ClockFilter, person_name
 from app.reports.feedback import PROMISES, FeedbackFilter, list_feedback
 from app.reports.figures import NO_CLOCKS, GroupFigures, GroupKey, attainment_by_groupings
-from app.reports.language_figures import ScoreFilter, summaries
+from app.reports.language_figures import ScoreFilter, summaries_by_groupings
 from metrics.model import ClockKind
 from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
 from metrics.stats import GroupStats
@@ -193,8 +193,8 @@ def alignment_report(
     chosen = [contracts.clients[client]] if client is not None else list(contracts.clients.values())
     scored = ScoreFilter(client=client, since=since, until=until)
     # Alignment judges the share of messages that pass, never the flagged terms: their JSON is not read.
-    plain_team = summaries(session, scored, ("client",), min_words=MIN_WORDS, terms=False)
-    plain_people = summaries(session, scored, ("client", "developer"), min_words=MIN_WORDS, terms=False)
+    plain_team, plain_people = summaries_by_groupings(session, scored, [("client",), ("client", "developer")],
+                                                      min_words=MIN_WORDS, terms=False)
     # Counted for every client at once, by client and by client and developer: alignment judges attainment,
     # never a median, so nothing is ranked.
     by_client, by_person = attainment_by_groupings(session, ClockFilter(client=client, since=since, until=until),

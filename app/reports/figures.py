@@ -158,21 +158,33 @@ def figures_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence
 def attainment_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence[Sequence[str]],
                             now: datetime, *, week_zone: str = "UTC") -> list[dict[GroupKey, GroupFigures]]:
     """figures_by_groupings() without the ranked figures: the same counts, attainment and mean per group, the
-    median and p90 left None, from one grouped count per grouping on either database (nothing is ranked or read
-    clock by clock). For callers that judge attainment alone, such as the alignment of ratings with delivery."""
+    median and p90 left None (nothing is ranked or read clock by clock). For callers that judge attainment alone,
+    such as the alignment of ratings with delivery.
+
+    Counts add up, so the clocks are counted once, grouped by every key any grouping names, and each grouping's
+    figures are those counts summed (a year of a company's clocks by client and by client and developer: one
+    grouped statement instead of two, each of which read all 240,000 clocks on SQLite)."""
     if not storable(flt.client, flt.developer):
         return [{} for _ in groupings]
     shape, params = bound_filter(flt, now)
     params["week_zone"] = week_zone
     dialect = session.get_bind().dialect.name
+    groupings = _weeks_in(week_zone, groupings)
+    every = tuple(dict.fromkeys(key for keys in groupings for key in keys))
+    if dialect == "sqlite" and "local_week" in every:
+        with_local_weeks(session)
+    width = len(every)
+    counted = {tuple(row[:width]): tuple(row[width:])
+               for row in session.execute(stopped_counts(dialect, every, shape), params)}
+    opened = _read_open(session, every, shape, params)
     out = []
-    for keys in _weeks_in(week_zone, groupings):
-        if dialect == "sqlite" and "local_week" in keys:
-            with_local_weeks(session)
-        width = len(keys)
-        stopped = {tuple(row[:width]): StoppedClocks.counted(*row[width:])
-                   for row in session.execute(stopped_counts(dialect, keys, shape), params)}
-        out.append(_with_week_dates(_combine(stopped, _read_open(session, keys, shape, params)), keys))
+    for keys in groupings:
+        stopped = {key: StoppedClocks.counted(sum(p[0] for p in parts), sum(p[1] for p in parts),
+                                              sum(p[2] for p in parts), min(p[3] for p in parts),
+                                              max(p[4] for p in parts))
+                   for key, parts in regroup(counted, every, keys).items()}
+        still_open = {key: OpenClocks.merged(parts) for key, parts in regroup(opened, every, keys).items()}
+        out.append(_with_week_dates(_combine(stopped, still_open), keys))
     return out
 
 

@@ -210,6 +210,25 @@ def summaries(session: Session, flt: ScoreFilter, by: Sequence[str] = (), *, min
             for key, t in totals(session, flt, by, zone=zone, terms=terms).items()}
 
 
+def summaries_by_groupings(session: Session, flt: ScoreFilter, groupings: Sequence[Sequence[str]], *,
+                           min_words: int = 150, zone: str = "UTC",
+                           terms: bool = True) -> list[dict[Key, PlainLanguageSummary]]:
+    """summaries() for several groupings of the same scores: the sums are read once, grouped by every key any
+    grouping names, and added up for each (they are counts and sums, so the figures are the same)."""
+    every = tuple(dict.fromkeys(name for keys in groupings for name in keys))
+    found = totals(session, flt, every, zone=zone, terms=terms)
+    out = []
+    for keys in groupings:
+        positions = [every.index(name) for name in keys]
+        merged: dict[Key, LanguageTotals] = defaultdict(LanguageTotals)
+        if not keys:  # the one group of everything, even when empty, as summaries() gives it
+            merged[()] = LanguageTotals()
+        for key, sums in found.items():
+            merged[tuple(key[i] for i in positions)].absorb(sums)
+        out.append({key: summarize(sums, min_words=min_words) for key, sums in merged.items()})
+    return out
+
+
 def _listable(show: Shown) -> list[Any]:
     if show is Shown.FAILING:  # not passing: failed, or not scored at all
         return [func.coalesce(MessageScore.passes, False).is_(False)]

@@ -39,6 +39,16 @@ class LanguageTotals:
         for flag in score.flagged:
             self.add_term(flag.term, flag.count, flag.suggestion)
 
+    def absorb(self, other: LanguageTotals) -> None:
+        """Add another group's sums to these, as if its messages had been counted here."""
+        self.messages += other.messages
+        self.scored += other.scored
+        self.passed += other.passed
+        self.words += other.words
+        self.jargon_words += other.jargon_words
+        for term, count in other.term_counts.items():
+            self.add_term(term, count, other.suggestions.get(term))
+
     def add_term(self, term: str, count: int, suggestion: str | None) -> None:
         """Count a flagged term. Its suggestion is the greatest one given (as SQL's max picks it): one term's
         suggestions differ only where messages were scored with different word lists."""

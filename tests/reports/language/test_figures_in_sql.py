@@ -13,7 +13,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.core.tables import MessageScore
-from app.reports.language_figures import ScoreFilter, Shown, listed_messages, summaries, term_messages
+from app.reports.language_figures import (
+    ScoreFilter,
+    Shown,
+    listed_messages,
+    summaries,
+    summaries_by_groupings,
+    term_messages,
+)
 from app.reports.plain_language import write_flagged_terms
 from metrics.calendar import Calendar, local_week_monday
 from metrics.plain_language import FlaggedTerm, aggregate
@@ -146,3 +153,14 @@ def test_each_top_term_names_its_newest_messages(factory, scores, by, term_by_te
                     if flag["term"] in wanted.get(key, ()) and len(expected[(key, flag["term"])]) < 3:
                         expected[(key, flag["term"])].append(row.external_id)
             assert dict(found) == dict(expected)
+
+
+@pytest.mark.parametrize("terms", [True, False], ids=["with-terms", "counts-only"])
+def test_several_groupings_read_once_equal_each_read_alone(factory, scores, terms):
+    groupings = [(), ("client",), ("client", "developer"), ("week",), ("developer", "week")]
+    with factory() as session:
+        for flt in FILTERS:
+            together = summaries_by_groupings(session, flt, groupings, min_words=200, zone="America/Los_Angeles",
+                                              terms=terms)
+            assert together == [summaries(session, flt, by, min_words=200, zone="America/Los_Angeles", terms=terms)
+                                for by in groupings]
