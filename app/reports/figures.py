@@ -155,6 +155,12 @@ def figures_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence
     return out
 
 
+def _counted_together(parts: Sequence[tuple[int, int, int, int, int]]) -> StoppedClocks:
+    """Several groups' counts of stopped clocks (count, met, durations' sum, lowest and highest target) as one."""
+    counts, met, total, lows, highs = zip(*parts, strict=True)
+    return StoppedClocks.counted(sum(counts), sum(met), sum(total), min(lows), max(highs))
+
+
 def attainment_by_groupings(session: Session, flt: ClockFilter, groupings: Sequence[Sequence[str]],
                             now: datetime, *, week_zone: str = "UTC") -> list[dict[GroupKey, GroupFigures]]:
     """figures_by_groupings() without the ranked figures: the same counts, attainment and mean per group, the
@@ -179,10 +185,7 @@ def attainment_by_groupings(session: Session, flt: ClockFilter, groupings: Seque
     opened = _read_open(session, every, shape, params)
     out = []
     for keys in groupings:
-        stopped = {key: StoppedClocks.counted(sum(p[0] for p in parts), sum(p[1] for p in parts),
-                                              sum(p[2] for p in parts), min(p[3] for p in parts),
-                                              max(p[4] for p in parts))
-                   for key, parts in regroup(counted, every, keys).items()}
+        stopped = {key: _counted_together(parts) for key, parts in regroup(counted, every, keys).items()}
         still_open = {key: OpenClocks.merged(parts) for key, parts in regroup(opened, every, keys).items()}
         out.append(_with_week_dates(_combine(stopped, still_open), keys))
     return out

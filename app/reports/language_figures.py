@@ -248,7 +248,7 @@ _TERM_BY_TERM = 2
 # per walk cost more than the walk (a year by developer, 1,000 walks: 850 ms of CPU).
 _WALKS_PER_READ = 200
 _WALK_SIZES = (10, 50, _WALKS_PER_READ)
-NO_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+_NO_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # the bounds of a padding walk's empty window
 
 
 def listed_messages(session: Session, flt: ScoreFilter, by: Sequence[str], *, show: Shown, limit: int,
@@ -320,31 +320,7 @@ def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted:
     pairs = [(key, t) for key, terms in wanted.items() for t in terms]
     sqlite = session.get_bind().dialect.name == "sqlite"  # measured there; PostgreSQL ranks in the server
     if sqlite and uses and sum(uses.values()) >= _TERM_BY_TERM * len(pairs) * per_term:
-        if not storable(flt.client, flt.developer):
-            return out
-        named = tuple(name for name in by if name != "week")
-        for start in range(0, len(pairs), _WALKS_PER_READ):  # many short walks, one statement per chunk
-            chunk = pairs[start:start + _WALKS_PER_READ]
-            params: dict[str, Any] = {"per_term": per_term, "client": flt.client, "developer": flt.developer}
-            shape = (flt.client is not None, flt.developer is not None, False, False)
-            for i, (key, wanted_term) in enumerate(chunk):
-                narrowed, values = _group_filter(flt, by, key, zone)
-                shape = (shape[0], shape[1], narrowed.since is not None, narrowed.until is not None)
-                params |= {f"term{i}": wanted_term, f"since{i}": narrowed.since, f"until{i}": narrowed.until,
-                           **{f"{name}{i}": value for name, value in values.items()}}
-            # The statement is built once per size: a chunk is padded to the next size with walks that find
-            # nothing (an empty term over an empty window), so a page does not build a new one for its count.
-            size = next(n for n in _WALK_SIZES if n >= len(chunk))
-            moment = flt.since or flt.until or NO_TIME
-            for i in range(len(chunk), size):
-                params |= {f"term{i}": "", f"since{i}": moment, f"until{i}": moment,
-                           **{f"{name}{i}": "" for name in named}}
-            read: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-            for i, external_id, at, source in session.execute(_term_walks(size, named, shape), params):
-                read[int(i)].append((at, source, external_id))
-            for i, found in read.items():  # a walk's rows, whatever order the union gave them in
-                out[chunk[i]] = [external_id for _, _, external_id in sorted(found, reverse=True)]
-        return out
+        return _walked_term_messages(session, flt, by, pairs, zone=zone, per_term=per_term)
     keys = _key_columns(session, by, zone, flt, FlaggedTermRow)
     every = sorted({t for terms in wanted.values() for t in terms})
     rank = func.row_number().over(partition_by=[*keys, term], order_by=newest).label("rank")
@@ -362,6 +338,38 @@ def term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], wanted:
         key = _key(values, by)
         if found_term in wanted.get(key, ()):
             out[(key, found_term)].append(external_id)
+    return out
+
+
+def _walked_term_messages(session: Session, flt: ScoreFilter, by: Sequence[str], pairs: Sequence[tuple[Key, str]],
+                          *, zone: str, per_term: int) -> dict[tuple[Key, str], list[str]]:
+    """term_messages() walk by walk: each (group, term) read newest first through an index, up to 200 walks a
+    statement (``_term_walks``)."""
+    out: dict[tuple[Key, str], list[str]] = {}
+    if not storable(flt.client, flt.developer):
+        return out
+    named = tuple(name for name in by if name != "week")
+    weekly = "week" in by  # a week's walk is bounded at both ends by the week itself
+    shape = (flt.client is not None, flt.developer is not None, weekly or flt.since is not None,
+             weekly or flt.until is not None)
+    for start in range(0, len(pairs), _WALKS_PER_READ):
+        chunk = pairs[start:start + _WALKS_PER_READ]
+        params: dict[str, Any] = {"per_term": per_term, "client": flt.client, "developer": flt.developer}
+        for i, (key, wanted_term) in enumerate(chunk):
+            narrowed, values = _group_filter(flt, by, key, zone)
+            params |= {f"term{i}": wanted_term, f"since{i}": narrowed.since, f"until{i}": narrowed.until,
+                       **{f"{name}{i}": value for name, value in values.items()}}
+        # The statement is built once per size: a chunk is padded to the next size with walks that find nothing
+        # (an empty term over an empty window), so a page does not build a new one for its count.
+        size = next(n for n in _WALK_SIZES if n >= len(chunk))
+        moment = flt.since or flt.until or _NO_TIME
+        for i in range(len(chunk), size):
+            params |= {f"term{i}": "", f"since{i}": moment, f"until{i}": moment, **{f"{name}{i}": "" for name in named}}
+        read: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for i, external_id, at, source in session.execute(_term_walks(size, named, shape), params):
+            read[int(i)].append((at, source, external_id))
+        for i, found in read.items():  # a walk's rows, whatever order the union gave them in
+            out[chunk[i]] = [external_id for _, _, external_id in sorted(found, reverse=True)]
     return out
 
 
