@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -158,6 +159,31 @@ def engine(db_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest
         eng = make_engine(db_url)
         yield eng
         eng.dispose()
+
+
+@contextlib.contextmanager
+def own_database(kind: str, folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database with the tables created, for a module-scoped fixture that seeds once and only reads after.
+
+    On SQLite a copy of the tables file in ``folder``; on PostgreSQL a schema of its own, dropped afterwards.
+    """
+    if kind == "sqlite":
+        path = folder / "pulse.db"
+        shutil.copyfile(_sqlite_tables_file(tmp_path_factory), path)
+        eng = make_engine(f"sqlite:///{path}")
+        try:
+            yield eng
+        finally:
+            eng.dispose()
+        return
+    _require_postgres()
+    schema = _new_schema()
+    eng = _postgres_engine(schema, create=False)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        _drop_schema(schema)
 
 
 def _new_schema() -> str:

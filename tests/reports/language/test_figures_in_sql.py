@@ -8,10 +8,13 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.db import make_sessionmaker
 from app.core.tables import MessageScore
 from app.reports.language_figures import (
     ScoreFilter,
@@ -25,6 +28,7 @@ from app.reports.plain_language import write_flagged_terms
 from metrics.calendar import Calendar, local_week_monday
 from metrics.plain_language import FlaggedTerm, aggregate
 from metrics.plain_language import MessageScore as Score
+from tests.conftest import own_database
 
 NOW = datetime(2026, 3, 30, 12, 0, tzinfo=UTC)
 TERMS = [("deploy", "put live"), ("idempotent", "safe to repeat"), ("k8s", None), ("refactor", "tidy up"),
@@ -63,14 +67,36 @@ def _metric(row: MessageScore) -> Score:
                  passes=bool(row.passes))
 
 
-@pytest.fixture(params=[1, 2])
-def scores(request, factory) -> list[MessageScore]:
-    rows = _random_scores(request.param, 600)
-    with factory() as session, session.begin():
-        session.add_all(rows)
-        session.flush()
-        write_flagged_terms(session, rows)  # as the scorer writes them beside each score
-    return sorted(rows, key=lambda r: (r.at, r.source, r.external_id))
+@dataclasses.dataclass(frozen=True)
+class Seeded:
+    factory: sessionmaker[Session]
+    scores: list[MessageScore]
+
+
+@pytest.fixture(scope="module", params=[(kind, seed) for kind in ("sqlite", "postgresql") for seed in (1, 2)],
+                ids=lambda p: f"{p[0]}-{p[1]}")
+def seeded(request, tmp_path_factory) -> Iterator[Seeded]:
+    """Each database seeded once with one seed's scores; the tests only read them."""
+    kind, seed = request.param
+    with own_database(kind, tmp_path_factory.mktemp("scores"), tmp_path_factory) as engine:
+        factory = make_sessionmaker(engine)
+        rows = _random_scores(seed, 600)
+        with factory() as session, session.begin():
+            session.add_all(rows)
+            session.flush()
+            write_flagged_terms(session, rows)  # as the scorer writes them beside each score
+            session.expunge_all()
+        yield Seeded(factory, sorted(rows, key=lambda r: (r.at, r.source, r.external_id)))
+
+
+@pytest.fixture
+def factory(seeded) -> sessionmaker[Session]:
+    return seeded.factory
+
+
+@pytest.fixture
+def scores(seeded) -> list[MessageScore]:
+    return seeded.scores
 
 
 ZONES = ["UTC", "Asia/Tokyo", "America/Los_Angeles"]
