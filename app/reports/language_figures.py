@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from app.core.db import bucket_sql, local_week_sql
+from app.core.db import bucket_sql, local_week_sql, with_local_weeks
 from app.core.tables import ActivityRow, FlaggedTermRow, MessageScore, WorkItemRow
 from app.reports.clocks import storable
 from metrics.calendar import Calendar, local_day_start, local_week_starts
@@ -96,22 +96,29 @@ def _key_columns(session: Session, by: Sequence[str], zone: str, flt: ScoreFilte
             columns.append(local_week_sql(table.at, bindparam("week_zone", zone, type_=String), dialect))
         elif name == "week":
             weeks = _weeks_of(session, flt, zone, table)
-            columns.append(bucket_sql(table.at, [(monday.isoformat(), start) for monday, start in weeks]))
+            if len(weeks) > _MOST_WEEKS_IN_SQL:
+                with_local_weeks(session)
+                columns.append(local_week_sql(table.at, bindparam("week_zone", zone, type_=String), dialect))
+            else:
+                columns.append(bucket_sql(table.at, [(monday.isoformat(), start) for monday, start in weeks]))
         else:
             columns.append({"client": table.client, "developer": table.developer}[name])
     return columns
 
 
+# SQLite's CASE of week starts holds two bound values a week; SQLite takes at most 32,766 in a statement and nests
+# only so deep (a window of 100,000 weeks failed, 3,300 weeks were read). Scores further apart than this many weeks
+# (a window is closed at the scores it holds) are put in their weeks by a Python call a row instead.
+_MOST_WEEKS_IN_SQL = 2_000
+
+
 def _weeks_of(session: Session, flt: ScoreFilter, zone: str, table: Any) -> list[tuple[date, datetime]]:
-    """The local weeks the filter's window meets; a window open at either end is closed at the stored scores."""
-    since, until = flt.since, flt.until
-    if since is None or until is None:
-        first, last = session.execute(select(func.min(table.at), func.max(table.at)).where(*flt.terms(table))).one()
-        if first is None or last is None:
-            return []
-        since = since if since is not None else first
-        until = until if until is not None else last + timedelta(microseconds=1)
-    return local_week_starts(since, until, Calendar(timezone=zone))
+    """The local weeks from the first to the last score the filter keeps (a window since the year 102 holds the
+    same weeks as the scores in it, not 100,000)."""
+    first, last = session.execute(select(func.min(table.at), func.max(table.at)).where(*flt.terms(table))).one()
+    if first is None or last is None:
+        return []
+    return local_week_starts(first, last + timedelta(microseconds=1), Calendar(timezone=zone))
 
 
 def _group_filter(flt: ScoreFilter, by: Sequence[str], key: Key, zone: str) -> tuple[ScoreFilter, dict[str, Any]]:

@@ -190,3 +190,37 @@ def test_several_groupings_read_once_equal_each_read_alone(factory, scores, term
                                               terms=terms)
             assert together == [summaries(session, flt, by, min_words=200, zone="America/Los_Angeles", terms=terms)
                                 for by in groupings]
+
+
+@pytest.mark.parametrize("by", [("week",), ("client", "week")])
+def test_a_window_of_centuries_holds_the_weeks_of_its_scores(factory, scores, by):
+    """A window opened in the year 102 (as a caller may send) is read as the weeks its scores fall in."""
+    far = ScoreFilter(since=datetime(102, 12, 30, tzinfo=UTC), until=datetime(9000, 1, 1, tzinfo=UTC))
+    zone = "America/Los_Angeles"
+    with factory() as session:
+        assert summaries(session, far, by, min_words=200, zone=zone) == summaries(
+            session, ScoreFilter(), by, min_words=200, zone=zone)
+        assert listed_messages(session, far, by, show=Shown.ALL, limit=3, zone=zone) == listed_messages(
+            session, ScoreFilter(), by, show=Shown.ALL, limit=3, zone=zone)
+
+
+def test_scores_decades_apart_are_put_in_their_weeks(engine):
+    """Scores 70 years apart span more weeks than SQLite's CASE of week starts can hold: each still lands in its
+    own local week, on both databases."""
+    rows = _random_scores(3, 40)
+    for n, row in enumerate(rows[:10]):
+        row.at = datetime(1956, 1, 2, tzinfo=UTC) + timedelta(days=9 * n, hours=n)
+    factory = make_sessionmaker(engine)
+    with factory() as session, session.begin():
+        session.add_all(rows)
+        session.flush()
+        write_flagged_terms(session, rows)
+        session.expunge_all()
+    zone = "Asia/Tokyo"
+    groups: dict[tuple, list[Score]] = defaultdict(list)
+    for row in rows:
+        groups[_key(row, ("week",), zone)].append(_metric(row))
+    with factory() as session:
+        found = summaries(session, ScoreFilter(), ("week",), min_words=200, zone=zone)
+    assert len(found) == len(groups) > 10
+    assert found == {key: aggregate(members, min_words=200) for key, members in groups.items()}
