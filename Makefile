@@ -32,8 +32,11 @@ conformance-packages: $(NPM_STAMP)
 run: $(STAMP)
 	$(BIN)/pulse serve --demo
 
+# Compiled modules are kept (__pycache__, git-ignored) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): each test process, and each process a test starts, then skips compiling the project
+# and rewriting the tests' asserts again (a test process's collection: 7.7 s of CPU without, 3.5 s with).
 test: $(STAMP) $(NPM_STAMP)
-	$(BIN)/python -m pytest
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
