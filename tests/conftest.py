@@ -335,7 +335,8 @@ def sign(body: bytes, secret: str = GITHUB_SECRET) -> str:
 
 
 def post_github(client: TestClient, event: str, payload: dict[str, Any] | bytes, *, delivery: str | None = None,
-                secret: str = GITHUB_SECRET, headers: dict[str, str] | None = None):
+                secret: str = GITHUB_SECRET, headers: dict[str, str] | None = None, wait: bool = True):
+    """Post a signed GitHub delivery; with ``wait``, return once it is processed (else call ``settle`` later)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     hdrs = {
         "X-GitHub-Event": event,
@@ -345,7 +346,8 @@ def post_github(client: TestClient, event: str, payload: dict[str, Any] | bytes,
         "Content-Type": "application/json",
     }
     hdrs.update(headers or {})
-    return settled(client, client.post("/webhooks/github", content=body, headers=hdrs))
+    response = client.post("/webhooks/github", content=body, headers=hdrs)
+    return settled(client, response) if wait else response
 
 
 def post_jira(client: TestClient, payload: dict[str, Any] | bytes, *, delivery: str | None = None,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.core.tokens import configured_tokens
-from tests.conftest import AUTH, TOKEN, post_github
+from tests.conftest import AUTH, TOKEN, post_github, settle
 from tests.payloads import comment_event, issue, issue_event
 
 READ_TOKEN = "reader-token-0123456789"
@@ -44,7 +44,7 @@ def seed_story(client) -> Story:
     t0 = (now - timedelta(days=3)).replace(minute=0, second=0)
 
     def post(event: str, payload: dict) -> None:
-        r = post_github(client, event, payload)
+        r = post_github(client, event, payload, wait=False)  # processed together, as a burst is, and waited for once
         assert r.status_code in (200, 202), r.text
 
     one = issue(1, "alice-acme", t0, title="Checkout button does nothing on Safari")
@@ -67,6 +67,7 @@ def seed_story(client) -> Story:
     post("issues", issue_event("opened", four, "alice-acme"))
     five = issue(5, "alice-acme", now - timedelta(hours=2), title="Invoice totals look wrong")
     post("issues", issue_event("opened", five, "alice-acme"))
+    settle(client.app)
     return Story(t0=t0, now=now)
 
 
