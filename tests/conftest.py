@@ -351,13 +351,15 @@ def post_github(client: TestClient, event: str, payload: dict[str, Any] | bytes,
 
 
 def post_jira(client: TestClient, payload: dict[str, Any] | bytes, *, delivery: str | None = None,
-              secret: str = JIRA_SECRET, headers: dict[str, str] | None = None):
+              secret: str = JIRA_SECRET, headers: dict[str, str] | None = None, wait: bool = True):
+    """Post a signed Jira delivery; with ``wait``, return once it is processed (else call ``settle`` later)."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     hdrs = {"X-Hub-Signature": sign(body, secret), "Content-Type": "application/json"}
     if delivery:
         hdrs["X-Atlassian-Webhook-Identifier"] = delivery
     hdrs.update(headers or {})
-    return settled(client, client.post("/webhooks/jira", content=body, headers=hdrs))
+    response = client.post("/webhooks/jira", content=body, headers=hdrs)
+    return settled(client, response) if wait else response
 
 
 def settle(app: Any, timeout: float = 30.0) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from app.contracts import Contracts, parse_contracts
 from app.core.tokens import configured_tokens
 from tests.api.conftest import READ_TOKEN, seed_story
-from tests.conftest import CONTRACTS_YAML, TOKEN, post_github, post_jira
+from tests.conftest import CONTRACTS_YAML, TOKEN, post_github, post_jira, settle
 from tests.connectors.jira import payloads as jira
 from tests.payloads import REPO, comment_event, issue, issue_event
 
@@ -62,13 +62,13 @@ def seed_two_clients(client) -> datetime:
     opened = issue_event("opened", glx, "bob-globex") | {"repository": repo}
     answered = comment_event(glx, 91, "olena-dev", t + timedelta(hours=3)) | {"repository": repo}
     for event, payload in (("issues", opened), ("issue_comment", answered)):
-        assert post_github(client, event, payload).status_code in (200, 202)
+        assert post_github(client, event, payload, wait=False).status_code in (200, 202)
     start = story.now - timedelta(days=1)
     body = jira.issue(JIRA_KEY, issue_id="20077", reporter=ALICE, labels=(), issue_type="Task", priority="Low",
                       created=_jira_time(start), updated=_jira_time(start), description="Export is empty")
     created = {"timestamp": int(start.timestamp() * 1000), "webhookEvent": "jira:issue_created", "user": ALICE,
                "issue_event_type_name": "issue_created", "issue": body}
-    assert post_jira(client, created).status_code in (200, 202)
+    assert post_jira(client, created, wait=False).status_code in (200, 202)
     minimal = {"id": "20077", "key": JIRA_KEY, "self": f"{jira.BASE}/rest/api/3/issue/20077",
                "fields": {"summary": f"Summary of {JIRA_KEY}"}}
     for cid, minutes, text, public in (("801", 5, SECRET_NOTE, False), ("802", 20, "Fixed the export.", True)):
@@ -76,5 +76,6 @@ def seed_two_clients(client) -> datetime:
         note = {**jira.comment(cid, OLENA, text, _jira_time(at), issue_id="20077"), "jsdPublic": public}
         event = {"timestamp": int(at.timestamp() * 1000), "webhookEvent": "comment_created", "comment": note,
                  "issue": minimal}
-        assert post_jira(client, event).status_code in (200, 202)
+        assert post_jira(client, event, wait=False).status_code in (200, 202)
+    settle(client.app)  # posted as one burst, waited for once
     return story.now.astimezone(UTC)
