@@ -70,8 +70,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return None
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     parallel.remove_groups(config)
+    parallel.end_worker(config)
 
 
 def _postgres_available() -> bool:

@@ -10,9 +10,11 @@ change (pytest-dev/pytest-xdist#1386): the groups found here go to the scheduler
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,20 @@ def remove_groups(config: pytest.Config) -> None:
     folder = getattr(config, "pulse_groups_dir", None)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def end_worker(config: pytest.Config) -> None:
+    """On a worker whose results are sent, run the exit handlers and leave without tearing the interpreter down.
+
+    Freeing a worker's heap at exit took each of them 5 to 8 s of CPU after its last test, and the controller
+    waited for the slowest (the old-suite run: 107 s, 92 s without it).
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()  # the reused PostgreSQL schema is dropped here, engines disposed
+    os._exit(0)
 
 
 class SharedFixtureScheduling(LoadGroupScheduling):
