@@ -61,9 +61,9 @@ def _test_ids(tree: Path) -> list[str]:
     return ids
 
 
-def _same_tests(old: Path) -> list[str]:
+def _same_tests(old_ids: list[str]) -> list[str]:
     """Today's node ids of the tests the old checkout held (name and parameters equal; the file may differ)."""
-    wanted = {node.split("::", 1)[1] for node in _test_ids(old)}
+    wanted = {node.split("::", 1)[1] for node in old_ids}
     return [node for node in _test_ids(ROOT) if node.split("::", 1)[1] in wanted]
 
 
@@ -72,8 +72,9 @@ def main() -> None:
     parser.add_argument("--old", type=Path, required=True, help="a checkout of the older commit, with its .venv")
     args = parser.parse_args()
     old = args.old.resolve()
-    same = _same_tests(old)
-    old_count = len(_test_ids(old))
+    old_ids = _test_ids(old)
+    same = _same_tests(old_ids)
+    old_count = len(old_ids)
     load = os.getloadavg()
     print(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, load average {load[0]:.1f}, "
           f"{os.cpu_count()} cores; {len(same)} of the old suite's {old_count} tests found by name today")

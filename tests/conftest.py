@@ -146,46 +146,37 @@ def engine(db_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest
     one round trip), instead of creating and dropping a schema per test; a test marked ``fresh_schema`` (it reads
     the planner's statistics) gets a schema of its own.
     """
-    if db_url == "postgresql":
-        fresh = request.node.get_closest_marker("fresh_schema") is not None
-        schema = _new_schema() if fresh else _reused_schema()
-        eng = _postgres_engine(schema, create=False)
+    if db_url == "postgresql" and request.node.get_closest_marker("fresh_schema") is None:
+        eng = _postgres_engine(_reused_schema(), create=False)
         yield eng
         eng.dispose()
-        if fresh:
-            _drop_schema(schema)
-        else:
-            _empty_reused_schema()
-    else:
-        shutil.copyfile(_sqlite_tables_file(tmp_path_factory), make_url(db_url).database)
-        eng = make_engine(db_url)
+        _empty_reused_schema()
+        return
+    with own_database(db_url, tmp_path_factory) as eng:
         yield eng
-        eng.dispose()
 
 
 @contextlib.contextmanager
-def own_database(kind: str, folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """A database with the tables created, for a module-scoped fixture that seeds once and only reads after.
+def own_database(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A database of its own with the tables created, for a ``db_url`` value: "postgresql", or a SQLite URL.
 
-    On SQLite a copy of the tables file in ``folder``; on PostgreSQL a schema of its own, dropped afterwards.
+    On SQLite a copy of the tables file at the URL's path; on PostgreSQL a schema of its own, dropped afterwards.
+    For a test that must not share the reused schema, and for a module-scoped fixture that seeds once.
     """
-    if kind == "sqlite":
-        path = folder / "pulse.db"
-        shutil.copyfile(_sqlite_tables_file(tmp_path_factory), path)
-        eng = make_engine(f"sqlite:///{path}")
-        try:
-            yield eng
-        finally:
-            eng.dispose()
-        return
-    _require_postgres()
-    schema = _new_schema()
-    eng = _postgres_engine(schema, create=False)
+    if db_url == "postgresql":
+        _require_postgres()
+        schema = _new_schema()
+        eng = _postgres_engine(schema, create=False)
+    else:
+        schema = None
+        shutil.copyfile(_sqlite_tables_file(tmp_path_factory), make_url(db_url).database)
+        eng = make_engine(db_url)
     try:
         yield eng
     finally:
         eng.dispose()
-        _drop_schema(schema)
+        if schema is not None:
+            _drop_schema(schema)
 
 
 def _new_schema() -> str:

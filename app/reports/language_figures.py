@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from app.core.db import bucket_sql, local_week_sql, with_local_weeks
 from app.core.tables import ActivityRow, FlaggedTermRow, MessageScore, WorkItemRow
 from app.reports.clocks import storable
+from app.reports.figure_parts import regroup
 from metrics.calendar import Calendar, local_day_start, local_week_starts
 from metrics.plain_language import LanguageTotals, PlainLanguageSummary, summarize
 
@@ -113,12 +114,15 @@ _MOST_WEEKS_IN_SQL = 2_000
 
 
 def _weeks_of(session: Session, flt: ScoreFilter, zone: str, table: Any) -> list[tuple[date, datetime]]:
-    """The local weeks from the first to the last score the filter keeps (a window since the year 102 holds the
-    same weeks as the scores in it, not 100,000)."""
-    first, last = session.execute(select(func.min(table.at), func.max(table.at)).where(*flt.terms(table))).one()
-    if first is None or last is None:
-        return []
-    return local_week_starts(first, last + timedelta(microseconds=1), Calendar(timezone=zone))
+    """The local weeks the filter's window meets. A window open at either end, or wider than the CASE holds (one
+    since the year 102), is closed at the first and last score it keeps: the same weeks for the scores in it."""
+    since, until = flt.since, flt.until
+    if since is None or until is None or until - since > timedelta(weeks=_MOST_WEEKS_IN_SQL):
+        first, last = session.execute(select(func.min(table.at), func.max(table.at)).where(*flt.terms(table))).one()
+        if first is None or last is None:
+            return []
+        since, until = first, last + timedelta(microseconds=1)
+    return local_week_starts(since, until, Calendar(timezone=zone))
 
 
 def _group_filter(flt: ScoreFilter, by: Sequence[str], key: Key, zone: str) -> tuple[ScoreFilter, dict[str, Any]]:
@@ -226,14 +230,18 @@ def summaries_by_groupings(session: Session, flt: ScoreFilter, groupings: Sequen
     found = totals(session, flt, every, zone=zone, terms=terms)
     out = []
     for keys in groupings:
-        positions = [every.index(name) for name in keys]
-        merged: dict[Key, LanguageTotals] = defaultdict(LanguageTotals)
+        parts = regroup(found, every, keys)
         if not keys:  # the one group of everything, even when empty, as summaries() gives it
-            merged[()] = LanguageTotals()
-        for key, sums in found.items():
-            merged[tuple(key[i] for i in positions)].absorb(sums)
-        out.append({key: summarize(sums, min_words=min_words) for key, sums in merged.items()})
+            parts.setdefault((), [])
+        out.append({key: summarize(_absorbed(sums), min_words=min_words) for key, sums in parts.items()})
     return out
+
+
+def _absorbed(parts: Sequence[LanguageTotals]) -> LanguageTotals:
+    whole = LanguageTotals()
+    for sums in parts:
+        whole.absorb(sums)
+    return whole
 
 
 def _listable(show: Shown) -> list[Any]:

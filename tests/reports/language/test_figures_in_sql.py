@@ -78,7 +78,8 @@ class Seeded:
 def seeded(request, tmp_path_factory) -> Iterator[Seeded]:
     """Each database seeded once with one seed's scores; the tests only read them."""
     kind, seed = request.param
-    with own_database(kind, tmp_path_factory.mktemp("scores"), tmp_path_factory) as engine:
+    db_url = "postgresql" if kind == "postgresql" else f"sqlite:///{tmp_path_factory.mktemp('scores') / 'pulse.db'}"
+    with own_database(db_url, tmp_path_factory) as engine:
         factory = make_sessionmaker(engine)
         rows = _random_scores(seed, 600)
         with factory() as session, session.begin():
